@@ -1,0 +1,95 @@
+"""``precis check``: the problems in a store, each with where it is.
+
+Errors make the check fail (exit 1); warnings are reported but do not. Every finding names the
+entry (issue and title) and the field.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from precis.markup import Resolver, find_references, normalize_key
+from precis.model import EMAIL_STATUSES, PUBLIC_LEVELS, SUMMARIZE_VALUES, Entry, Publication
+from precis.store import settings_of
+
+ERROR, WARNING = "error", "warning"
+
+
+@dataclass(frozen=True)
+class Problem:
+    severity: str
+    entry_id: int
+    where: str  # "AN #62 · Title"
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.where} [{self.field}]: {self.message}"
+
+
+def _where(entry: Entry) -> str:
+    issue = entry.issue.label if entry.issue else (entry.issue_note or "no issue")
+    return f"{issue} · {entry.title.strip()!r} (entry {entry.id})"
+
+
+def check(session: Session, publication: Publication) -> list[Problem]:
+    """Every problem in the publication's entries, errors first, in sheet order."""
+    settings = settings_of(publication)
+    resolver = Resolver.from_session(session, settings.series)
+    entries = session.scalars(
+        select(Entry)
+        .where(Entry.publication_id == publication.id)
+        .order_by(Entry.position, Entry.id)
+        .options(selectinload(Entry.opinions), selectinload(Entry.issue))
+    ).all()
+    leaves = set(settings.leaf_categories())
+    problems: list[Problem] = []
+
+    def add(severity: str, entry: Entry, field: str, message: str) -> None:
+        problems.append(Problem(severity, entry.id, _where(entry), field, message))
+
+    titles: dict[str, list[Entry]] = defaultdict(list)
+    for e in entries:
+        titles[normalize_key(e.title)].append(e)
+        if not e.category:
+            add(ERROR, e, "category", "no category")
+        else:
+            place = settings.place(e.category)
+            if not place.known and not place.placed_by_rule:
+                add(ERROR, e, "category", f"unknown category {e.category!r} (not in the category tree)")
+            elif not place.known and (place.subsection or place.section) in leaves:
+                add(WARNING, e, "category", f"{e.category!r} is written differently from the tree's "
+                    f"{place.subsection or place.section!r}")
+        if e.public_level not in PUBLIC_LEVELS:
+            add(ERROR, e, "public_level", f"{e.public_level!r} is not one of {', '.join(PUBLIC_LEVELS)}")
+        if e.email_status is not None and e.email_status not in EMAIL_STATUSES:
+            add(ERROR, e, "email_status", f"{e.email_status!r} is not one of {', '.join(EMAIL_STATUSES)}")
+        if e.summarize is not None and e.summarize not in SUMMARIZE_VALUES:
+            add(ERROR, e, "summarize", f"{e.summarize!r} is not one of {', '.join(SUMMARIZE_VALUES)}")
+        if e.priority is not None and not 1 <= e.priority <= 10:
+            add(ERROR, e, "priority", f"{e.priority} is not from 1 to 10")
+        has_summary = bool(e.summary and e.summary.strip())
+        if has_summary and not e.summarizer:
+            add(ERROR, e, "summarizer", "a summary without a summarizer")
+        if any(o.text.strip() for o in e.opinions) and not has_summary:
+            add(WARNING, e, "opinions", "an opinion without a summary")
+        texts = [("summary", e.summary), ("prerequisites", e.prerequisites), ("read_more", e.read_more)]
+        texts += [(f"opinion {i + 1}", o.text) for i, o in enumerate(e.opinions)]
+        for field, text in texts:
+            for ref in find_references(text):
+                if resolver.resolve(ref.key) is None:
+                    suggestions = "; ".join(repr(t) for t in resolver.closest(ref.key))
+                    add(
+                        ERROR, e, field,
+                        f"cross-reference to {ref.key.strip()!r} matches no entry; closest titles: {suggestions}",
+                    )
+    for same in titles.values():
+        if len(same) > 1:
+            for e in same[1:]:
+                add(WARNING, e, "title", f"duplicate title: also {_where(same[0])}")
+    problems.sort(key=lambda p: p.severity != ERROR)
+    return problems

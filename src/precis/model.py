@@ -1,0 +1,204 @@
+"""The store's tables, as SQLAlchemy 2.x typed ORM classes.
+
+Names follow DESIGN.md: a publication has issues; an entry is one summarized work with its opinions;
+every change to an entry leaves a revision. Values that a spreadsheet carries verbatim (a title with
+a trailing space, "N/A" in Email, the exact heading of an inline opinion) are kept verbatim so that
+export gives back what import read.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+PUBLIC_LEVELS = ("Yes", "With edits", "Link only", "No")
+EMAIL_STATUSES = ("Do not send", "Pending", "Sent", "Sent link only", "N/A")
+SUMMARIZE_VALUES = ("Yes", "No", "1", "2", "3", "4", "5")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON}
+
+
+class Publication(Base):
+    __tablename__ = "publication"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    issue_prefix: Mapped[str] = mapped_column(String(20))
+    house_style: Mapped[str] = mapped_column(String(50), default="alignment")
+    # The whole parsed settings file: category tree, placement rule, boilerplate (see publication.py).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    issues: Mapped[list[Issue]] = relationship(back_populates="publication")
+
+
+class Issue(Base):
+    """One numbered edition, e.g. "AN #139"."""
+
+    __tablename__ = "issue"
+    __table_args__ = (UniqueConstraint("publication_id", "series", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"))
+    series: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(Text)
+    date: Mapped[date | None] = mapped_column(Date)
+    url: Mapped[str | None] = mapped_column(Text)
+
+    publication: Mapped[Publication] = relationship(back_populates="issues")
+    entries: Mapped[list[Entry]] = relationship(
+        back_populates="issue", order_by="Entry.position"
+    )
+
+    @property
+    def label(self) -> str:
+        return f"{self.series} #{self.number}"
+
+    @property
+    def slug(self) -> str:
+        return f"{self.series.lower()}-{self.number}"
+
+
+ISSUE_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*#\s*(\d+)\s*$")
+
+
+def parse_issue_label(text: str) -> tuple[str, int] | None:
+    """ "AN #139" -> ("AN", 139); None for anything else ("N/A", "")."""
+    m = ISSUE_LABEL.match(text)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
+class Entry(Base):
+    """One summarized work: metadata, editorial fields, summary and opinions."""
+
+    __tablename__ = "entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publication.id"), index=True)
+    issue_id: Mapped[int | None] = mapped_column(ForeignKey("issue.id"), index=True)
+    # Order in the source sheet and so within an issue's section.
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    title: Mapped[str] = mapped_column(Text)
+    title_url: Mapped[str | None] = mapped_column(Text)  # the Title cell's hyperlink
+    url: Mapped[str | None] = mapped_column(Text)  # the URL column
+    authors: Mapped[str | None] = mapped_column(Text)  # as written; parsed into `author_list`
+    venue: Mapped[str | None] = mapped_column(Text)
+    venue_url: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    hat_tip: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(String(200), index=True)
+    highlight: Mapped[bool] = mapped_column(Boolean, default=False)
+    summarizer: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    prerequisites: Mapped[str | None] = mapped_column(Text)
+    prerequisites_url: Mapped[str | None] = mapped_column(Text)
+    read_more: Mapped[str | None] = mapped_column(Text)
+    read_more_url: Mapped[str | None] = mapped_column(Text)
+
+    public_level: Mapped[str] = mapped_column(String(20), default="Yes")
+    email_status: Mapped[str | None] = mapped_column(String(20))
+    priority: Mapped[int | None] = mapped_column(Integer)  # "Rec?" 1-10
+    summarize: Mapped[str | None] = mapped_column(String(10))  # "Summarize?"
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    # The Email cell when it names no issue ("N/A"); None when it does or is empty.
+    issue_note: Mapped[str | None] = mapped_column(String(50))
+    # Whether the Email cell linked to the issue's URL (a few rows of the real sheet do not).
+    issue_linked: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Hyperlinks on columns with no field of their own: {"Authors": "https://..."}.
+    extra_links: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+    issue: Mapped[Issue | None] = relationship(back_populates="entries")
+    opinions: Mapped[list[Opinion]] = relationship(
+        back_populates="entry",
+        order_by="Opinion.position",
+        cascade="all, delete-orphan",
+    )
+    author_list: Mapped[list[EntryAuthor]] = relationship(
+        back_populates="entry",
+        order_by="EntryAuthor.position",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def clean_title(self) -> str:
+        return self.title.strip()
+
+    @property
+    def link(self) -> str | None:
+        """The work's link: the Title hyperlink, else the URL column."""
+        return self.title_url or self.url
+
+
+class Opinion(Base):
+    """An opinion paragraph with its author; an entry can have several, in order."""
+
+    __tablename__ = "opinion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    author: Mapped[str | None] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    # For the second and later opinions of a sheet cell: the exact separator and heading that
+    # introduced it ("\n\n**Rohin's opinion:** "), so that export writes the cell back unchanged.
+    marker: Mapped[str | None] = mapped_column(String(200))
+
+    entry: Mapped[Entry] = relationship(back_populates="opinions")
+
+
+class EntryAuthor(Base):
+    """One author of an entry, parsed from its authors text (for indexes and search by author)."""
+
+    __tablename__ = "entry_author"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    equal_contribution: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    entry: Mapped[Entry] = relationship(back_populates="author_list")
+
+
+class Revision(Base):
+    """One change to an entry: when, by whom, and the entry before and after (None when absent).
+
+    ``entry_id`` is deliberately not a foreign key, so that an entry's history outlives it.
+    """
+
+    __tablename__ = "revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    by: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

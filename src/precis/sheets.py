@@ -1,0 +1,317 @@
+"""Spreadsheet files in and out: the AN ``.xlsx`` (with cell hyperlinks), CSV, a Google Sheets
+"download as HTML" export, and Précis JSON.
+
+Reading gives ``EntryRecord``s (see ``record.py`` for what the cells mean); writing takes them.
+Every reading error names the file, the row and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from precis.errors import PrecisError
+from precis.record import (
+    AN_COLUMNS,
+    EDITORIAL_COLUMNS,
+    LINK_FIELDS,
+    LINK_SUFFIX,
+    Cell,
+    EntryRecord,
+    record_from_row,
+    row_from_record,
+)
+
+FORMATS = ("xlsx", "csv", "html", "json")
+JSON_FORMAT = "precis-1"
+
+
+def detect_format(path: Path) -> str:
+    """The file's format, by its content first and its extension second."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError as exc:
+        raise PrecisError(f"{path}: cannot read: {exc.strerror}") from None
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"{", b"[")):
+        return "json"
+    if stripped.startswith((b"<!doctype html", b"<html", b"<meta", b"<table", b"<style", b"<head")):
+        return "html"
+    ext = path.suffix.lower().lstrip(".")
+    if ext in ("xlsx", "xlsm"):
+        return "xlsx"  # an .xlsx that is not a zip: read_xlsx reports it
+    if ext in ("htm", "html"):
+        return "html"
+    if ext == "json":
+        return "json"
+    if ext in ("csv", "txt", "tsv"):
+        return "csv"
+    raise PrecisError(f"{path}: unknown file format (expected .xlsx, .csv, .html or .json)")
+
+
+def read_file(path: Path) -> list[EntryRecord]:
+    """Read any supported file into records."""
+    path = Path(path)
+    fmt = detect_format(path)
+    return {"xlsx": read_xlsx, "csv": read_csv, "html": read_html, "json": read_json}[fmt](path)
+
+
+def write_file(path: Path, records: list[EntryRecord], publication: dict[str, Any] | None = None) -> None:
+    """Write records in the format the extension names (.xlsx, .csv, .json)."""
+    path = Path(path)
+    ext = path.suffix.lower().lstrip(".")
+    if ext == "xlsx":
+        write_xlsx(path, records)
+    elif ext == "csv":
+        write_csv(path, records)
+    elif ext == "json":
+        write_json(path, records, publication)
+    else:
+        raise PrecisError(f"{path}: cannot export to .{ext or '(no extension)'}; use .xlsx, .csv or .json")
+
+
+# -- rows of cells -----------------------------------------------------------------------------
+
+
+def _records_from_rows(
+    path: Path, header: list[str | None], rows: Iterable[tuple[int, list[Cell]]], row_word: str = "row"
+) -> list[EntryRecord]:
+    """Check the header, pair cells with it and turn each non-empty row into a record."""
+    names = [(h or "").strip() for h in header]
+    allowed = set(AN_COLUMNS) | set(EDITORIAL_COLUMNS) | {c + LINK_SUFFIX for c in AN_COLUMNS}
+    for i, name in enumerate(names):
+        if name and name not in allowed:
+            raise PrecisError(
+                f"{path}: row 1, column {get_column_letter(i + 1)}: unknown header {name!r} "
+                f"(expected the Alignment Newsletter columns: {', '.join(AN_COLUMNS)})"
+            )
+    missing = [c for c in AN_COLUMNS if c not in names]
+    if missing:
+        raise PrecisError(f"{path}: row 1: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    duplicate = next((n for n in names if n and names.count(n) > 1), None)
+    if duplicate:
+        raise PrecisError(f"{path}: row 1: column {duplicate!r} appears twice")
+    records = []
+    for number, cells in rows:
+        row: dict[str, Cell] = {}
+        for name, cell in zip(names, cells):
+            if name:
+                row[name] = cell
+        if all(c.value in (None, "") and not c.link for c in row.values()):
+            continue
+        for col in AN_COLUMNS:  # CSV link columns: "Title link"
+            link_col = row.pop(col + LINK_SUFFIX, None)
+            if link_col is not None and link_col.value not in (None, "") and col in row:
+                row[col].link = str(link_col.value)
+        records.append(record_from_row(row, f"{path}: {row_word} {number}", len(records)))
+    return records
+
+
+# -- xlsx --------------------------------------------------------------------------------------
+
+
+def _link(cell: Any) -> str | None:
+    h = cell.hyperlink
+    if h is None:
+        return None
+    target, location = h.target or "", h.location or ""
+    if not target and not location:
+        return None
+    return f"{target}#{location}" if location else target
+
+
+def read_xlsx(path: Path) -> list[EntryRecord]:
+    try:
+        wb = load_workbook(path)  # not read-only: only a full load gives cell hyperlinks
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
+        raise PrecisError(f"{path}: not a readable .xlsx file ({exc.__class__.__name__}: {exc})") from None
+    ws = wb.worksheets[0]
+    all_rows = ws.iter_rows()
+    try:
+        header_cells = next(all_rows)
+    except StopIteration:
+        raise PrecisError(f"{path}: the first sheet is empty") from None
+    header = [c.value if isinstance(c.value, str) else None for c in header_cells]
+
+    def rows() -> Iterable[tuple[int, list[Cell]]]:
+        for number, row in enumerate(all_rows, 2):
+            yield number, [Cell(c.value, _link(c)) for c in row]
+
+    return _records_from_rows(path, header, rows())
+
+
+def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
+    editorial = _has_editorial(records)
+    columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(columns)
+    for r, rec in enumerate(records, 2):
+        row = row_from_record(rec, editorial)
+        for c, name in enumerate(columns, 1):
+            cell = row[name]
+            ws.cell(row=r, column=c, value=cell.value)
+            if cell.link:
+                target, _, location = cell.link.partition("#")
+                ws.cell(row=r, column=c).hyperlink = Hyperlink(
+                    ref=f"{get_column_letter(c)}{r}", target=target or None, location=location or None
+                )
+    try:
+        wb.save(path)
+    except OSError as exc:
+        raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def _has_editorial(records: list[EntryRecord]) -> bool:
+    return any(
+        r.public_level != "Yes" or r.email_status or r.priority is not None or r.summarize or r.notes
+        for r in records
+    )
+
+
+# -- csv ---------------------------------------------------------------------------------------
+
+
+def read_csv(path: Path) -> list[EntryRecord]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PrecisError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise PrecisError(
+            f"{path}: row {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
+            "save the CSV as UTF-8"
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise PrecisError(f"{path}: the file is empty") from None
+    except csv.Error as exc:
+        raise PrecisError(f"{path}: row 1: malformed CSV ({exc})") from None
+
+    def rows() -> Iterable[tuple[int, list[Cell]]]:
+        try:
+            for values in reader:
+                yield reader.line_num, [Cell(v if v != "" else None) for v in values]
+        except csv.Error as exc:
+            raise PrecisError(f"{path}: row {reader.line_num}: malformed CSV ({exc})") from None
+
+    return _records_from_rows(path, header, rows(), row_word="line")
+
+
+def write_csv(path: Path, records: list[EntryRecord]) -> None:
+    editorial = _has_editorial(records)
+    link_columns = [c for c in LINK_FIELDS if any(row_from_record(r, False)[c].link for r in records)]
+    columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else []) + [c + LINK_SUFFIX for c in link_columns]
+    try:
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(columns)
+            for rec in records:
+                row = row_from_record(rec, editorial)
+                values = [row[c].value for c in AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])]
+                values += [row[c].link for c in link_columns]
+                w.writerow(["" if v is None else v for v in values])
+    except OSError as exc:
+        raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+# -- Google Sheets HTML ------------------------------------------------------------------------
+
+
+def _unwrap_google(url: str) -> str:
+    """Google Sheets exports links as https://www.google.com/url?q=REAL&sa=D...; keep REAL."""
+    parts = urlsplit(url)
+    if parts.netloc.endswith("google.com") and parts.path == "/url":
+        q = parse_qs(parts.query).get("q")
+        if q:
+            return q[0]
+    return url
+
+
+def _html_cell(td: Any) -> Cell:
+    for br in td.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    text = td.text_content()
+    anchors = td.findall(".//a")
+    link = None
+    if len(anchors) == 1 and anchors[0].text_content().strip() == text.strip() and anchors[0].get("href"):
+        link = _unwrap_google(anchors[0].get("href"))
+    return Cell(text if text != "" else None, link)
+
+
+def read_html(path: Path) -> list[EntryRecord]:
+    from lxml import etree, html
+
+    try:
+        doc = html.fromstring(path.read_bytes())
+    except (etree.ParserError, OSError, ValueError) as exc:
+        raise PrecisError(f"{path}: not a readable HTML file ({exc})") from None
+    trs = doc.findall(".//table//tr")
+    header_index = None
+    table: list[list[Cell]] = []
+    for tr in trs:
+        cells = [_html_cell(td) for td in tr if td.tag == "td"]
+        if not cells:
+            continue  # the grey row of column letters, freeze bars
+        table.append(cells)
+        if header_index is None and any(c.value == "Title" for c in cells) and any(
+            c.value == "Category" for c in cells
+        ):
+            header_index = len(table) - 1
+    if header_index is None:
+        raise PrecisError(f"{path}: no table with a header row holding 'Category' and 'Title'")
+    header = [c.value if isinstance(c.value, str) else None for c in table[header_index]]
+    body = [(i + 1, cells) for i, cells in enumerate(table) if i > header_index]
+    return _records_from_rows(path, header, body)
+
+
+# -- json --------------------------------------------------------------------------------------
+
+
+def read_json(path: Path) -> list[EntryRecord]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PrecisError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise PrecisError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise PrecisError(f"{path}: not a Précis JSON export (expected an object with 'entries')")
+    records = []
+    for i, item in enumerate(data["entries"]):
+        if not isinstance(item, dict):
+            raise PrecisError(f"{path}: entries[{i}]: not an object")
+        records.append(EntryRecord.from_dict(item, f"{path}: entries[{i}]"))
+    return records
+
+
+def write_json(path: Path, records: list[EntryRecord], publication: dict[str, Any] | None) -> None:
+    data = {
+        "format": JSON_FORMAT,
+        "publication": publication,
+        "entries": [r.to_dict() for r in records],
+    }
+    try:
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+    except OSError as exc:
+        raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None

@@ -1,0 +1,56 @@
+"""Counts over the store for ``precis stats``: by issue, category, summarizer and year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from precis.model import Entry, Issue, Opinion, Publication
+
+
+@dataclass
+class Stats:
+    entries: int
+    issues: int
+    opinions: int
+    by_issue: list[tuple[str, int]]
+    by_category: list[tuple[str, int]]
+    by_summarizer: list[tuple[str, int]]
+    by_year: list[tuple[str, int]]
+
+
+def _counts(session: Session, column, publication: Publication, order_by_count: bool = True):
+    q = (
+        select(column, func.count(Entry.id))
+        .where(Entry.publication_id == publication.id)
+        .group_by(column)
+    )
+    q = q.order_by(func.count(Entry.id).desc(), column) if order_by_count else q.order_by(column)
+    return [("(none)" if k is None else str(k), n) for k, n in session.execute(q)]
+
+
+def compute(session: Session, publication: Publication) -> Stats:
+    entries = session.scalar(select(func.count(Entry.id)).where(Entry.publication_id == publication.id)) or 0
+    issues = session.scalar(select(func.count(Issue.id)).where(Issue.publication_id == publication.id)) or 0
+    opinions = session.scalar(
+        select(func.count(Opinion.id)).join(Entry).where(Entry.publication_id == publication.id)
+    ) or 0
+    by_issue_rows = session.execute(
+        select(Issue.series, Issue.number, func.count(Entry.id))
+        .join(Entry, Entry.issue_id == Issue.id)
+        .where(Issue.publication_id == publication.id)
+        .group_by(Issue.series, Issue.number)
+        .order_by(Issue.series, Issue.number)
+    )
+    by_issue = [(f"{s} #{n}", c) for s, n, c in by_issue_rows]
+    return Stats(
+        entries=entries,
+        issues=issues,
+        opinions=opinions,
+        by_issue=by_issue,
+        by_category=_counts(session, Entry.category, publication),
+        by_summarizer=_counts(session, Entry.summarizer, publication),
+        by_year=_counts(session, Entry.year, publication, order_by_count=False),
+    )

@@ -1,0 +1,78 @@
+"""Shared fixtures.
+
+The real archive lives in ../shared/data (never in this repository). Tests that need it use the
+``real_xlsx`` fixture (or one built on it): it skips with a reason when the file is absent, and fails
+when CI=true so a missing fixture can never turn the suite green by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from precis.sheets import read_file
+from precis.store import Store, import_records
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL_XLSX = Path(os.environ.get("PRECIS_REAL_XLSX", ROOT.parent / "shared" / "data" / "alignment_newsletter.xlsx"))
+SAMPLE_CSV = ROOT / "src" / "precis" / "data" / "sample.csv"
+
+
+def _require_real() -> Path:
+    if not REAL_XLSX.exists():
+        reason = f"the real archive is absent: {REAL_XLSX}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: tests may not skip for a missing fixture)")
+        pytest.skip(reason)
+    return REAL_XLSX
+
+
+@pytest.fixture(scope="session")
+def real_xlsx() -> Path:
+    """The path of the real Alignment Newsletter spreadsheet."""
+    return _require_real()
+
+
+@pytest.fixture(scope="session")
+def real_records(real_xlsx: Path):
+    """The real spreadsheet read into records (read once per test run)."""
+    return read_file(real_xlsx)
+
+
+@pytest.fixture(scope="session")
+def real_db_template(tmp_path_factory: pytest.TempPathFactory, real_records) -> Path:
+    """A SQLite store with the real archive imported, made once; copy it, never write to it."""
+    path = tmp_path_factory.mktemp("real") / "an.db"
+    store = Store(str(path))
+    store.init()
+    import_records(store, real_records)
+    store.engine.dispose()
+    return path
+
+
+@pytest.fixture
+def real_store(real_db_template: Path, tmp_path: Path) -> Store:
+    """A private, writable copy of the store holding the real archive."""
+    path = tmp_path / "an.db"
+    shutil.copy(real_db_template, path)
+    return Store(str(path))
+
+
+@pytest.fixture
+def sample_store(tmp_path: Path) -> Store:
+    """A store holding the small sample publication the project ships."""
+    store = Store(str(tmp_path / "sample.db"))
+    store.init()
+    import_records(store, read_file(SAMPLE_CSV))
+    return store
+
+
+@pytest.fixture
+def empty_store(tmp_path: Path) -> Store:
+    """An initialized store with the default publication and no entries."""
+    store = Store(str(tmp_path / "empty.db"))
+    store.init()
+    return store
