@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from precis.publication import load_settings
 from precis.sheets import read_file
 from precis.store import Store, import_records
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_XLSX = Path(os.environ.get("PRECIS_REAL_XLSX", ROOT.parent / "shared" / "data" / "alignment_newsletter.xlsx"))
 SAMPLE_CSV = ROOT / "src" / "precis" / "data" / "sample.csv"
+SAMPLE_TOML = ROOT / "src" / "precis" / "data" / "sample.toml"
 
 
 def _require_real() -> Path:
@@ -65,7 +67,7 @@ def real_store(real_db_template: Path, tmp_path: Path) -> Store:
 def sample_store(tmp_path: Path) -> Store:
     """A store holding the small sample publication the project ships."""
     store = Store(str(tmp_path / "sample.db"))
-    store.init()
+    store.init(load_settings(SAMPLE_TOML))
     import_records(store, read_file(SAMPLE_CSV))
     return store
 
@@ -76,3 +78,21 @@ def empty_store(tmp_path: Path) -> Store:
     store = Store(str(tmp_path / "empty.db"))
     store.init()
     return store
+
+
+@pytest.fixture
+def pg_url() -> str:
+    """An empty PostgreSQL database (PRECIS_TEST_PG_URL, set by .ci/run); required under CI."""
+    url = os.environ.get("PRECIS_TEST_PG_URL")
+    if not url:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("PRECIS_TEST_PG_URL is not set (CI=true: .ci/run starts PostgreSQL and sets it)")
+        pytest.skip("PRECIS_TEST_PG_URL is not set; `.ci/run` starts a PostgreSQL server and sets it")
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url

@@ -1,4 +1,4 @@
-"""Summary markup: finding cross-references and resolving them against the store.
+"""Summary markup: parsing it into a tree, finding cross-references and resolving them.
 
 A cross-reference is ``<@anchor text@>(@Title of the earlier entry@)`` or ``<@Title@>``. The key
 (the title) matches an entry's title case-insensitively after trimming; where two entries share a
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import select
@@ -109,16 +111,390 @@ class Resolver:
         return found[1] if found else None
 
     def closest(self, key: str, limit: int = 3) -> list[str]:
-        """The titles nearest to an unresolved key, best first."""
-        return [
-            title
-            for title, _score, _i in process.extract(
-                key.strip(), self._titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
-            )
-        ]
+        """The titles nearest to an unresolved key, best first.
+
+        WRatio finds candidates; its many ties (any title sharing one long word scores alike) are
+        broken by how much of the key's wording each title shares.
+        """
+        query = utils.default_process(key)
+        pool = process.extract(
+            query, self._titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=max(20, limit)
+        )
+        ranked = sorted(
+            pool,
+            key=lambda hit: (-hit[1], -fuzz.token_set_ratio(query, utils.default_process(hit[0]))),
+        )
+        return [title for title, _score, _i in ranked[:limit]]
 
     def __len__(self) -> int:
         return len(self._by_key)
 
     def __iter__(self) -> Iterator[Target]:
         return (t for _, t in self._by_key.values())
+
+
+# -- the markup tree ---------------------------------------------------------------------------
+#
+# Summary and opinion text is CommonMark plus two extensions: cross-references (above) and math
+# (``$...$`` inline, ``$$...$$`` display, kept verbatim). ``parse`` turns a text into a small,
+# immutable tree once; every edition renders that tree (``precis.render``), so no output format is
+# ever produced by rewriting another one.
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Math:
+    """TeX source, verbatim; ``display`` for ``$$...$$``."""
+
+    tex: str
+    display: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SoftBreak:
+    """A single newline inside a paragraph (the sheet's writers meant it as a line break)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HardBreak:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Emph:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Strong:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    href: str
+    children: tuple[Inline, ...]
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    src: str
+    alt: str
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrossRef:
+    """``<@anchor@>(@key@)`` or ``<@key@>``: the anchor parsed as inline markup, the key raw."""
+
+    key: str
+    children: tuple[Inline, ...]
+
+
+Inline = Text | Code | Math | SoftBreak | HardBreak | Emph | Strong | Link | Image | CrossRef
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Heading:
+    level: int
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListBlock:
+    """A bullet (``ordered=False``) or numbered list; each item is a tuple of blocks."""
+
+    ordered: bool
+    items: tuple[tuple[Block, ...], ...]
+    start: int = 1
+    tight: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    children: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBlock:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class MathBlock:
+    tex: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    pass
+
+
+Block = Paragraph | Heading | ListBlock | Quote | CodeBlock | MathBlock | Rule
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A parsed text: its blocks, in order."""
+
+    blocks: tuple[Block, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.blocks)
+
+    def cross_references(self) -> list[CrossRef]:
+        """Every cross-reference in the text, in order."""
+        out: list[CrossRef] = []
+        for node in walk(self.blocks):
+            if isinstance(node, CrossRef):
+                out.append(node)
+        return out
+
+    def links(self) -> list[Link]:
+        return [n for n in walk(self.blocks) if isinstance(n, Link)]
+
+    def plain(self) -> str:
+        """The words of the text without any markup (cross-references give their anchor)."""
+        return "\n\n".join(plain_text(b) for b in self.blocks)
+
+
+EMPTY = Doc(())
+
+
+def walk(nodes: Iterable[Block | Inline]) -> Iterator[Block | Inline]:
+    """Every node under ``nodes``, depth first, in document order."""
+    for node in nodes:
+        yield node
+        if isinstance(node, ListBlock):
+            for item in node.items:
+                yield from walk(item)
+        elif isinstance(node, (Paragraph, Heading, Emph, Strong, Link, CrossRef, Quote)):
+            yield from walk(node.children)
+
+
+def plain_text(node: Block | Inline | tuple[Block | Inline, ...]) -> str:
+    """The words under a node, markup dropped."""
+    if isinstance(node, tuple):
+        return "".join(plain_text(n) for n in node)
+    if isinstance(node, (Text, Code)):
+        return node.text
+    if isinstance(node, Math):
+        return node.tex
+    if isinstance(node, (SoftBreak, HardBreak)):
+        return " "
+    if isinstance(node, Image):
+        return node.alt
+    if isinstance(node, ListBlock):
+        return "\n".join(plain_text(item) for item in node.items)
+    if isinstance(node, (CodeBlock,)):
+        return node.text
+    if isinstance(node, MathBlock):
+        return node.tex
+    if isinstance(node, Rule):
+        return ""
+    if isinstance(node, Quote):
+        return "\n".join(plain_text(c) for c in node.children)
+    return plain_text(node.children)
+
+
+def _xref_rule(state: Any, silent: bool) -> bool:
+    """markdown-it inline rule for cross-references; the anchor is tokenized as inline markup.
+
+    It reads what ``REFERENCE`` matches: the anchor runs to the first ``@>``; a key, if present,
+    to the first ``@)`` after it.
+    """
+    src, start = state.src, state.pos
+    if not src.startswith("<@", start):
+        return False
+    end = src.find("@>", start + 3)
+    if end < 0:
+        return False
+    after = end + 2
+    key = None
+    if src.startswith("(@", after):
+        key_end = src.find("@)", after + 3)
+        if key_end >= 0:
+            key = src[after + 2 : key_end]
+            after = key_end + 2
+    if not silent:
+        anchor = src[start + 2 : end]
+        token = state.push("xref_open", "", 1)
+        token.meta = {"key": key if key is not None else anchor}
+        old_max = state.posMax
+        state.pos, state.posMax = start + 2, end
+        state.md.inline.tokenize(state)
+        state.posMax = old_max
+        state.push("xref_close", "", -1)
+    state.pos = after
+    return True
+
+
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+    # Raw HTML is recognized only so that a few inline tags can become markup (see _INLINE_HTML);
+    # it is never passed through. Dollar math is strict about spaces and digits, because the
+    # archive writes amounts of money ("$1B to $10B") far more often than TeX.
+    md = MarkdownIt("commonmark", {"html": True})
+    md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
+    md.inline.ruler.before("link", "xref", _xref_rule)
+    return md
+
+
+_MD: Any = None
+_INLINE_HTML = {"em": Emph, "i": Emph, "strong": Strong, "b": Strong}
+_HTML_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*/?>$")
+
+
+@lru_cache(maxsize=16384)
+def parse(text: str | None) -> Doc:
+    """Parse summary markup into a tree (cached: the same text is parsed once)."""
+    global _MD
+    if not text or not text.strip():
+        return EMPTY
+    if _MD is None:
+        _MD = _markdown()
+    return Doc(tuple(_blocks(_MD.parse(text))))
+
+
+def _blocks(tokens: list[Any]) -> list[Block]:
+    # A stack of (token type, attributes, children) frames for container blocks.
+    root: list[Any] = []
+    stack: list[tuple[str, dict[str, Any], list[Any]]] = [("root", {}, root)]
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        kind = tok.type
+        children = stack[-1][2]
+        if kind in ("paragraph_open", "heading_open"):
+            inline = tokens[i + 1]
+            content = tuple(_inlines(inline.children or []))
+            if kind == "heading_open":
+                children.append(Heading(int(tok.tag[1:]), content))
+            else:
+                children.append(Paragraph(content))
+            i += 3
+            continue
+        if kind in ("bullet_list_open", "ordered_list_open", "list_item_open", "blockquote_open"):
+            attrs = {"start": int(tok.attrGet("start") or 1)} if kind == "ordered_list_open" else {}
+            stack.append((kind, attrs, []))
+        elif kind == "list_item_close":
+            _, _, blocks = stack.pop()
+            stack[-1][2].append(tuple(blocks))
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            opened, attrs, items = stack.pop()
+            tight = _is_tight(tokens, i)
+            stack[-1][2].append(
+                ListBlock(opened == "ordered_list_open", tuple(items), attrs.get("start", 1), tight)
+            )
+        elif kind == "blockquote_close":
+            _, _, blocks = stack.pop()
+            stack[-1][2].append(Quote(tuple(blocks)))
+        elif kind in ("code_block", "fence"):
+            children.append(CodeBlock(tok.content.rstrip("\n")))
+        elif kind == "math_block":
+            children.append(MathBlock(tok.content.strip()))
+        elif kind == "hr":
+            children.append(Rule())
+        elif kind == "html_block":
+            children.append(Paragraph((Text(tok.content.strip()),)))
+        i += 1
+    return root
+
+
+def _is_tight(tokens: list[Any], close_index: int) -> bool:
+    """Whether the list closed at ``close_index`` is tight (its paragraphs are hidden)."""
+    level = tokens[close_index].level
+    j = close_index - 1
+    while j >= 0 and not (tokens[j].type.endswith("list_open") and tokens[j].level == level):
+        if tokens[j].type == "paragraph_open" and tokens[j].level == level + 2:
+            return bool(tokens[j].hidden)
+        j -= 1
+    return True
+
+
+def _inlines(tokens: list[Any]) -> list[Inline]:
+    root: list[Inline] = []
+    # Frames: (closing token type or html tag, constructor, attributes, children).
+    stack: list[tuple[str, Any, dict[str, Any], list[Inline]]] = [("", None, {}, root)]
+
+    def add(node: Inline) -> None:
+        stack[-1][3].append(node)
+
+    for tok in tokens:
+        kind = tok.type
+        if kind == "text":
+            add(Text(tok.content))
+        elif kind == "softbreak":
+            add(SoftBreak())
+        elif kind == "hardbreak":
+            add(HardBreak())
+        elif kind == "code_inline":
+            add(Code(tok.content))
+        elif kind in ("math_inline", "math_inline_double"):
+            add(Math(tok.content, display=kind == "math_inline_double"))
+        elif kind == "image":
+            add(Image(str(tok.attrGet("src") or ""), plain_text(tuple(_inlines(tok.children or []))),
+                      tok.attrGet("title") or None))
+        elif kind == "em_open":
+            stack.append(("em_close", Emph, {}, []))
+        elif kind == "strong_open":
+            stack.append(("strong_close", Strong, {}, []))
+        elif kind == "link_open":
+            attrs = {"href": str(tok.attrGet("href") or ""), "title": tok.attrGet("title") or None}
+            stack.append(("link_close", Link, attrs, []))
+        elif kind == "xref_open":
+            stack.append(("xref_close", CrossRef, {"key": tok.meta["key"]}, []))
+        elif kind in ("em_close", "strong_close", "link_close", "xref_close"):
+            _close(stack, kind)
+        elif kind == "html_inline":
+            m = _HTML_TAG.match(tok.content)
+            tag = m.group(2).lower() if m else ""
+            if m and tag == "br":
+                add(HardBreak())
+            elif m and tag in _INLINE_HTML and not m.group(1):
+                stack.append((f"</{tag}>", _INLINE_HTML[tag], {}, []))
+            elif m and tag in _INLINE_HTML and stack[-1][0] == f"</{tag}>":
+                _close(stack, f"</{tag}>")
+            else:  # any other HTML is shown as the text it is
+                add(Text(tok.content))
+    while len(stack) > 1:  # an unclosed inline HTML tag: keep its content, drop the tag
+        _, _, _, children = stack.pop()
+        stack[-1][3].extend(children)
+    return _merge_text(root)
+
+
+def _close(stack: list[tuple[str, Any, dict[str, Any], list[Inline]]], closing: str) -> None:
+    while len(stack) > 1:
+        expected, make, attrs, children = stack.pop()
+        if expected == closing:
+            stack[-1][3].append(make(children=tuple(_merge_text(children)), **attrs))
+            return
+        stack[-1][3].extend(children)
+
+
+def _merge_text(nodes: list[Inline]) -> list[Inline]:
+    """Adjacent text nodes as one (markdown-it splits text at every special character)."""
+    out: list[Inline] = []
+    for node in nodes:
+        if isinstance(node, Text) and out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + node.text)
+        else:
+            out.append(node)
+    return out
