@@ -34,3 +34,29 @@ def parse_authors(text: str | None) -> list[Author]:
         if name and name.casefold() not in _NOT_NAMES:
             out.append(Author(name, equal))
     return out
+
+
+def format_authors(text: str | None) -> str:
+    """Authors as the newsletter shows them after a title.
+
+    One author: the name. Text containing " and ": as written. Several: "First et al". Leading
+    equal-contribution marks ("A*, B*, C"): those authors, "A, B et al" (all of them marked: all
+    of them, without "et al").
+    """
+    if not text or not text.strip():
+        return ""
+    text = " ".join(text.split())
+    if " and " in text:
+        return text
+    names = [part.strip() for part in text.split(",") if part.strip()]
+    if len(names) <= 1:
+        return names[0].rstrip("*").strip() if names else ""
+    equal = []
+    for name in names:
+        if not name.endswith("*"):
+            break
+        equal.append(name.rstrip("*").strip())
+    if len(equal) >= 2:
+        rest = names[len(equal):]
+        return ", ".join(equal) + (" et al" if rest else "")
+    return names[0].rstrip("*").strip() + " et al"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from rich.markup import escape
 
 from precis.cli import app, console, state
+from precis.errors import PrecisError
 from precis.store import find_entry, history
 
 entry_app = typer.Typer(help="Work with one entry.", no_args_is_help=True)
@@ -16,14 +19,25 @@ app.add_typer(entry_app, name="entry")
 def show(
     ctx: typer.Context,
     title_or_id: str = typer.Argument(..., metavar="TITLE_OR_ID", help="The entry's id, title, or a unique part of its title."),
+    format: str = typer.Option(
+        "full", "--format", help="full: everything about the entry; planned: the planned summary and "
+        "opinion in Markdown, for posting under the work before the issue goes out.",
+    ),
 ) -> None:
     """Show an entry: metadata, summary, opinions, editorial fields and history.
 
-    Example: precis entry show "Deep Double Descent"
+    Example: precis entry show "Deep Double Descent" --format planned
     """
+    if format not in ("full", "planned"):
+        raise PrecisError(f"--format {format!r}: use full or planned")
     store = state(ctx).store()
     with store.session() as s:
         e = find_entry(s, title_or_id)
+        if format == "planned":
+            from precis.render import Editions
+
+            sys.stdout.write(Editions(s, store.default_publication(s)).planned(e))
+            return
         revisions = history(s, e.id)
         issue = e.issue.label if e.issue else (e.issue_note or "not sent")
         console.print(f"[bold]{escape(e.title.strip())}[/bold]  (entry {e.id})")
