@@ -1,0 +1,40 @@
+"""Fixtures for the podcast tests: a private audio cache, and espeak-ng (the fast engine)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from precis.audio.cache import AudioCache
+
+
+def require_program(name: str) -> str:
+    """The path of a system program the tests need; a skip (a failure under CI) when missing."""
+    path = shutil.which(name)
+    if path is None:
+        reason = f"{name} is not installed (apt-get install {'ffmpeg' if name == 'ffprobe' else name})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI must install it")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def private_cache_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test writes to the user's cache: the default cache folder is a temporary one."""
+    folder = tmp_path / "audio-cache"
+    monkeypatch.setenv("PRECIS_AUDIO_CACHE", str(folder))
+    return folder
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> AudioCache:
+    return AudioCache(tmp_path / "cache")
+
+
+@pytest.fixture
+def espeak() -> str:
+    return require_program("espeak-ng")
