@@ -11,7 +11,8 @@ Routes:
 - ``/status/CODE``: always that status.  ``/slow``: answers after ``slow_seconds``.
 - ``/huge``: an endless body without Content-Length.  ``/huge-declared``: a Content-Length of 1 GB.
 - ``/loop/a`` and ``/loop/b``: redirect to each other forever.
-Any path can be given canned answers first with ``script(path, ...)``: "429 then success".
+Any path can be given canned answers first with ``script(path, ...)``: "429 then success"; a
+``Canned(PASS)`` lets one request through ("first page fine, then 500s").
 Every request is recorded in ``requests``.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import threading
 import time
 from collections import deque
@@ -49,11 +51,24 @@ class Seen:
     headers: dict[str, str]
 
 
+PASS = 0  # a Canned status meaning "answer this request normally"
+
+
 @dataclass
 class Canned:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client closing its kept-alive connection (as httpx does at the end) is not an error."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FixtureServer:
@@ -79,7 +94,7 @@ class FixtureServer:
                     )
                     queue = server.scripts.get(parts.path)
                     canned = queue.popleft() if queue else None
-                if canned is not None:
+                if canned is not None and canned.status != PASS:
                     return self.answer(canned.status, canned.body, canned.headers)
                 try:
                     server.route(self, parts.path, parse_qs(parts.query))
@@ -96,8 +111,7 @@ class FixtureServer:
                 if body:
                     self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property

@@ -173,7 +173,12 @@ def test_a_feed_in_a_declared_legacy_encoding_keeps_its_accents(server: FixtureS
     [
         ("feed_malformed.xml", r"^feed feed_malformed.xml: malformed XML at line \d+, column \d+: "),
         ("feed_bad_utf8.xml", r"^feed feed_bad_utf8.xml: not valid text in its declared encoding"),
-        ("lesswrong_post.html", r"^feed lesswrong_post.html: not an RSS or Atom feed \(got text/html\)$"),
+        ("page_citation.html", r"^feed page_citation.html: not an RSS or Atom feed \(got text/html\)$"),
+        (
+            "lesswrong_post.html",
+            r"^feed lesswrong_post.html: not an RSS or Atom feed \(got text/html\); "
+            r"it links to the feed https://www.lesswrong.com/feed.xml$",
+        ),
     ],
 )
 def test_a_broken_feed_is_an_error_naming_it(server: FixtureServer, fetch: Fetcher, name: str, message: str) -> None:

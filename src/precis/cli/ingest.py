@@ -1,18 +1,23 @@
-"""``precis ingest`` (arXiv, feeds, URLs into the triage queue) and ``precis triage``."""
+"""``precis ingest`` (arXiv, feeds, URLs into the triage queue) and ``precis triage``.
+
+The ingest library is imported inside the commands: every ``precis`` command imports this module,
+and only these need httpx, feedparser and scikit-learn.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from precis.cli import app, console, err, state
 from precis.errors import PrecisError
-from precis.ingest import IngestConfig, ingest_all, ingest_arxiv, ingest_feed, ingest_urls
-from precis.ingest import queue
 from precis.ingest.model import NEW, SUMMARIZE
-from precis.ingest.pipeline import configured_feeds
+
+if TYPE_CHECKING:
+    from precis.ingest.queue import CandidateView, Report
 
 ingest_app = typer.Typer(
     help="Bring new papers and posts into the triage queue, deduplicated and ranked.\n\n"
@@ -32,7 +37,9 @@ def _say(text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
-def _print_report(report: queue.Report) -> None:
+def _print_report(report: Report) -> None:
+    from precis.ingest import queue
+
     if report.not_modified:
         _say(f"{report.source}: not modified since the last check; nothing new.")
         return
@@ -60,6 +67,9 @@ def url(
 
     Example: precis ingest url https://arxiv.org/abs/1906.01820 arXiv:2209.00626
     """
+    from precis.ingest.config import IngestConfig
+    from precis.ingest.pipeline import ingest_urls
+
     store = state(ctx).store()
     config = IngestConfig.from_env()
     with console.status(f"Fetching {len(items)} item(s) …"):
@@ -80,6 +90,9 @@ def arxiv(
 
     Example: precis ingest arxiv --query 'cat:cs.LG AND abs:"reward hacking"' --since 2024-05-01
     """
+    from precis.ingest.config import IngestConfig
+    from precis.ingest.pipeline import ingest_arxiv
+
     store = state(ctx).store()
     config = IngestConfig.from_env(arxiv_delay=delay, arxiv_api_url=api_url)
     with Progress(
@@ -105,6 +118,9 @@ def feed(
 
     Example: precis ingest feed https://www.alignmentforum.org/feed.xml
     """
+    from precis.ingest.config import IngestConfig
+    from precis.ingest.pipeline import ingest_feed
+
     store = state(ctx).store()
     config = IngestConfig.from_env()
     for u in urls:
@@ -121,6 +137,9 @@ def all_(ctx: typer.Context) -> None:
 
     Example: precis ingest all
     """
+    from precis.ingest.config import IngestConfig
+    from precis.ingest.pipeline import configured_feeds, ingest_all
+
     store = state(ctx).store()
     config = IngestConfig.from_env()
     feeds = configured_feeds(store)
@@ -146,7 +165,7 @@ def all_(ctx: typer.Context) -> None:
 # -- triage --------------------------------------------------------------------------------------
 
 
-def _line(c: queue.CandidateView) -> tuple[str, str]:
+def _line(c: CandidateView) -> tuple[str, str]:
     about = ", ".join(str(x) for x in (c.venue, c.year) if x)
     head = c.title + (f" — {c.authors}" if c.authors else "") + (f" ({about})" if about else "")
     if c.state == NEW:
@@ -170,8 +189,10 @@ def list_(
 
     Example: precis triage list --limit 20
     """
+    from precis.ingest.queue import list_candidates
+
     store = state(ctx).store()
-    shown = queue.list_candidates(store, which, limit=limit)
+    shown = list_candidates(store, which, limit=limit)
     if not shown:
         _say(f"No {which if which != 'all' else ''} candidates. Bring some in with `precis ingest`.".replace("  ", " "))
         return
@@ -194,10 +215,12 @@ def set_(
 
     Example: precis triage set 12 15 --priority 8
     """
+    from precis.ingest.queue import reopen, set_priority
+
     if (priority is None) == (not new):
         raise PrecisError("give either --priority 1-10 or --new")
     store = state(ctx).store()
-    changed = queue.reopen(store, ids) if new else queue.set_priority(store, ids, priority)
+    changed = reopen(store, ids) if new else set_priority(store, ids, priority)
     for c in changed:
         what = "new again" if new else f"to summarize, priority {c.priority}"
         _say(f"#{c.id} {what}: “{c.title}”")
@@ -213,7 +236,9 @@ def skip(
 
     Example: precis triage skip 14 --reason "capabilities only"
     """
+    from precis.ingest.queue import skip as skip_candidates
+
     store = state(ctx).store()
-    for c in queue.skip(store, ids, reason):
+    for c in skip_candidates(store, ids, reason):
         _say(f"#{c.id} skipped{': ' + c.reason if c.reason else ''}: “{c.title}”")
 

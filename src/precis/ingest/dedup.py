@@ -108,7 +108,7 @@ class Index(Generic[T]):
         for title, score, position in hits:
             if numbers_in(title) == numbers and _no_conflict(self._keys[position], keys):
                 same = [p for p in self._by[("title", title)] if _no_conflict(self._keys[p], keys)]
-                return self._match(same, f"similar title ({score:.0f}%)")
+                return self._match(same, f"similar title, {score:.0f}% alike")
         return None
 
     def _match(self, positions: list[int], reason: str) -> Match[T]:

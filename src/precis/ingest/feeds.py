@@ -11,8 +11,11 @@ import xml.sax
 from datetime import date
 from time import struct_time
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
+from lxml import etree
+from lxml import html as lxml_html
 
 from precis.errors import PrecisError
 from precis.ingest.fetch import Fetched, one_line
@@ -22,6 +25,10 @@ from precis.ingest.work import Work, html_to_text
 
 def parse(fetched: Fetched) -> feedparser.FeedParserDict:
     """Parse a fetched feed strictly; the result is feedparser's dictionary."""
+    if fetched.media_type in ("text/html", "application/xhtml+xml"):
+        links = _feed_links(fetched)
+        hint = f"; it links to the feed {links[0]}" if links else ""
+        raise PrecisError(f"{fetched.source}: not an RSS or Atom feed (got {fetched.media_type}){hint}")
     headers = {"content-location": fetched.url}
     content_type = fetched.headers.get("content-type", "")
     if "charset=" in content_type.lower():
@@ -42,6 +49,19 @@ def parse(fetched: Fetched) -> feedparser.FeedParserDict:
     if not parsed.get("version"):
         raise PrecisError(f"{fetched.source}: not an RSS or Atom feed (got {fetched.media_type or 'no content type'})")
     return parsed
+
+
+def _feed_links(fetched: Fetched) -> list[str]:
+    """The feeds an HTML page announces with <link rel="alternate" type="application/rss+xml">."""
+    try:
+        root = lxml_html.document_fromstring(fetched.content)
+    except (etree.ParserError, ValueError):
+        return []
+    return [
+        urljoin(fetched.url, link.get("href"))
+        for link in root.xpath("//link[@rel='alternate'][@href]")
+        if (link.get("type") or "").lower() in ("application/rss+xml", "application/atom+xml")
+    ]
 
 
 def works_of(fetched: Fetched) -> list[Work]:

@@ -35,7 +35,8 @@ def ingest_urls(store: Store, items: list[str], config: IngestConfig, fetcher: F
             item = item.strip()
             found = split_arxiv_id(item)
             if found and "://" not in item:
-                bare_ids.append(item)
+                paper_id, version = found
+                bare_ids.append(paper_id + (f"v{version}" if version else ""))
             elif found:
                 works.append(client.abstract_page(*found))
             elif item.lower().startswith(("http://", "https://")):

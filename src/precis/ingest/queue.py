@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 from precis.errors import PrecisError
 from precis.ingest.dedup import Index, Keys
 from precis.ingest.model import NEW, SKIPPED, STATES, SUMMARIZE, Candidate, FeedState
-from precis.ingest.rank import Ranker
 from precis.ingest.work import Work
 from precis.model import Entry, Issue, Publication, utcnow
 from precis.store import Store, settings_of
@@ -133,6 +132,8 @@ def rescore(session: Session, publication_id: int) -> int:
     )
     if not waiting:
         return 0
+    from precis.ingest.rank import Ranker  # scikit-learn: imported only when there is work to score
+
     ranker = Ranker.from_store(session, publication_id)
     for cand, scored in zip(waiting, ranker.score([(c.title, c.abstract) for c in waiting])):
         cand.score = scored.score
