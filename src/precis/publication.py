@@ -48,6 +48,8 @@ class Settings:
     placement: dict[str, str] = field(default_factory=dict)
     boilerplate: dict[str, str] = field(default_factory=dict)
     url: str | None = None
+    # The [ingest] table (feeds to poll); read by precis.ingest, see docs/ingest.md.
+    ingest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "publication settings") -> "Settings":
@@ -67,6 +69,7 @@ class Settings:
                 placement={str(k): str(v) for k, v in data.get("placement", {}).items()},
                 boilerplate={str(k): str(v) for k, v in data.get("boilerplate", {}).items()},
                 url=data.get("url"),
+                ingest=dict(data.get("ingest", {})),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise PrecisError(f"{source}: missing or malformed field {exc}") from None
@@ -79,6 +82,7 @@ class Settings:
             "series": self.series,
             "house_style": self.house_style,
             "url": self.url,
+            "ingest": self.ingest,
             "boilerplate": self.boilerplate,
             "categories": [
                 {"name": s.name, **({"children": list(s.children)} if s.children else {})}
