@@ -9,6 +9,7 @@ checker, every edition, the archive and the suggesters all call it.
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -360,6 +361,8 @@ def _markdown() -> Any:
 _MD: Any = None
 _INLINE_HTML = {"em": Emph, "i": Emph, "strong": Strong, "b": Strong}
 _HTML_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*/?>$")
+# Code whose every line is a list item: an over-indented list.
+_INDENTED_LIST = re.compile(r"^(?:[ \t]*(?:[-*+]|\d+[.)])[ \t][^\n]*(?:\n|$)|[ \t]*\n)+$")
 
 
 @lru_cache(maxsize=16384)
@@ -406,6 +409,10 @@ def _blocks(tokens: list[Any]) -> list[Block]:
         elif kind == "blockquote_close":
             _, _, blocks = stack.pop()
             stack[-1][2].append(Quote(tuple(blocks)))
+        elif kind == "code_block" and _INDENTED_LIST.match(tok.content):
+            # The sheet's writers indent a list under a paragraph by four spaces and mean a list,
+            # not code (CommonMark reads code); read it as the list it is.
+            children.extend(_blocks(_MD.parse(textwrap.dedent(tok.content))))
         elif kind in ("code_block", "fence"):
             children.append(CodeBlock(tok.content.rstrip("\n")))
         elif kind == "math_block":

@@ -31,7 +31,8 @@ class Links:
 
     ``entry`` gives the link for the referenced entry (default: the work's own link, as the
     newsletter did), ``issue`` the link for the issue it appeared in (default: the issue's
-    published URL). The archive passes functions that point at its own pages.
+    published URL). The archive passes functions that point at its own pages; what they return is
+    used as given (a relative link stays relative), and None means no link.
     """
 
     entry: Callable[[Target], str | None] = field(default=_entry_link)
@@ -127,7 +128,12 @@ class TreeRenderer(ABC):
         target = self.resolve(node.key)
         if target is None:
             return None, None, None
-        return target, self.url(self.links.entry(target)), self.url(self.links.issue(target))
+        return target, self._target_url(self.links.entry, target), self._target_url(self.links.issue, target)
+
+    def _target_url(self, link: Callable[[Target], str | None], target: Target) -> str | None:
+        # Links from the store are repaired like any link; a caller's own links are used as given.
+        url = link(target)
+        return self.url(url) if link in (_entry_link, _issue_link) else (url or None)
 
     # -- what each format defines ----------------------------------------------------------------
 

@@ -244,12 +244,14 @@ class Editions:
             self.warn(message)
 
     def _summary_index(self, session: Session, rank: dict[str, int]) -> dict[str, SummaryLink]:
-        """Every work a newsletter issue summarized, by URL key and by title key (earliest issue)."""
+        """Every work the store's other publications summarized in an issue, by URL key and by
+        title key (the earliest issue wins): where a digest links to "the newsletter's summary"."""
         names = dict(session.execute(select(Publication.id, Publication.name)).all())
         rows = session.execute(
             select(Entry.id, Entry.title, Entry.title_url, Entry.url, Entry.publication_id,
                    Issue.series, Issue.number, Issue.url)
             .join(Issue, Entry.issue_id == Issue.id)
+            .where(Entry.publication_id != self.publication.id)
         ).all()
         rows.sort(key=lambda r: (rank.get(r[5], len(rank)), r[6], r[0]), reverse=True)
         index: dict[str, SummaryLink] = {}
@@ -261,7 +263,8 @@ class Editions:
         return index
 
     def newsletter_summary(self, entry: Entry) -> SummaryLink | None:
-        """Where a newsletter issue summarized the same work, matched by URL, else by title."""
+        """Where another publication of the store summarized the same work in an issue, matched by
+        URL, else by title."""
         by_url = url_key(entry.link)
         return (self._summaries.get(by_url) if by_url else None) or self._summaries.get(
             "title:" + normalize_key(entry.title)

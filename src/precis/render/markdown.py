@@ -31,14 +31,14 @@ from precis.markup import (
 )
 from precis.render.base import TreeRenderer
 
-_ESCAPE = re.compile(r"([\\`*_\[\]<>$|~])")
+_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>$|~"})
 # What would start a block if it began a line.
 _LINE_START = re.compile(r"^(\s*)([#+=-]|\d+[.)])")
 _BREAK = "\\\n"
 
 
 def escape_markdown(text: str, line_start: bool = False) -> str:
-    out = _ESCAPE.sub(r"\\\1", text)
+    out = text.translate(_ESCAPES)
     if line_start:
         out = _LINE_START.sub(lambda m: m.group(1) + re.sub(r"([#+=\-.)])", r"\\\1", m.group(2), count=1), out)
     return out
@@ -124,7 +124,8 @@ class MarkdownRenderer(TreeRenderer):
         if entry_url:
             body = f"[{body}]({_destination(entry_url)})"
         if target.issue_label:
-            body += f" ({self.link(target.issue_label, issue_url)})"
+            label = escape_markdown(target.issue_label)
+            body += f" ([{label}]({_destination(issue_url)}))" if issue_url else f" ({label})"
         return body
 
     # -- blocks ------------------------------------------------------------------------------

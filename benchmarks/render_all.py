@@ -1,0 +1,65 @@
+"""Time rendering every issue of the real archive as Markdown, email HTML and plain text.
+
+Run: .venv/bin/python benchmarks/render_all.py [PATH_TO_XLSX]
+
+It imports the archive into a temporary store (not timed), then times, in one process, loading the
+editions and rendering all issues in the three formats (parsing every text once included), three
+times from a cold start of the Editions object, and reports each format's share. Last it times the
+whole command a user runs, `precis render --all --out DIR`, process start and file writes included.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from precis.markup import parse
+from precis.render import Editions
+from precis.sheets import read_file
+from precis.store import Store, import_records
+
+DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment_newsletter.xlsx"
+FORMATS = ("markdown", "html", "text")
+
+
+def render_all(store: Store) -> tuple[float, dict[str, float], int]:
+    parse.cache_clear()  # each run parses every text again, as a fresh process would
+    start = time.perf_counter()
+    editions = Editions.load(store, warn=lambda _message: None)
+    per_format = dict.fromkeys(FORMATS, 0.0)
+    for issue in editions.issues:
+        for fmt in FORMATS:
+            t = time.perf_counter()
+            editions.render(issue, fmt)
+            per_format[fmt] += time.perf_counter() - t
+    return time.perf_counter() - start, per_format, len(editions.issues)
+
+
+def main() -> None:
+    xlsx = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "an.db"
+        store = Store(str(db))
+        store.init()
+        import_records(store, read_file(xlsx))
+        runs = [render_all(store) for _ in range(3)]
+        total, per_format, issues = min(runs, key=lambda r: r[0])
+        print(f"{issues} issues x {len(FORMATS)} formats, in process (best of 3): {total:.2f} s "
+              f"(median {statistics.median(r[0] for r in runs):.2f} s)")
+        for fmt, seconds in per_format.items():
+            print(f"  {fmt:<10}{seconds:6.2f} s")
+        store.engine.dispose()
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "precis", "--db", str(db), "render", "--all", "--out", str(Path(tmp) / "out")],
+            check=True, capture_output=True,
+        )
+        print(f"precis render --all --out DIR (process start and writes included): {time.perf_counter() - start:.2f} s")
+
+
+if __name__ == "__main__":
+    main()

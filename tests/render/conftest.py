@@ -1,0 +1,39 @@
+"""Fixtures for the editions tests: the real archive loaded once per module, and the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from precis.render import Editions
+from precis.store import Store
+
+
+@pytest.fixture(scope="module")
+def real_db(real_db_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A module-wide copy of the real store, for tests that only read it."""
+    path = tmp_path_factory.mktemp("editions") / "an.db"
+    shutil.copy(real_db_template, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def real_editions(real_db: Path) -> tuple[Editions, list[str]]:
+    """Editions of the real archive and the warnings it gave."""
+    warnings: list[str] = []
+    store = Store(str(real_db))
+    editions = Editions.load(store, warn=warnings.append)
+    store.engine.dispose()
+    return editions, warnings
+
+
+def run(db: Path, *args: str) -> subprocess.CompletedProcess:
+    """``precis --db DB ARGS`` as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "precis", "--db", str(db), *args],
+        capture_output=True, text=True, timeout=300, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
+    )
