@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from precis.ingest.dedup import Index, Keys
-from precis.ingest.identify import doi_of, split_arxiv_id, title_key, url_key
+from precis.ingest.identify import doi_of, site_of, split_arxiv_id, title_key, url_key
 
 
 @pytest.mark.parametrize(
@@ -124,3 +124,19 @@ def test_identifiers_win_over_titles_and_say_how_they_matched() -> None:
 
 def test_title_keys_ignore_case_accents_and_punctuation() -> None:
     assert title_key("Café: “Quoted” — Ok!") == title_key("cafe quoted ok")
+
+
+@pytest.mark.parametrize(
+    ("url", "venue"),
+    [
+        ("https://arxiv.org/pdf/2406.04102v1.pdf", "arXiv"),
+        ("https://www.alignmentforum.org/posts/ZDZmopKquzHYPRNxq/selection-vs-control", "Alignment Forum"),
+        ("https://www.lesswrong.com/posts/ZDZmopKquzHYPRNxq/selection-vs-control", "LessWrong"),
+        ("https://www.greaterwrong.com/posts/ZDZmopKquzHYPRNxq/selection-vs-control", "LessWrong"),
+        ("https://forum.effectivealtruism.org/posts/AAAAAAAAAAAAAAAAA/x", "EA Forum"),
+        ("https://www.lesswrong.com/tag/ai", None),
+        ("https://bair.berkeley.edu/blog/2024/01/01/post/", None),
+    ],
+)
+def test_links_to_arxiv_and_forum_posts_name_their_venue(url: str, venue: str | None) -> None:
+    assert site_of(url) == venue

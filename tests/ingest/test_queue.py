@@ -69,6 +69,10 @@ def test_a_paper_seen_in_a_feed_and_then_on_arxiv_is_one_candidate(empty_store: 
     assert report.count(queue.NEW_WORK) == 3  # 2406.04102 and the soil paper were already there
     mesa = next(c for c in candidates(empty_store) if c.arxiv_id == "2406.04102")
     assert mesa.arxiv_version == 2  # the API knew a newer version than the feed's PDF link
+    assert mesa.authors == "Alice Example, Bob Sample"  # the feed named only the first author
+    assert mesa.venue == "arXiv"  # an aggregator's feed title is not where the paper appeared
+    soil = next(c for c in candidates(empty_store) if c.title.startswith("Soil"))
+    assert soil.venue == "Example Alignment Reading List"  # a link to a site of its own
 
 
 def test_urls_and_arxiv_ids_become_candidates(empty_store: Store, server: FixtureServer) -> None:

@@ -19,7 +19,7 @@ from lxml import html as lxml_html
 
 from precis.errors import PrecisError
 from precis.ingest.fetch import Fetched, one_line
-from precis.ingest.identify import doi_of, split_arxiv_id
+from precis.ingest.identify import doi_of, site_of, split_arxiv_id
 from precis.ingest.work import Work, html_to_text
 
 
@@ -65,7 +65,10 @@ def _feed_links(fetched: Fetched) -> list[str]:
 
 
 def works_of(fetched: Fetched) -> list[Work]:
-    """Every item of an RSS or Atom feed as a work; items without a title are left out."""
+    """Every item of an RSS or Atom feed as a work; items without a title are left out.
+
+    The venue is the feed's title, unless the item links to arXiv or a forum post, which name
+    their own venue (an aggregator's feed is not where its papers appeared)."""
     parsed = parse(fetched)
     venue = (parsed.feed.get("title") or "").strip() or None
     works = []
@@ -83,7 +86,7 @@ def works_of(fetched: Fetched) -> list[Work]:
                 source=fetched.source,
                 url=link,
                 authors=authors_of(item),
-                venue=venue,
+                venue=site_of(link) or venue,
                 published=date_of(item),
                 abstract=html_to_text(item.get("summary")),
                 arxiv_id=found[0] if found else None,

@@ -117,6 +117,25 @@ def url_key(url: str | None) -> str | None:
     return f"{host}{port}{path}" + (f"?{query}" if query else "")
 
 
+_SITE_NAMES = {
+    "alignmentforum.org": "Alignment Forum",
+    "lesswrong.com": "LessWrong",
+    "forum.effectivealtruism.org": "EA Forum",
+}
+
+
+def site_of(url: str | None) -> str | None:
+    """The venue a link itself names, as the archive writes it: "arXiv", "LessWrong",
+    "Alignment Forum", "EA Forum"; None for any other site."""
+    key = url_key(url) or ""
+    if key.startswith("arxiv:"):
+        return "arXiv"
+    if not key.startswith(("lesswrong:", "eaforum:")):
+        return None
+    host = (urlsplit(url or "").hostname or "").lower().removeprefix("www.")
+    return _SITE_NAMES.get(host, "LessWrong" if key.startswith("lesswrong:") else "EA Forum")
+
+
 def title_key(title: str | None) -> str:
     """The title lower-cased, accents and punctuation dropped, spaces collapsed."""
     if not title:

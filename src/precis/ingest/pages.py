@@ -11,29 +11,31 @@ import json
 import re
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from lxml import etree
 from lxml import html as lxml_html
 
 from precis.errors import PrecisError
-from precis.ingest.fetch import Fetched
-from precis.ingest.identify import doi_of, split_arxiv_id, url_key
+from precis.ingest.fetch import Fetched, one_line
+from precis.ingest.identify import doi_of, site_of, split_arxiv_id
 from precis.ingest.work import Work, clean, person_name
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
-FORUM_SITES = {"alignmentforum.org": "Alignment Forum", "lesswrong.com": "LessWrong",
-               "forum.effectivealtruism.org": "EA Forum"}
+# What forum pages append to a post's title in <title>.
 _TITLE_SUFFIX = re.compile(r"\s+[—–|-]\s+(?:LessWrong|AI Alignment Forum|Alignment Forum|EA Forum)(?: 2\.0)?$")
-_ARTICLE_TYPES = {"article", "scholarlyarticle", "blogposting", "newsarticle", "discussionforumposting",
-                  "report", "techarticle", "creativework"}
+_ARTICLE_TYPES = {
+    "article", "scholarlyarticle", "blogposting", "newsarticle", "discussionforumposting",
+    "report", "techarticle", "creativework",
+}
 
 
 def work_of(fetched: Fetched) -> Work:
     """The work a fetched HTML page describes."""
     media = fetched.media_type
-    if media in FEED_TYPES:
+    head = fetched.content[:1024].lower()
+    if media in FEED_TYPES or (media in ("text/xml", "application/xml") and (b"<rss" in head or b"<feed" in head)):
         raise PrecisError(f"{fetched.source}: this is a feed ({media}); use `precis ingest feed`")
     if media not in HTML_TYPES and not media.startswith("text/"):
         raise PrecisError(f"{fetched.source}: not an HTML page ({media}); give the page that links to it")
@@ -45,7 +47,7 @@ def parse_html(text: str, base_url: str, source: str) -> Work:
     try:
         root = lxml_html.document_fromstring(text.encode("utf-8"), parser=_PARSER)
     except (etree.ParserError, ValueError) as exc:
-        raise PrecisError(f"{source}: cannot be read as HTML: {exc}") from None
+        raise PrecisError(f"{source}: cannot be read as HTML: {one_line(exc)}") from None
     meta = _meta(root)
     ld = _json_ld(root)
 
@@ -56,34 +58,45 @@ def parse_html(text: str, base_url: str, source: str) -> Work:
                     return value.strip()
         return None
 
-    canonical = next((l.get("href") for l in root.xpath("//link[@href]") if "canonical" in (l.get("rel") or "").lower().split()), None)
-    url = canonical or first("og:url", "citation_abstract_html_url") or ld.get("url") or base_url
-    url = urljoin(base_url, url)
-    site = _forum_site(url)
+    canonical = next(
+        (l.get("href") for l in root.xpath("//link[@href]") if "canonical" in (l.get("rel") or "").lower().split()),
+        None,
+    )
+    url = urljoin(base_url, canonical or first("og:url", "citation_abstract_html_url") or ld.get("url") or base_url)
+    site = site_of(url)
 
-    page_title = root.findtext(".//title")
-    title = first("citation_title", "dc.title") or _text(ld.get("headline") or ld.get("name")) \
-        or first("og:title", "twitter:title") or clean(page_title)
+    title = (
+        first("citation_title", "dc.title")
+        or _text(ld.get("headline") or ld.get("name"))
+        or first("og:title", "twitter:title")
+        or clean(root.findtext(".//title"))
+    )
     if not title:
         raise PrecisError(f"{source}: no title found (no citation_title, og:title or <title>)")
     title = _TITLE_SUFFIX.sub("", clean(title))
 
-    authors = [person_name(a) for a in meta.get("citation_author", []) + meta.get("dc.creator", []) if a.strip()]
-    if not authors:
-        authors = _ld_people(ld.get("author"))
-    if not authors:
-        authors = [a for a in meta.get("author", []) + meta.get("article:author", [])
-                   if a.strip() and "://" not in a]
+    named = meta.get("citation_author") or meta.get("dc.creator") or []
+    authors = [person_name(a) for a in named if a.strip()] or _ld_people(ld.get("author"))
+    if not authors:  # "author" meta; article:author is usually a profile URL, not a name
+        authors = [a for a in meta.get("author", []) + meta.get("article:author", []) if a.strip() and "://" not in a]
 
-    published, year = _date(first("citation_publication_date", "citation_date", "citation_online_date",
-                                  "dc.date", "dcterms.issued") or _text(ld.get("datePublished"))
-                            or first("article:published_time", "date"))
-    abstract = first("citation_abstract", "dc.description") or _text(ld.get("description")) \
+    published, year = _date(
+        first("citation_publication_date", "citation_date", "citation_online_date", "dc.date", "dcterms.issued")
+        or _text(ld.get("datePublished"))
+        or first("article:published_time", "date")
+    )
+    abstract = (
+        first("citation_abstract", "dc.description")
+        or _text(ld.get("description"))
         or first("og:description", "description", "twitter:description")
-    venue = site or first("citation_journal_title", "citation_conference_title", "citation_inbook_title") \
+    )
+    venue = (
+        site
+        or first("citation_journal_title", "citation_conference_title", "citation_inbook_title")
         or first("og:site_name")
-    found = split_arxiv_id(first("citation_arxiv_id") or "") or split_arxiv_id(url)
-    doi = doi_of(first("citation_doi", "prism.doi", "dc.identifier") or "") or doi_of(url)
+    )
+    found = split_arxiv_id(first("citation_arxiv_id")) or split_arxiv_id(url)
+    doi = doi_of(first("citation_doi", "prism.doi", "dc.identifier")) or doi_of(url)
     return Work(
         title=title,
         source=source,
@@ -144,14 +157,6 @@ def _ld_people(value: Any) -> list[str]:
 
 def _text(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
-
-
-def _forum_site(url: str) -> str | None:
-    key = url_key(url) or ""
-    if not key.startswith(("lesswrong:", "eaforum:")):
-        return None
-    host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
-    return FORUM_SITES.get(host, "LessWrong" if key.startswith("lesswrong:") else "EA Forum")
 
 
 def _date(text: str | None) -> tuple[date | None, int | None]:

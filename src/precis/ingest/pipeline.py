@@ -44,7 +44,7 @@ def ingest_urls(store: Store, items: list[str], config: IngestConfig, fetcher: F
             else:
                 raise PrecisError(f"{item!r}: not an http(s) URL or an arXiv id")
         works.extend(client.lookup(bare_ids))
-    return add_works(store, works, "urls")
+    return add_works(store, works, f"{len(items)} URL(s) and id(s)")
 
 
 def ingest_arxiv(

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from precis.authors import parse_authors
 from precis.errors import PrecisError
 from precis.ingest.dedup import Index, Keys
 from precis.ingest.model import NEW, SKIPPED, STATES, SUMMARIZE, Candidate, FeedState
@@ -206,14 +207,18 @@ def _mark_archived(cand: Candidate, archive: Index[ArchivedRef], keys: Keys) -> 
 
 
 def _fill_missing(cand: Candidate, work: Work) -> None:
-    """A work seen again may say more than the first time (a DOI, an abstract, a newer version)."""
+    """A work seen again may say more than the first time: a DOI, a newer arXiv version, the full
+    author list (an arXiv listing after a feed that named only the first author), a longer abstract."""
     for name, value in (
-        ("authors", work.authors_text), ("venue", work.venue), ("year", work.year),
-        ("published", work.published), ("abstract", work.abstract), ("url", work.url),
+        ("venue", work.venue), ("year", work.year), ("published", work.published), ("url", work.url),
         ("arxiv_id", work.arxiv_id), ("doi", work.doi),
     ):
         if getattr(cand, name) in (None, "") and value not in (None, ""):
             setattr(cand, name, value)
+    if len(work.authors) > len(parse_authors(cand.authors)):
+        cand.authors = work.authors_text
+    if work.abstract and len(work.abstract) > len(cand.abstract or ""):
+        cand.abstract = work.abstract
     if work.arxiv_version and (cand.arxiv_version or 0) < work.arxiv_version:
         cand.arxiv_version = work.arxiv_version
 
