@@ -110,3 +110,13 @@ def test_speech_segments_give_one_chapter_per_section_and_entry(sample_store):
     assert entry.section == "Technical AI alignment"
     assert entry.text.startswith("Concrete Problems in AI Safety. By Dario Amodei, Chris Olah and others. Summarized by Ben.")
     assert "\n\nBen's opinion.\n\nStill a good first reading list.\n\nAda's opinion.\n\nI would add" in entry.text
+
+
+def test_render_all_gives_the_same_files_in_worker_processes_as_in_one(sample_store, tmp_path):
+    ed = editions(sample_store)
+    assert ed.render_all(tmp_path / "one", ["markdown", "html", "text", "speech"], workers=1) == 3
+    assert ed.render_all(tmp_path / "two", ["markdown", "html", "text", "speech"], workers=2) == 3
+    one = {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
+    two = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
+    assert len(one) == 12 and one == two
+    assert "sn-2.speech.txt" in one

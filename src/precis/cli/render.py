@@ -63,17 +63,15 @@ def render(
     if out is None:
         raise PrecisError("--all needs --out DIR")
     wanted = _formats(formats)
-    out.mkdir(parents=True, exist_ok=True)
     with Progress(
         TextColumn("Rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
     ) as progress:
         task = progress.add_task("render", total=len(editions.issues))
-        for iss in editions.issues:
-            for fmt in wanted:
-                _write(out / f"{iss.slug}{FORMATS[fmt][1]}", editions.render(iss, fmt, private=private, style=style))
-            progress.advance(task)
-    console.print(f"Rendered {len(editions.issues)} issues as {', '.join(wanted)} into {out}.")
+        count = editions.render_all(
+            out, wanted, private=private, style=style, progress=lambda: progress.advance(task)
+        )
+    console.print(f"Rendered {count} issues as {', '.join(wanted)} into {out}.")
 
 
 def _write(path: Path, text: str) -> None:

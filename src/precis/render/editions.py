@@ -6,10 +6,13 @@ session, then renders any issue in any format and house style without touching t
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,6 +176,7 @@ class Editions:
                 self._by_issue[e.issue_id].append(e)
         self._summaries = self._summary_index(session, rank)
         self._warned: set[tuple[int, str]] = set()
+        self._warned_messages: set[str] = set()
         self._views: dict[tuple[int, bool], IssueView] = {}
 
     @classmethod
@@ -241,6 +245,11 @@ class Editions:
         mark = (entry.id, normalize_key(key))
         if mark not in self._warned:
             self._warned.add(mark)
+            self.warn(message)
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self._warned_messages:
+            self._warned_messages.add(message)
             self.warn(message)
 
     def _summary_index(self, session: Session, rank: dict[str, int]) -> dict[str, SummaryLink]:
@@ -347,6 +356,59 @@ class Editions:
         segments.append(Segment("footer", "Closing", _spoken(module.footer(view))))
         return [s for s in segments if s.text]
 
+    def render_all(
+        self,
+        out: Path,
+        formats: list[str],
+        *,
+        private: bool = False,
+        style: str | None = None,
+        progress: Callable[[], None] | None = None,
+        workers: int | None = None,
+    ) -> int:
+        """Write every issue in each format to ``out/<issue-slug><extension>``; return the number
+        of issues. ``progress`` is called after each issue.
+
+        Issues are rendered by ``workers`` processes (default: one per CPU) forked from this one,
+        so that each needs nothing from the store; where the platform cannot fork, or with one
+        worker, they are rendered here. Warnings are passed to ``warn`` in this process.
+        """
+        for fmt in formats:  # a missing style or template fails before any work starts
+            if fmt not in FORMATS:
+                raise PrecisError(f"unknown format {fmt!r}; the formats are: {', '.join(FORMATS)}")
+            _template(self.style(style), FORMATS[fmt][0], fmt == "html")
+        out.mkdir(parents=True, exist_ok=True)
+        jobs = [(n, out, tuple(formats), private, style) for n in range(len(self.issues))]
+        if workers is None:
+            workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+            for job in jobs:
+                self._write_issue(*job)
+                if progress:
+                    progress()
+            return len(jobs)
+        global _FORKED
+        _FORKED = self
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                for done in as_completed([pool.submit(_write_issue_in_worker, *job) for job in jobs]):
+                    for message in done.result():
+                        self._warn_once(message)
+                    if progress:
+                        progress()
+        finally:
+            _FORKED = None
+        return len(jobs)
+
+    def _write_issue(self, n: int, out: Path, formats: tuple[str, ...], private: bool, style: str | None) -> None:
+        issue = self.issues[n]
+        for fmt in formats:
+            path = out / f"{issue.slug}{FORMATS[fmt][1]}"
+            try:
+                path.write_text(self.render(issue, fmt, private=private, style=style), encoding="utf-8")
+            except OSError as exc:
+                raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+
     def planned(self, entry: Entry, style: str | None = None) -> str:
         """The planned summary and opinion of an entry, in Markdown, for posting under the work."""
         view = entry_view(entry, private=True)
@@ -380,6 +442,19 @@ class Editions:
     def text_html(self, text: str | None, links: Links | None = None) -> Markup:
         """Any summary markup as an HTML fragment, cross-references resolved as in ``entry_html``."""
         return HtmlRenderer(self.resolver.resolve, links, self.settings.url, heading_offset=1).blocks(parse(text))
+
+
+# The Editions a forked worker renders from (set in the parent just before the workers fork).
+_FORKED: Editions | None = None
+
+
+def _write_issue_in_worker(n: int, out: Path, formats: tuple[str, ...], private: bool, style: str | None) -> list[str]:
+    """Render one issue's files in a worker; return its warnings for the parent to show."""
+    assert _FORKED is not None, "render_all sets _FORKED before forking"
+    messages: list[str] = []
+    _FORKED.warn = messages.append
+    _FORKED._write_issue(n, out, formats, private, style)
+    return messages
 
 
 def _spoken(text: Any) -> str:
