@@ -3,8 +3,8 @@
 No URL, no Markdown symbol: a link reads as its text, a cross-reference as "text, from Alignment
 Newsletter 58", emphasis is dropped, list items become sentences (numbered ones "First, ...").
 Text is put in spoken form by ``speakable``: "AN #58" becomes "Alignment Newsletter 58", "et al"
-"and others", "e.g." "for example", "$1B" "1 billion dollars", bare URLs "a link"; symbols a
-narrator cannot read are dropped. Math is read in words when it is simple, else "an equation".
+"and others", "e.g." "for example", "$2-8M" "2 to 8 million dollars", "1e15" "10 to the 15",
+"10x" "10 times", "=" "equals", bare URLs "a link"; symbols a narrator cannot read are dropped. Math is read in words when it is simple, else "an equation".
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>]+", re.IGNORECASE)
 _MONEY = re.compile(
-    r"\$(\d[\d,]*(?:\.\d+)?)\s?(k|K|M|B|T|thousand|million|billion|trillion)?\b(?!\.\d)"
+    r"\$(\d[\d,]*(?:\.\d+)?)(?:\s?[-–]\s?\$?(\d[\d,]*(?:\.\d+)?))?(?:\s?(k|K|M|B|T|thousand|million|billion|trillion|quadrillion))?\b(?!\.\d)"
 )
 _MONEY_UNITS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion", "T": "trillion"}
 _ABBREVIATIONS = [
@@ -49,14 +49,28 @@ _ABBREVIATIONS = [
     (re.compile(r"\bH/T\b"), "hat tip to"),
 ]
 _SYMBOLS = [
+    (re.compile(r"\b(\d+(?:\.\d+)?)e\+?(-?\d+)\b"), lambda m: (
+        f"10 to the {m.group(2)}" if m.group(1) == "1" else f"{m.group(1)} times 10 to the {m.group(2)}")),
+    (re.compile(r"(?<=\d)x\b"), " times"),
+    (re.compile(r"(?<=\d)\s?[-–]\s?(?=\d)"), " to "),
     (re.compile(r"<=|≤"), " at most "),
     (re.compile(r">=|≥"), " at least "),
     (re.compile(r"\s<\s"), " less than "),
     (re.compile(r"\s>\s"), " greater than "),
     (re.compile(r"->|→|=>"), " to "),
     (re.compile(r"\s&\s"), " and "),
-    (re.compile(r"\s=\s"), " equals "),
+    (re.compile(r"≠"), " is not equal to "),
+    (re.compile(r"="), " equals "),
+    (re.compile(r"\+"), " plus "),
+    (re.compile(r"\s[*×⋅]\s|×|⋅"), " times "),
+    (re.compile(r"−"), " minus "),
+    (re.compile(r"√"), " square root of "),
+    (re.compile(r"∈"), " in "),
+    (re.compile(r"∞"), " infinity "),
+    (re.compile(r"(?<=\w)@(?=\w)"), " at "),
     (re.compile(r"#(?=\d)"), "number "),
+    # Invisible and private-use characters pasted into the sheet.
+    (re.compile(r"[\u200b-\u200f\u2060\ufeff\ue000-\uf8ff]"), " "),
 ]
 # Characters that are markup, not words; dropped from what is read.
 _DROP = re.compile(r"[*_#`~\[\]<>|\\{}^]+")
@@ -75,6 +89,13 @@ _TEX_WORDS = {
 _TEX_TOKEN = re.compile(r"\\[a-zA-Z]+|\^\{?-?\w+\}?|_\{?\w+\}?|[A-Za-z]+|\d+(?:\.\d+)?|[=+\-*/<>(),.]|\s+|.")
 _TEX_OPS = {"=": " equals ", "+": " plus ", "-": " minus ", "*": " times ", "/": " over ",
             "<": " is less than ", ">": " is greater than ", "(": " ", ")": " ", ",": ", ", ".": "."}
+
+
+def _dollars(m: re.Match[str]) -> str:
+    """ "$1B" -> "1 billion dollars"; "$2-8M" -> "2 to 8 million dollars"."""
+    amount = m.group(1) + (f" to {m.group(2)}" if m.group(2) else "")
+    unit = _MONEY_UNITS.get(m.group(3) or "", m.group(3) or "")
+    return f"{amount} {unit} dollars" if unit else f"{amount} dollars"
 
 
 def speak_math(tex: str) -> str:
@@ -123,10 +144,7 @@ class SpeechRenderer(TreeRenderer):
         """Text in spoken form (see the module's docstring)."""
         text = _URL.sub("a link", text)
         text = re.sub(r"\b([A-Z][A-Za-z]*) ?#(\d+)\b", lambda m: self.speak_issue(f"{m.group(1)} #{m.group(2)}"), text)
-        text = _MONEY.sub(
-            lambda m: f"{m.group(1)} {_MONEY_UNITS.get(m.group(2) or '', m.group(2) or '')} dollars".replace("  ", " "),
-            text,
-        )
+        text = _MONEY.sub(_dollars, text)
         for pattern, words in _ABBREVIATIONS:
             text = pattern.sub(words, text)
         for pattern, words in _SYMBOLS:
