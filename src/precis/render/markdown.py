@@ -49,6 +49,7 @@ def _destination(url: str) -> str:
 
 
 class MarkdownRenderer(TreeRenderer):
+    _depth = 0  # how many Emph/Strong enclose the node being rendered
     def text(self, s: str | None) -> str:
         return escape_markdown(s or "")
 
@@ -101,10 +102,21 @@ class MarkdownRenderer(TreeRenderer):
         return _BREAK
 
     def _Emph(self, node: Emph) -> str:
-        return self.em(self.inline(node.children))
+        return self._delimited(node, "*", "_")
 
     def _Strong(self, node: Strong) -> str:
-        return self.strong(self.inline(node.children))
+        return self._delimited(node, "**", "__")
+
+    def _delimited(self, node: Emph | Strong, marker: str, nested: str) -> str:
+        # Emphasis directly inside emphasis alternates its marker ("*_x_*"), else "**x*" would
+        # read back as strong.
+        self._depth += 1
+        try:
+            body = self.inline(node.children)
+        finally:
+            self._depth -= 1
+        mark = marker if self._depth % 2 == 0 else nested
+        return f"{mark}{body}{mark}" if body else ""
 
     def _Link(self, node: Link) -> str:
         body = self.inline(node.children)
