@@ -1,0 +1,140 @@
+"""The archive's commands: ``site build``, ``serve`` and ``search``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from precis.cli import app, console, err, state
+from precis.errors import PrecisError
+from precis.search import SearchIndex
+from precis.store import Store
+
+if TYPE_CHECKING:
+    from precis.site import BuildReport
+
+EXTRA_HINT = "the archive needs the 'site' extra: pip install 'precis[site]'"
+
+site_app = typer.Typer(help="The public archive website.", no_args_is_help=True)
+app.add_typer(site_app, name="site")
+
+
+def _build(store: Store, outdir: Path, base_url: str | None) -> BuildReport:
+    try:
+        from precis.site import build_site
+    except ImportError as exc:
+        raise PrecisError(f"{EXTRA_HINT} ({exc.name} is missing)") from None
+    with Progress(
+        TextColumn("Building the archive"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True,
+    ) as progress:
+        task = progress.add_task("build", total=None)
+        report = build_site(
+            store, outdir, base_url=base_url,
+            progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
+    for warning in report.warnings:
+        err.print(f"precis: warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    return report
+
+
+def _summary(report: BuildReport) -> str:
+    return (
+        f"Built the archive in {report.outdir}: {report.pages} pages for {report.entries} entries and "
+        f"{report.issues} issues in {report.seconds:.1f} s; {len(report.written)} files written, "
+        f"{report.unchanged} unchanged, {len(report.deleted)} removed"
+        + ("; search index rebuilt." if report.search_indexed else "; search index unchanged.")
+    )
+
+
+@site_app.command("build")
+def build(
+    ctx: typer.Context,
+    outdir: Path = typer.Argument(..., help="Where to write the site (created if missing)."),
+    base_url: str = typer.Option(
+        None, "--base-url", metavar="URL", help="Where the site will be published; makes feed and canonical links absolute."
+    ),
+) -> None:
+    """Build the public archive as a static website (only changed pages are rewritten).
+
+    Entries whose public level is "No" appear nowhere; "Link only" ones show title, authors and link.
+
+    Example: precis site build site/ --base-url https://example.org/archive/
+    """
+    report = _build(state(ctx).store(), outdir, base_url)
+    console.print(_summary(report), markup=False, highlight=False)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    site: Path = typer.Option(
+        None, "--site", help="The directory to build the site into and serve (default: one per store in the temp folder)."
+    ),
+    host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
+    port: int = typer.Option(8000, "--port", help="The port to listen on."),
+    base_url: str = typer.Option(None, "--base-url", metavar="URL", help="As for `site build`."),
+) -> None:
+    """Build the archive and serve it with a JSON search API at /api/search?q=WORDS.
+
+    The API answers from the store's full-text index (SQLite FTS5 or PostgreSQL) and follows
+    changes to the store; pages are as of the last build (restart to rebuild).
+
+    Example: precis serve --port 8000   # then open http://127.0.0.1:8000/
+    """
+    try:
+        import uvicorn
+
+        from precis.web import create_app
+    except ImportError as exc:
+        raise PrecisError(f"{EXTRA_HINT} ({exc.name} is missing)") from None
+
+    store = state(ctx).store()
+    if site is None:
+        site = Path(tempfile.gettempdir()) / f"precis-site-{hashlib.sha1(store.url.encode()).hexdigest()[:10]}"
+    report = _build(store, site, base_url)
+    console.print(_summary(report), markup=False, highlight=False)
+    console.print(f"Serving on http://{host}:{port}/ (search API: /api/search?q=...). Ctrl-C stops.")
+    uvicorn.run(create_app(store, site), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def search(
+    ctx: typer.Context,
+    query: str = typer.Argument(..., help="Words to look for in titles, authors, summaries and opinions."),
+    as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+    category: str = typer.Option(None, "--category", help="Only this category or top-level section."),
+    year: int = typer.Option(None, "--year", help="Only works from this year."),
+    summarizer: str = typer.Option(None, "--summarizer", help="Only summaries by this person."),
+    limit: int = typer.Option(10, "--limit", help="How many results (1 to 100)."),
+) -> None:
+    """Search the public archive, best matches first.
+
+    Example: precis search "mesa optimizers and inner alignment" --limit 5
+    """
+    index = SearchIndex(state(ctx).store())
+    if not index.is_current():
+        with console.status("Indexing the archive …"):
+            index.refresh(force=True)
+    hits = index.search(query, category=category, year=year, summarizer=summarizer, limit=limit, refresh=False)
+    if as_json:
+        keys = ("title", "url", "issue", "category", "score", "snippet", "link")
+        print(json.dumps({"results": [{k: h.to_json()[k] for k in keys} for h in hits]}, ensure_ascii=False, indent=2))
+        return
+    if not hits:
+        console.print("No public entry matches.")
+        return
+    for n, h in enumerate(hits, 1):
+        where = " · ".join(x for x in (h.issue, h.category) if x)
+        console.print(f"[bold]{n}. {escape(h.title)}[/bold]" + (f"  [dim]{escape(where)}[/dim]" if where else ""))
+        if h.snippet:
+            console.print(f"   {escape(h.snippet)}", soft_wrap=False)
+        console.print(f"   [dim]{escape(h.url)}[/dim]")

@@ -1,0 +1,403 @@
+"""Building the static archive: every page, the search index, feeds, charts and downloads.
+
+``build_site(store, outdir)`` reads the public archive once (``Archive``), renders each page with
+Jinja2, and hands every file to a ``SiteWriter``, which writes only what changed since the last
+build. The Pagefind search index is made by the ``pagefind`` binary from the entry pages, and
+only when an entry page changed.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from precis import sheets
+from precis.errors import PrecisError
+from precis.markup import Math, MathBlock, walk
+from precis.site import urls
+from precis.site.archive import Archive, EntryItem, Group, IssueItem
+from precis.site.charts import chart_data, reference_graph
+from precis.site.feeds import feeds
+from precis.site.vendor import vendored_files
+from precis.site.writer import SiteWriter, digest
+from precis.store import Store, load_records
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+ASSETS = ("site.css", "site.js", "search.js", "stats.js")
+INDEX_KINDS = {
+    "categories": "Categories",
+    "summarizers": "Summarizers",
+    "authors": "Authors",
+    "years": "Years",
+    "venues": "Venues",
+}
+NAV = [
+    ("issues/", "Issues"),
+    ("categories/", "Categories"),
+    ("summarizers/", "Summarizers"),
+    ("authors/", "Authors"),
+    ("years/", "Years"),
+    ("venues/", "Venues"),
+    ("stats/", "Statistics"),
+    ("downloads/", "Downloads"),
+    ("search/", "Search"),
+]
+LATEST_ISSUES = 8
+DOWNLOAD_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
+
+
+@dataclass
+class BuildReport:
+    outdir: Path
+    entries: int
+    issues: int
+    pages: int
+    written: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    deleted: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    search_indexed: bool = False
+    seconds: float = 0.0
+
+
+def pagefind_executable() -> Path:
+    try:
+        from pagefind_bin import get_executable
+    except ImportError:
+        raise PrecisError(
+            "the archive's search index needs the pagefind binary: pip install 'precis[site]'"
+        ) from None
+    return get_executable()
+
+
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=StrictUndefined,
+    )
+
+
+def _has_math(item: EntryItem) -> bool:
+    return any(isinstance(n, (Math, MathBlock)) for d in item.docs() for n in walk(d.blocks))
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:.1f} MB" if n >= 1_000_000 else f"{max(1, round(n / 1000))} kB"
+
+
+class SiteBuilder:
+    """Renders the archive's pages and files into a ``SiteWriter``."""
+
+    def __init__(self, archive: Archive, store: Store, writer: SiteWriter, base_url: str | None) -> None:
+        self.archive = archive
+        self.store = store
+        self.writer = writer
+        self.base_url = base_url.rstrip("/") + "/" if base_url else None
+        self.env = _environment()
+        self.pages = 0
+        self.search_indexed = False
+        self.groups: dict[str, list[Group]] = {kind: archive.groups(kind) for kind in INDEX_KINDS}
+        self.group_of: dict[str, dict[str, Group]] = {
+            kind: {g.name: g for g in groups} for kind, groups in self.groups.items()
+        }
+        self.site = {
+            "name": archive.settings.name,
+            "url": archive.settings.url,
+            "base_url": self.base_url,
+            "entries": len(archive.entries),
+            "issues": len(archive.issues),
+            "nav": NAV,
+        }
+
+    # -- pages -----------------------------------------------------------------------------
+
+    def page(self, path: str, template: str, **context: Any) -> None:
+        """Render ``template`` as the page at ``path`` ("entries/x/"; "" is the home page)."""
+        context.setdefault("math", False)
+        context.setdefault("section", path.split("/", 1)[0] + "/" if path else "")
+        html = self.env.get_template(template).render(
+            site=self.site, root=urls.root_of(path), path=path, archive=self.archive, **context
+        )
+        self.writer.write(path + "index.html", html)
+        self.pages += 1
+
+    def build(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Write every page and file. Entry pages come first, so that Pagefind can index them
+        while the other pages are being written."""
+        steps: list[Callable[[], None]] = [
+            self.assets, self.home, self.issue_list, self.index_pages, self.stats, self.search_page,
+            self.downloads, self.feeds,
+        ]
+        total = len(self.archive.entries) + len(self.archive.issues) + len(steps) + 1
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if progress:
+                progress(done, total)
+
+        for item in self.archive.entries:
+            self.entry_page(item)
+            tick()
+        # A page of an entry that is no longer public must be gone before the index is made.
+        self.writer.prune(under="entries/")
+        indexer = self.start_search_index()
+        issues = self.archive.issues
+        for i, issue in enumerate(issues):
+            self.issue_page(issue, issues[i - 1] if i else None, issues[i + 1] if i + 1 < len(issues) else None)
+            tick()
+        for step in steps:
+            step()
+            tick()
+        self.search_indexed = self.finish_search_index(indexer)
+        tick()
+
+    def assets(self) -> None:
+        for name in ASSETS:
+            self.writer.write(f"assets/{name}", (STATIC / name).read_bytes())
+        vendor = STATIC / "vendor"
+        for rel in vendored_files():
+            self.writer.write(f"assets/vendor/{rel.as_posix()}", (vendor / rel).read_bytes())
+        for licence in sorted(vendor.glob("*/LICENSE")):
+            self.writer.write(f"assets/vendor/{licence.relative_to(vendor).as_posix()}", licence.read_bytes())
+
+    def home(self) -> None:
+        latest = list(reversed(self.archive.issues))[:LATEST_ISSUES]
+        self.page("", "home.html.j2", title="Home", latest=latest)
+
+    def issue_list(self) -> None:
+        self.page("issues/", "issues.html.j2", title="Issues", issues=list(reversed(self.archive.issues)))
+
+    def issue_page(self, issue: IssueItem, previous: IssueItem | None, next: IssueItem | None) -> None:
+        root = urls.root_of(issue.path)
+        self.page(
+            issue.path,
+            "issue.html.j2",
+            title=issue.view.heading,
+            issue=issue,
+            previous=previous,
+            next=next,
+            r=self.archive.renderer(root, heading_offset=3),
+            math=any(_has_math(e) for e in issue.entries),
+        )
+
+    def issue_body(self, issue: IssueItem, root: str) -> Markup:
+        """An issue's public edition with links from ``root`` (for feeds)."""
+        html = self.env.get_template("_issue_body.html.j2").render(
+            issue=issue, root=root, archive=self.archive, r=self.archive.renderer(root, heading_offset=3)
+        )
+        return Markup(html)
+
+    def entry_page(self, item: EntryItem) -> None:
+        root = urls.root_of(item.path)
+        r = self.archive.renderer(root)
+        v = item.view
+        html = {
+            "summary": r.blocks(v.summary),
+            "opinions": [(o.author, r.blocks(o.text)) for o in v.opinions],
+            "prerequisites": r.blocks(v.prerequisites),
+            "read_more": r.blocks(v.read_more),
+        }
+        e = item.entry
+
+        def group(kind: str, keys: list[str]) -> Group | None:
+            return self.group_of[kind].get(keys[0]) if keys else None
+
+        by_id = self.archive.by_id
+        self.page(
+            item.path,
+            "entry.html.j2",
+            title=item.title,
+            item=item,
+            html=html,
+            link=r.url(e.link),
+            issue_path=item.issue and urls.issue_path(item.issue.slug),
+            issue_heading=item.issue and self.archive.issue_by_id[item.issue.id].view.heading,
+            category=group("categories", self.archive.keys_of("categories", item)) if not item.link_only else None,
+            year=group("years", self.archive.keys_of("years", item)),
+            venue=group("venues", self.archive.keys_of("venues", item)),
+            summarizer=group("summarizers", self.archive.keys_of("summarizers", item)),
+            author_groups=[self.group_of["authors"][a] for a in dict.fromkeys(item.authors)],
+            references=[by_id[i] for i in item.references],
+            referenced_by=[by_id[i] for i in item.referenced_by],
+            math=_has_math(item),
+        )
+
+    def index_pages(self) -> None:
+        for kind, title in INDEX_KINDS.items():
+            groups = self.groups[kind]
+            if kind == "categories":
+                tree = self.archive.category_tree(groups)
+                counts = {s: sum(len(g.entries) for g in gs) for s, gs in tree}
+                self.page("categories/", "categories.html.j2", title=title, tree=tree, counts=counts)
+            else:
+                letters = self._letters(groups) if kind in ("authors", "venues") else None
+                intro = {
+                    "summarizers": "Who wrote the summaries, with how many each.",
+                    "authors": f"{len(groups)} authors of the summarized works.",
+                    "years": "The summarized works by the year they appeared.",
+                    "venues": "Where the summarized works appeared.",
+                }[kind]
+                self.page(f"{kind}/", "index.html.j2", title=title, groups=groups, letters=letters, intro=intro)
+            sections = (
+                {g.name: s for s, gs in self.archive.category_tree(groups) for g in gs}
+                if kind == "categories" else {}
+            )
+            for g in groups:
+                self.page(
+                    g.path,
+                    "group.html.j2",
+                    title=self._group_title(kind, g),
+                    group=g,
+                    entries=list(reversed(g.entries)),
+                    parent_path=f"{kind}/",
+                    parent_title=title,
+                    section_name=sections.get(g.name),
+                )
+
+    @staticmethod
+    def _group_title(kind: str, g: Group) -> str:
+        return {
+            "categories": g.name,
+            "summarizers": f"Summarized by {g.name}",
+            "authors": f"Works by {g.name}",
+            "years": f"Works from {g.name}",
+            "venues": f"Works in {g.name}",
+        }[kind]
+
+    @staticmethod
+    def _letters(groups: list[Group]) -> list[tuple[str, list[Group]]]:
+        out: dict[str, list[Group]] = {}
+        for g in groups:
+            first = g.slug[:1].upper()
+            letter = first if first in string.ascii_uppercase else "#"
+            out.setdefault(letter, []).append(g)
+        return sorted(out.items(), key=lambda kv: (kv[0] == "#", kv[0]))
+
+    def stats(self) -> None:
+        graph = reference_graph(self.archive)
+        by_slug = {i.slug: i for i in self.archive.entries}
+        ranked = sorted(
+            (by_slug[n["id"]] for n in graph["nodes"]),
+            key=lambda i: (-len(i.referenced_by) - len(i.references), i.title.casefold()),
+        )
+        self.page(
+            "stats/",
+            "stats.html.j2",
+            title="Statistics",
+            timeline=chart_data(self.archive)["timeline"],
+            summarizers=self.archive.summarizer_counts(),
+            most_referenced=self.archive.most_referenced(),
+            graph_entries=ranked,
+        )
+        self.writer.write("data/charts.json", json.dumps(chart_data(self.archive), ensure_ascii=False))
+        self.writer.write("data/references.json", json.dumps(graph, ensure_ascii=False))
+
+    def search_page(self) -> None:
+        self.page("search/", "search.html.j2", title="Search")
+
+    def downloads(self) -> None:
+        records = load_records(self.store, public=True)
+        with self.store.session() as s:
+            settings = self.store.default_publication(s).settings
+        key = digest(json.dumps([r.to_dict() for r in records], sort_keys=True, default=str).encode())
+        stem = self.archive.settings.slug
+        files = []
+        for ext, label in DOWNLOAD_FORMATS:
+            name = f"{stem}.{ext}"
+
+            def make(ext: str = ext) -> bytes:
+                with tempfile.TemporaryDirectory() as tmp:
+                    path = Path(tmp) / f"{stem}.{ext}"
+                    sheets.write_file(path, records, publication=settings)
+                    return path.read_bytes()
+
+            self.writer.produce(f"downloads/{name}", f"{ext}:{key}", make)
+            size = (self.writer.outdir / "downloads" / name).stat().st_size
+            files.append((name, label, _size(size)))
+        self.page("downloads/", "downloads.html.j2", title="Downloads", files=files, count=len(records))
+
+    def feeds(self) -> None:
+        base = self.base_url or "../"
+        feed_base = (self.base_url + "feeds/") if self.base_url else ""
+        rss, atom = feeds(self.archive, base, feed_base, self.issue_body)
+        self.writer.write("feeds/issues.rss", rss)
+        self.writer.write("feeds/issues.atom", atom)
+
+    # -- search index ------------------------------------------------------------------------
+
+    def start_search_index(self) -> tuple[subprocess.Popen[str], tempfile.TemporaryDirectory[str]] | None:
+        """Start Pagefind on the entry pages if one of them changed; None if the index is current."""
+        changed = any(p.startswith("entries/") for p in (*self.writer.written, *self.writer.deleted))
+        if not changed and any(p.startswith("pagefind/") for p in self.writer.previous):
+            return None
+        tmp = tempfile.TemporaryDirectory(prefix="precis-pagefind-")
+        command = [
+            str(pagefind_executable()), "--site", str(self.writer.outdir), "--output-path", tmp.name,
+            "--glob", "entries/**/index.html", "--force-language", "en", "--silent",
+        ]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True), tmp
+
+    def finish_search_index(
+        self, indexer: tuple[subprocess.Popen[str], tempfile.TemporaryDirectory[str]] | None
+    ) -> bool:
+        """Wait for Pagefind and write its files (or keep the previous ones); True if it ran."""
+        if indexer is None:
+            self.writer.keep("pagefind/")
+            return False
+        process, tmp = indexer
+        with tmp:
+            output, _ = process.communicate()
+            if process.returncode != 0:
+                lines = output.strip().splitlines()
+                raise PrecisError(
+                    f"pagefind could not index {self.writer.outdir}: {lines[-1] if lines else process.returncode}"
+                )
+            for path in sorted(Path(tmp.name).rglob("*")):
+                if path.is_file():
+                    self.writer.write(f"pagefind/{path.relative_to(tmp.name).as_posix()}", path.read_bytes())
+        return True
+
+
+def build_site(
+    store: Store,
+    outdir: Path,
+    base_url: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Build (or bring up to date) the public archive of the store's publication in ``outdir``."""
+    started = time.perf_counter()
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        raise PrecisError(f"--base-url {base_url!r}: give an absolute http(s) address, e.g. https://example.org/archive/")
+    archive = Archive.load(store)
+    writer = SiteWriter(outdir)
+    builder = SiteBuilder(archive, store, writer, base_url)
+    builder.build(progress)
+    writer.finish()
+    return BuildReport(
+        outdir=Path(outdir),
+        entries=len(archive.entries),
+        issues=len(archive.issues),
+        pages=builder.pages,
+        written=writer.written,
+        unchanged=len(writer.unchanged),
+        deleted=writer.deleted,
+        warnings=archive.warnings,
+        search_indexed=builder.search_indexed,
+        seconds=time.perf_counter() - started,
+    )

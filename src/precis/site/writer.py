@@ -1,0 +1,109 @@
+"""Writing a site into a directory, touching only the files whose content changed.
+
+The writer keeps a manifest (``.precis-site.json``) of a digest per file it wrote. A file is
+rewritten only when its digest differs from the manifest's or it is missing on disk; files of
+the previous build that this build did not produce (an entry that became private, say) are
+deleted. For files whose bytes are not reproducible (an ``.xlsx`` carries a timestamp), the
+digest is taken over the file's *inputs* and the file is produced only when they changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from precis.errors import PrecisError
+
+MANIFEST = ".precis-site.json"
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class SiteWriter:
+    """Writes files under ``outdir`` by their site path ("entries/x/index.html")."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = Path(outdir)
+        try:
+            self.outdir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise PrecisError(f"{outdir}: cannot create the site directory: {exc.strerror}") from None
+        if not self.outdir.is_dir():
+            raise PrecisError(f"{outdir}: not a directory")
+        manifest = self.outdir / MANIFEST
+        self.previous: dict[str, str] = {}
+        if manifest.exists():
+            try:
+                self.previous = json.loads(manifest.read_text("utf-8"))["files"]
+            except (ValueError, KeyError, TypeError):
+                self.previous = {}  # an unreadable manifest only costs a full rewrite
+        elif any(self.outdir.iterdir()):
+            raise PrecisError(
+                f"{outdir}: the directory holds files but no {MANIFEST}; "
+                "give an empty or new directory (or one a previous `site build` wrote)"
+            )
+        self.current: dict[str, str] = {}
+        self.written: list[str] = []
+        self.unchanged: list[str] = []
+        self.deleted: list[str] = []
+
+    def _target(self, path: str) -> Path:
+        parts = path.split("/")
+        if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts[:-1]) or parts[-1] in ("", ".", ".."):
+            raise ValueError(f"not a file path inside the site: {path!r}")
+        return self.outdir.joinpath(*parts)
+
+    def is_current(self, path: str, key: str) -> bool:
+        return self.previous.get(path) == key and (self.outdir / path).is_file()
+
+    def write(self, path: str, content: str | bytes) -> bool:
+        """Write ``content`` at ``path`` unless it is already there; True if written."""
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        return self.produce(path, digest(data), lambda: data)
+
+    def produce(self, path: str, key: str, make: Callable[[], bytes]) -> bool:
+        """Write what ``make()`` returns at ``path`` unless the file was made from the same inputs
+        (``key``) last time; ``make`` is not called then. True if written."""
+        self.current[path] = key
+        if self.is_current(path, key):
+            self.unchanged.append(path)
+            return False
+        target = self._target(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(target.name + ".tmp")
+        temporary.write_bytes(make())
+        os.replace(temporary, target)
+        self.written.append(path)
+        return True
+
+    def keep(self, prefix: str) -> None:
+        """Carry the previous build's files under ``prefix`` over unchanged."""
+        for path, key in self.previous.items():
+            if path.startswith(prefix) and (self.outdir / path).is_file():
+                self.current[path] = key
+                self.unchanged.append(path)
+
+    def prune(self, under: str = "") -> None:
+        """Delete what the previous build wrote under ``under`` and this one did not."""
+        for path in sorted(set(self.previous) - set(self.current)):
+            if not path.startswith(under) or path in self.deleted:
+                continue
+            target = self._target(path)
+            if target.is_file():
+                target.unlink()
+                self.deleted.append(path)
+            parent = target.parent
+            while parent != self.outdir and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+    def finish(self) -> None:
+        """Delete every stale file and save the manifest."""
+        self.prune()
+        manifest = {"files": dict(sorted(self.current.items()))}
+        (self.outdir / MANIFEST).write_text(json.dumps(manifest, indent=0) + "\n", "utf-8")
