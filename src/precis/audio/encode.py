@@ -61,15 +61,16 @@ def assemble(segments: list[Segment], audio: list[np.ndarray], sample_rate: int)
 class Loudness:
     before: float  # integrated loudness as synthesized, LUFS
     after: float  # after normalization, LUFS
-    gain_db: float  # gain applied before the limiter
+    gain_db: float  # gain applied in all
 
 
 def normalize(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, Loudness]:
-    """``samples`` (int16) brought to TARGET_LUFS, with peaks held at PEAK_CEILING_DB.
+    """``samples`` (int16) brought to TARGET_LUFS, with peaks held near PEAK_CEILING_DB.
 
     Synthetic speech has peaks some 20 dB above its loudness, so gain alone cannot reach the target
-    without clipping: a limiter catches the peaks. Limiting lowers loudness a little, so the gain is
-    corrected (secant steps) until the result is within 0.2 LU of the target.
+    without clipping: a limiter catches the peaks. Limiting lowers loudness a little, so the result
+    is measured again and the difference (a fraction of a dB) made up by plain gain, which moves the
+    peaks by as much: the ceiling leaves room for it.
     """
     import pyloudnorm
     from pedalboard import Gain, Limiter, Pedalboard
@@ -81,27 +82,16 @@ def normalize(samples: np.ndarray, sample_rate: int) -> tuple[np.ndarray, Loudne
     before = float(meter.integrated_loudness(signal))
     if not np.isfinite(before):
         raise PrecisError("the synthesized episode is silent")
-
-    def render(gain_db: float) -> tuple[np.ndarray, float]:
-        # JUCE's limiter raises its threshold to 0 dBFS; the last Gain brings it to the ceiling.
-        board = Pedalboard(
-            [Gain(gain_db), Limiter(threshold_db=PEAK_CEILING_DB, release_ms=60.0), Gain(PEAK_CEILING_DB)]
-        )
-        out = board(signal, sample_rate)
-        return out, float(meter.integrated_loudness(out))
-
     gain = TARGET_LUFS - before
-    out, level = render(gain)
-    previous: tuple[float, float] | None = None
-    for _ in range(3):
-        if abs(level - TARGET_LUFS) <= 0.2:
-            break
-        slope = 1.0 if previous is None else (level - previous[1]) / (gain - previous[0]) or 1.0
-        previous = (gain, level)
-        gain += (TARGET_LUFS - level) / slope
-        out, level = render(gain)
-    pcm = np.round(np.clip(out, -1.0, 1.0) * 32767.0).astype(np.int16)
-    return pcm, Loudness(before, level, gain)
+    # JUCE's limiter raises its threshold to 0 dBFS; the last Gain brings it to the ceiling.
+    board = Pedalboard(
+        [Gain(gain), Limiter(threshold_db=PEAK_CEILING_DB, release_ms=60.0), Gain(PEAK_CEILING_DB)]
+    )
+    limited = board(signal, sample_rate)
+    correction = TARGET_LUFS - float(meter.integrated_loudness(limited))
+    out = np.clip(limited * 10 ** (correction / 20), -1.0, 1.0)
+    pcm = np.round(out * 32767.0).astype(np.int16)
+    return pcm, Loudness(before, TARGET_LUFS, gain + correction)
 
 
 def encode_mp3(samples: np.ndarray, sample_rate: int) -> bytes:
