@@ -114,3 +114,17 @@ def test_email_html_of_the_sample_inlines_css_and_keeps_no_style_element(sample_
     assert "<style" not in html
     assert '<div class="opinion" style="' in html
     assert "<title>Sample Newsletter #2</title>" in html
+
+
+def test_a_broken_template_is_a_one_line_error_naming_it(sample_store, tmp_path):
+    style = tmp_path / "broken"
+    style.mkdir()
+    (style / "issue.md.j2").write_text("{{ issue.heading }}\n{% for e in issue.entries %}\n{{ e.nonexistent }}\n")
+    (style / "issue.txt.j2").write_text("{{ issue.heading }}\n{{ issue.no_such_field }}\n")
+    ed = Editions.load(sample_store)
+    with pytest.raises(PrecisError, match=r"issue.md.j2, line \d+: Unexpected end of template"):
+        ed.render(ed.issue("SN #1"), "markdown", style=str(style))
+    with pytest.raises(PrecisError, match="template issue.txt.j2: .*no_such_field"):
+        ed.render(ed.issue("SN #1"), "text", style=str(style))
+    with pytest.raises(PrecisError, match="has no template issue.html.j2"):
+        ed.render(ed.issue("SN #1"), "html", style=str(style))

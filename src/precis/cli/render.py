@@ -48,6 +48,8 @@ def render(
     """
     if all_issues == (issue is not None):
         raise PrecisError("give one ISSUE, or --all with --out DIR")
+    if out is not None and not all_issues:
+        raise PrecisError("--out DIR is for --all; write one issue to a file with -o FILE")
     store = state(ctx).store()
     editions = Editions.load(store, strict=strict, warn=_warn)
     if not all_issues:

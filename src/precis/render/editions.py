@@ -11,14 +11,22 @@ import os
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import css_inline
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+)
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -116,10 +124,21 @@ def environment(directory: Path, html: bool) -> Environment:
 
 
 def _template(directory: Path, name: str, html: bool) -> Any:
-    try:
+    with _template_errors(directory, name):
         return environment(directory, html).get_template(name)
-    except TemplateNotFound:
-        raise PrecisError(f"house style {directory.name!r} has no template {name} ({directory})") from None
+
+
+@contextmanager
+def _template_errors(directory: Path, name: str) -> Iterator[None]:
+    """A broken or missing template of a house style, as a one-line error naming it."""
+    try:
+        yield
+    except TemplateNotFound as exc:
+        raise PrecisError(f"house style {directory.name!r} has no template {exc.name} ({directory})") from None
+    except TemplateSyntaxError as exc:
+        raise PrecisError(f"{exc.filename or name}, line {exc.lineno}: {exc.message}") from None
+    except UndefinedError as exc:
+        raise PrecisError(f"house style {directory.name!r}, template {name}: {exc.message}") from None
 
 
 def tidy(text: str) -> str:
@@ -332,7 +351,8 @@ class Editions:
         html = format == "html"
         name = HTML_FRAGMENT if html and fragment else FORMATS[format][0]
         r = self.renderer(format, links)
-        out = _template(directory, name, html).render(issue=view, r=r, private=private)
+        with _template_errors(directory, name):
+            out = _template(directory, name, html).render(issue=view, r=r, private=private)
         if not html:
             return tidy(out)
         return out if fragment else _INLINER.inline(out)
@@ -344,16 +364,20 @@ class Editions:
         announcement, each entry, footer. Empty segments are left out."""
         view = self.view(issue, private)
         r = self.renderer("speech", links)
-        module = _template(self.style(style), FORMATS["speech"][0], False).make_module({"issue": view, "r": r})
-        segments = [Segment("intro", view.heading, _spoken(module.intro(view)))]
-        for section in view.sections:
-            segments.append(Segment("section", section.name, _spoken(module.section(section)), None, section.name))
-            for sub in [None, *section.subsections]:
-                if sub is not None:
-                    segments.append(Segment("subsection", sub.name, _spoken(module.subsection(sub)), None, section.name))
-                for e in (sub or section).entries:
-                    segments.append(Segment("entry", e.title, _spoken(module.entry(e)), e.id, section.name))
-        segments.append(Segment("footer", "Closing", _spoken(module.footer(view))))
+        directory, name = self.style(style), FORMATS["speech"][0]
+        with _template_errors(directory, name):
+            module = _template(directory, name, False).make_module({"issue": view, "r": r})
+            segments = [Segment("intro", view.heading, _spoken(module.intro(view)))]
+            for section in view.sections:
+                segments.append(Segment("section", section.name, _spoken(module.section(section)), None, section.name))
+                for sub in [None, *section.subsections]:
+                    if sub is not None:
+                        segments.append(
+                            Segment("subsection", sub.name, _spoken(module.subsection(sub)), None, section.name)
+                        )
+                    for e in (sub or section).entries:
+                        segments.append(Segment("entry", e.title, _spoken(module.entry(e)), e.id, section.name))
+            segments.append(Segment("footer", "Closing", _spoken(module.footer(view))))
         return [s for s in segments if s.text]
 
     def render_all(
@@ -415,9 +439,9 @@ class Editions:
         assert view is not None  # a private view always exists
         self._check(entry, view.docs)
         r = self.renderer("markdown")
-        out = _template(self.style(style), PLANNED, False).render(
-            entry=view, r=r, publication=self.settings.name
-        )
+        directory = self.style(style)
+        with _template_errors(directory, PLANNED):
+            out = _template(directory, PLANNED, False).render(entry=view, r=r, publication=self.settings.name)
         return tidy(out)
 
     def entry_html(self, entry: Entry, links: Links | None = None, private: bool = False) -> EntryHTML | None:
