@@ -36,6 +36,11 @@ from precis.render.base import Links, Target, TreeRenderer
 ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth"]
 
 _URL = re.compile(r"(?:https?://|www\.)[^\s)\]>]+", re.IGNORECASE)
+# Heard in the podcast (precis.audio): a Markdown link written into a title ("[A](url) and [B](url)")
+# reads as its text, and a URL in parentheses ("Think Again (https://...)") is left out, where
+# "(a link)" would only interrupt the sentence.
+_MARKDOWN_LINK = re.compile(r"\[([^\]]+)\]\((?:https?://|www\.)[^)\s]*\)", re.IGNORECASE)
+_URL_ASIDE = re.compile(r"\s*\((?:https?://|www\.)[^)\s]*\)", re.IGNORECASE)
 _MONEY = re.compile(
     r"\$(\d[\d,]*(?:\.\d+)?)(?:\s?[-–]\s?\$?(\d[\d,]*(?:\.\d+)?))?(?:\s?(k|K|M|B|T|thousand|million|billion|trillion|quadrillion))?\b(?!\.\d)"
 )
@@ -68,6 +73,10 @@ _SYMBOLS = [
     (re.compile(r"∈"), " in "),
     (re.compile(r"∞"), " infinity "),
     (re.compile(r"(?<=\w)@(?=\w)"), " at "),
+    # Heard in the podcast: "and/or", "win/loss" and "~10" read as "slash" and "tilde" otherwise.
+    (re.compile(r"\band/or\b"), "and or"),
+    (re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])"), " or "),
+    (re.compile(r"~\s?(?=\d)|≈"), " about "),
     (re.compile(r"#(?=\d)"), "number "),
     # Invisible and private-use characters pasted into the sheet.
     (re.compile(r"[\u200b-\u200f\u2060\ufeff\ue000-\uf8ff]"), " "),
@@ -142,6 +151,8 @@ class SpeechRenderer(TreeRenderer):
 
     def speakable(self, text: str) -> str:
         """Text in spoken form (see the module's docstring)."""
+        text = _MARKDOWN_LINK.sub(r"\1", text)
+        text = _URL_ASIDE.sub("", text)
         text = _URL.sub("a link", text)
         text = re.sub(r"\b([A-Z][A-Za-z]*) ?#(\d+)\b", lambda m: self.speak_issue(f"{m.group(1)} #{m.group(2)}"), text)
         text = _MONEY.sub(_dollars, text)
