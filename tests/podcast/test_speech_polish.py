@@ -23,6 +23,7 @@ def speaker() -> SpeechRenderer:
         ("see https://example.org/x for more", "see a link for more"),
         ("unriggable and/or uninfluenceable, the win/loss reward", "unriggable and or uninfluenceable, the win or loss reward"),
         ("~10x more compute, ≈3 days", "about 10 times more compute, about 3 days"),
+        ("automation of $JOBTYPE (e.g management) jobs", "automation of JOBTYPE (for example, management) jobs"),
     ],
 )
 def test_spoken_form_of_what_listening_showed(written, spoken):

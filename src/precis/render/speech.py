@@ -47,8 +47,8 @@ _MONEY = re.compile(
 _MONEY_UNITS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion", "T": "trillion"}
 _ABBREVIATIONS = [
     (re.compile(r"\bet al\b\.?", re.IGNORECASE), "and others"),
-    (re.compile(r"\be\.g\.,?", re.IGNORECASE), "for example,"),
-    (re.compile(r"\bi\.e\.,?", re.IGNORECASE), "that is,"),
+    (re.compile(r"\be\.g\b\.?,?", re.IGNORECASE), "for example,"),
+    (re.compile(r"\bi\.e\b\.?,?", re.IGNORECASE), "that is,"),
     (re.compile(r"\betc\.", re.IGNORECASE), "et cetera."),
     (re.compile(r"\bvs\.?(?=\s)", re.IGNORECASE), "versus"),
     (re.compile(r"\bH/T\b"), "hat tip to"),
@@ -77,6 +77,7 @@ _SYMBOLS = [
     (re.compile(r"\band/or\b"), "and or"),
     (re.compile(r"(?<=[A-Za-z])/(?=[A-Za-z])"), " or "),
     (re.compile(r"~\s?(?=\d)|≈"), " about "),
+    (re.compile(r"\$(?=[A-Za-z])"), ""),  # a placeholder such as "$JOBTYPE" reads as its name
     (re.compile(r"#(?=\d)"), "number "),
     # Invisible and private-use characters pasted into the sheet.
     (re.compile(r"[\u200b-\u200f\u2060\ufeff\ue000-\uf8ff]"), " "),
