@@ -6,6 +6,7 @@ and only these need httpx, feedparser and scikit-learn.
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -14,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from precis.cli import app, console, err, state
 from precis.errors import PrecisError
-from precis.ingest.model import NEW, SUMMARIZE
+from precis.ingest.model import NEW, STATES, SUMMARIZE
 
 if TYPE_CHECKING:
     from precis.ingest.queue import CandidateView, Report
@@ -31,6 +32,15 @@ triage_app = typer.Typer(
 )
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(triage_app, name="triage")
+
+
+def _require_extra() -> None:
+    """Fetching and ranking need the ``ingest`` extra; without it, say how to get it."""
+    missing = [m for m in ("httpx", "feedparser", "sklearn") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise PrecisError(
+            f"this command needs the ingest extra: pip install 'precis[ingest]' (missing {', '.join(missing)})"
+        )
 
 
 def _say(text: str) -> None:
@@ -55,6 +65,8 @@ def _print_report(report: Report) -> None:
             _say(f"  new #{o.candidate_id}: {title}")
         else:
             _say(f"  {o.note}: {title}")
+    if counts[queue.NEW_WORK]:
+        _say("Ranked with the rest of the queue: precis triage list")
 
 
 @ingest_app.command("url")
@@ -67,6 +79,7 @@ def url(
 
     Example: precis ingest url https://arxiv.org/abs/1906.01820 arXiv:2209.00626
     """
+    _require_extra()
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_urls
 
@@ -90,6 +103,7 @@ def arxiv(
 
     Example: precis ingest arxiv --query 'cat:cs.LG AND abs:"reward hacking"' --since 2024-05-01
     """
+    _require_extra()
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_arxiv
 
@@ -118,6 +132,7 @@ def feed(
 
     Example: precis ingest feed https://www.alignmentforum.org/feed.xml
     """
+    _require_extra()
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_feed
 
@@ -137,6 +152,7 @@ def all_(ctx: typer.Context) -> None:
 
     Example: precis ingest all
     """
+    _require_extra()
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import configured_feeds, ingest_all
 
@@ -179,7 +195,7 @@ def _line(c: CandidateView) -> tuple[str, str]:
 @triage_app.command("list")
 def list_(
     ctx: typer.Context,
-    which: str = typer.Option(NEW, "--state", help="new, summarize, skipped, or all."),
+    which: str = typer.Option(NEW, "--state", help=f"{', '.join(STATES)}, or all."),
     limit: int = typer.Option(50, "--limit", min=1, help="Show at most this many."),
 ) -> None:
     """List candidates, best first, each with a one-line explanation of its score.
@@ -194,7 +210,8 @@ def list_(
     store = state(ctx).store()
     shown = list_candidates(store, which, limit=limit)
     if not shown:
-        _say(f"No {which if which != 'all' else ''} candidates. Bring some in with `precis ingest`.".replace("  ", " "))
+        label = "" if which == "all" else f"{which} "
+        _say(f"No {label}candidates. Bring some in with `precis ingest`.")
         return
     for c in shown:
         head, why = _line(c)
@@ -215,9 +232,11 @@ def set_(
 
     Example: precis triage set 12 15 --priority 8
     """
+    if new:
+        _require_extra()  # putting candidates back re-ranks the queue
     from precis.ingest.queue import reopen, set_priority
 
-    if (priority is None) == (not new):
+    if (priority is None and not new) or (priority is not None and new):
         raise PrecisError("give either --priority 1-10 or --new")
     store = state(ctx).store()
     changed = reopen(store, ids) if new else set_priority(store, ids, priority)
