@@ -1,0 +1,87 @@
+"""Rebuilding the archive after a change rewrites only the files that depend on what changed."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from archive_helpers import file_texts
+from precis.errors import PrecisError
+from precis.model import Entry
+from precis.site import build_site
+from precis.site.writer import MANIFEST
+from precis.store import Store
+
+
+def copy_store(store: Store, path: Path) -> Store:
+    source = sqlite3.connect(store.url.removeprefix("sqlite:///"))
+    target = sqlite3.connect(path)
+    source.backup(target)
+    source.close()
+    target.close()
+    return Store(str(path))
+
+
+def mtimes(outdir: Path) -> dict[str, int]:
+    return {p.relative_to(outdir).as_posix(): p.stat().st_mtime_ns for p in outdir.rglob("*") if p.is_file()}
+
+
+@pytest.mark.realdata
+def test_changing_one_summary_rewrites_its_entry_and_issue_pages_only(built_site, private_store, tmp_path):
+    outdir = tmp_path / "site"
+    shutil.copytree(built_site[0], outdir)
+    store = copy_store(private_store[0], tmp_path / "an.db")
+    before = mtimes(outdir)
+    with store.session(by="test") as s:
+        entry = s.scalars(select(Entry).where(Entry.title == "Deep Double Descent")).one()
+        entry.summary = entry.summary + "\n\nA sentence added by an editor for the incremental rebuild test."
+    report = build_site(store, outdir)
+    pages = sorted(p for p in report.written if p.endswith(".html"))
+    assert pages == ["entries/deep-double-descent/index.html", "issues/an-77/index.html"]
+    others = {p.split("/", 1)[0] for p in report.written if not p.endswith(".html")}
+    assert others <= {"downloads", "pagefind"}
+    # The search index is remade; Pagefind names its files by content, so most stay as they were.
+    assert report.search_indexed
+    assert all(p.startswith("pagefind/") for p in report.deleted)
+    fragments = [p for p in before if p.startswith("pagefind/fragment/")]
+    assert sum(p in report.written for p in fragments) <= 2
+    after = mtimes(outdir)
+    untouched = [p for p in before if p not in report.written and not p.startswith("pagefind/") and p != MANIFEST]
+    assert len(untouched) > 5000
+    assert all(after[p] == before[p] for p in untouched)
+    assert "added by an editor" in (outdir / "entries/deep-double-descent/index.html").read_text()
+
+
+def test_an_unchanged_store_rewrites_nothing(sample_store, tmp_path):
+    first = build_site(sample_store, tmp_path / "site")
+    assert first.written and first.search_indexed
+    again = build_site(sample_store, tmp_path / "site")
+    assert again.written == [] and again.deleted == [] and not again.search_indexed
+    assert again.unchanged == len(first.written)
+
+
+def test_an_entry_made_private_disappears_from_every_file(sample_store, tmp_path):
+    outdir = tmp_path / "site"
+    build_site(sample_store, outdir)
+    page = outdir / "entries/curve-detectors/index.html"
+    assert page.is_file()
+    with sample_store.session(by="test") as s:
+        entry = s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one()
+        entry.public_level = "No"
+    report = build_site(sample_store, outdir)
+    assert "entries/curve-detectors/index.html" in report.deleted and not page.exists()
+    assert not (outdir / "entries/curve-detectors").exists()
+    assert report.search_indexed
+    assert not [path for path, text in file_texts(outdir) if "Curve Detectors" in text]
+
+
+def test_the_builder_refuses_a_directory_it_did_not_write(tmp_path, sample_store):
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(PrecisError, match="holds files but no"):
+        build_site(sample_store, tmp_path / "mine")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
