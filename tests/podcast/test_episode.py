@@ -56,7 +56,7 @@ def test_the_mp3_lasts_as_long_as_its_words_take_to_say(an139):
     assert words / 4 < an139.result.duration < words / 1.5
 
 
-def test_every_segment_was_synthesized_in_parallel_workers_and_cached(an139):
+def test_every_segment_was_synthesized_once_and_cached(an139):
     synthesis = an139.result.synthesis
     assert sorted(synthesis.synthesized) == list(range(len(an139.plan.segments)))
     assert synthesis.work_seconds > 0 and an139.result.real_time_factor > 1
