@@ -64,7 +64,7 @@
         { selector: "node.center", style: { "background-color": palette[2], "width": 24, "height": 24, "font-weight": "bold" } },
         { selector: "edge", style: { "width": 1.5, "line-color": css("--muted"), "target-arrow-color": css("--muted"), "target-arrow-shape": "triangle", "curve-style": "bezier" } },
       ],
-      userZoomingEnabled: true, boxSelectionEnabled: false, autoungrabify: true,
+      userZoomingEnabled: true, boxSelectionEnabled: false, autoungrabify: true, maxZoom: 1.4, minZoom: 0.2,
     });
     cy.on("tap", "node", function (event) {
       window.location.href = new URL(nodes[event.target.id()].path, root).href;
@@ -80,7 +80,7 @@
       }).concat(edges.map(function (e, i) { return { data: { id: "e" + i, source: e[0], target: e[1] } }; }));
       cy.elements().remove();
       cy.add(elements);
-      cy.layout({ name: "concentric", concentric: function (n) { return n.hasClass("center") ? 2 : 1; }, levelWidth: function () { return 1; }, animate: false, padding: 20 }).run();
+      cy.layout({ name: "concentric", concentric: function (n) { return n.hasClass("center") ? 2 : 1; }, levelWidth: function () { return 1; }, minNodeSpacing: 80, animate: false, padding: 30 }).run();
       listing.replaceChildren.apply(listing, Object.keys(keep).filter(function (id) { return id !== slug; }).map(function (id) {
         var li = document.createElement("li");
         var a = document.createElement("a");
