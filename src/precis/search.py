@@ -121,15 +121,17 @@ class SearchIndex:
         issues = session.scalar(select(func.count(Issue.id))) or 0
         return f"{INDEX_VERSION}:{newest}:{entries}:{issues}"
 
-    def is_current(self) -> bool:
+    def is_current(self, session: Session | None = None) -> bool:
         """Whether the index was filled from the store as it is now (one query)."""
-        with self.store.session() as s:
-            newest, entries, issues, saved = s.execute(select(
-                select(func.max(Revision.id)).scalar_subquery(),
-                select(func.count(Entry.id)).scalar_subquery(),
-                select(func.count(Issue.id)).scalar_subquery(),
-                select(state.c.value).where(state.c.name == "fingerprint").scalar_subquery(),
-            )).one()
+        if session is None:
+            with self.store.session() as s:
+                return self.is_current(s)
+        newest, entries, issues, saved = session.execute(select(
+            select(func.max(Revision.id)).scalar_subquery(),
+            select(func.count(Entry.id)).scalar_subquery(),
+            select(func.count(Issue.id)).scalar_subquery(),
+            select(state.c.value).where(state.c.name == "fingerprint").scalar_subquery(),
+        )).one()
         return saved == f"{INDEX_VERSION}:{newest or 0}:{entries or 0}:{issues or 0}"
 
     def refresh(self, force: bool = False) -> bool:
@@ -189,8 +191,6 @@ class SearchIndex:
         words = query_words(query)
         if not words:
             raise PrecisError(f"search {query!r}: give at least one word to search for")
-        if refresh:
-            self.refresh()
         filters: list[str] = []
         params: dict[str, Any] = {"limit": limit}
         if category:
@@ -205,6 +205,9 @@ class SearchIndex:
         where = "".join(f" AND {f}" for f in filters)
         columns = "d.entry_id, d.title, d.path, d.issue, d.category, d.link, d.year, d.summarizer"
         with self.store.session() as s:
+            if refresh and not self.is_current(s):
+                s.rollback()
+                self.refresh(force=True)
             if self.dialect == "sqlite":
                 params["match"] = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
                 rows = s.execute(text(

@@ -49,6 +49,11 @@ def test_a_hidden_entry_has_no_page_and_is_in_no_list_graph_download_or_issue(bu
     assert bitter.referenced  # public summaries refer to it: their text stays, unlinked
     issue = lxml.html.parse(str(outdir / "issues/an-49/index.html")).getroot()
     assert "The Bitter Lesson" not in [a.text_content() for a in issue.xpath("//article/p[1]/strong/a")]
+    # A public summary referring to it keeps its words, with no link and no issue label.
+    referring = lxml.html.parse(str(outdir / "entries" / slugify("AI-GAs: AI-generating algorithms, an alternate paradigm for producing general artificial intelligence") / "index.html")).getroot()
+    summary = referring.xpath("//section[@class='summary']")[0].text_content()
+    assert "the bitter lesson has been that" in " ".join(summary.split())
+    assert "bitter lesson (AN #49)" not in summary
 
 
 def test_a_link_only_entry_shows_title_authors_and_link_only(built_site, private_store):

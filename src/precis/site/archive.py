@@ -205,8 +205,14 @@ class Archive:
 
         return Links(entry=entry, issue=issue)
 
+    def resolve_public(self, key: str) -> Target | None:
+        """A cross-reference's target if it is in the archive; a reference to an entry that is not
+        public renders as its anchor text alone, like an unresolved one."""
+        target = self.resolver.resolve(key)
+        return target if target is not None and target.entry_id in self.by_id else None
+
     def renderer(self, root: str, heading_offset: int = 1) -> SiteRenderer:
-        return SiteRenderer(self.resolver.resolve, self.links(root), self.settings.url, heading_offset)
+        return SiteRenderer(self.resolve_public, self.links(root), self.settings.url, heading_offset)
 
     def html(self, doc: Doc, root: str) -> Markup:
         return self.renderer(root).blocks(doc)

@@ -9,6 +9,7 @@ only when an entry page changed.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import string
 import subprocess
 import tempfile
@@ -55,6 +56,20 @@ NAV = [
 ]
 LATEST_ISSUES = 8
 DOWNLOAD_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
+
+
+@dataclass
+class PendingDownloads:
+    key: str  # digest of the public records
+    stem: str
+    count: int
+    tmp: tempfile.TemporaryDirectory[str]
+    process: multiprocessing.process.BaseProcess | None
+
+
+def write_downloads(records: list[Any], settings: dict[str, Any], folder: Path, stem: str, formats: list[str]) -> None:
+    for ext in formats:
+        sheets.write_file(folder / f"{stem}.{ext}", records, publication=settings)
 
 
 @dataclass
@@ -139,8 +154,7 @@ class SiteBuilder:
         """Write every page and file. Entry pages come first, so that Pagefind can index them
         while the other pages are being written."""
         steps: list[Callable[[], None]] = [
-            self.assets, self.home, self.issue_list, self.index_pages, self.stats, self.search_page,
-            self.downloads, self.feeds,
+            self.assets, self.home, self.issue_list, self.index_pages, self.stats, self.search_page, self.feeds,
         ]
         total = len(self.archive.entries) + len(self.archive.issues) + len(steps) + 1
         done = 0
@@ -151,6 +165,7 @@ class SiteBuilder:
             if progress:
                 progress(done, total)
 
+        downloads = self.start_downloads()
         for item in self.archive.entries:
             self.entry_page(item)
             tick()
@@ -164,6 +179,7 @@ class SiteBuilder:
         for step in steps:
             step()
             tick()
+        self.finish_downloads(downloads)
         self.search_indexed = self.finish_search_index(indexer)
         tick()
 
@@ -311,26 +327,39 @@ class SiteBuilder:
     def search_page(self) -> None:
         self.page("search/", "search.html.j2", title="Search")
 
-    def downloads(self) -> None:
+    def start_downloads(self) -> PendingDownloads:
+        """Start writing the public database's files (in a child process where the platform forks,
+        so that it overlaps with the pages); only the formats whose records changed are written."""
         records = load_records(self.store, public=True)
         with self.store.session() as s:
             settings = self.store.default_publication(s).settings
         key = digest(json.dumps([r.to_dict() for r in records], sort_keys=True, default=str).encode())
         stem = self.archive.settings.slug
-        files = []
-        for ext, label in DOWNLOAD_FORMATS:
-            name = f"{stem}.{ext}"
+        todo = [ext for ext, _ in DOWNLOAD_FORMATS if not self.writer.is_current(f"downloads/{stem}.{ext}", f"{ext}:{key}")]
+        tmp = tempfile.TemporaryDirectory(prefix="precis-downloads-")
+        process = None
+        if todo and "fork" in multiprocessing.get_all_start_methods():
+            process = multiprocessing.get_context("fork").Process(
+                target=write_downloads, args=(records, settings, Path(tmp.name), stem, todo), daemon=True
+            )
+            process.start()
+        elif todo:
+            write_downloads(records, settings, Path(tmp.name), stem, todo)
+        return PendingDownloads(key, stem, len(records), tmp, process)
 
-            def make(ext: str = ext) -> bytes:
-                with tempfile.TemporaryDirectory() as tmp:
-                    path = Path(tmp) / f"{stem}.{ext}"
-                    sheets.write_file(path, records, publication=settings)
-                    return path.read_bytes()
-
-            self.writer.produce(f"downloads/{name}", f"{ext}:{key}", make)
-            size = (self.writer.outdir / "downloads" / name).stat().st_size
-            files.append((name, label, _size(size)))
-        self.page("downloads/", "downloads.html.j2", title="Downloads", files=files, count=len(records))
+    def finish_downloads(self, pending: PendingDownloads) -> None:
+        with pending.tmp:
+            if pending.process is not None:
+                pending.process.join()
+                if pending.process.exitcode != 0:
+                    raise PrecisError(f"writing the downloads failed (exit code {pending.process.exitcode})")
+            files = []
+            for ext, label in DOWNLOAD_FORMATS:
+                name = f"{pending.stem}.{ext}"
+                made = Path(pending.tmp.name) / name
+                self.writer.produce(f"downloads/{name}", f"{ext}:{pending.key}", made.read_bytes)
+                files.append((name, label, _size((self.writer.outdir / "downloads" / name).stat().st_size)))
+        self.page("downloads/", "downloads.html.j2", title="Downloads", files=files, count=pending.count)
 
     def feeds(self) -> None:
         base = self.base_url or "../"
