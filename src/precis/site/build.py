@@ -123,6 +123,8 @@ class SiteBuilder:
         self.writer = writer
         self.base_url = base_url.rstrip("/") + "/" if base_url else None
         self.env = _environment()
+        self.env.globals["entry_list"] = self.entry_list
+        self._lines: dict[tuple[int, str, bool], Markup] = {}
         self.pages = 0
         self.search_indexed = False
         self.groups: dict[str, list[Group]] = {kind: archive.groups(kind) for kind in INDEX_KINDS}
@@ -139,6 +141,23 @@ class SiteBuilder:
         }
 
     # -- pages -----------------------------------------------------------------------------
+
+    def entry_list(self, items: list[EntryItem], root: str, show_issue: bool = True) -> Markup:
+        """A list of entries linking to their pages (the most repeated HTML of the site, so each
+        line is made once per entry and reused)."""
+        lines = []
+        for item in items:
+            key = (item.id, root, show_issue)
+            line = self._lines.get(key)
+            if line is None:
+                line = Markup('<li><a href="{}{}">{}</a>').format(root, item.path, item.title)
+                if item.view.authors:
+                    line += Markup(' <span class="authors">({})</span>').format(item.view.authors)
+                if show_issue and item.issue_label:
+                    line += Markup(' <span class="issue-label">{}</span>').format(item.issue_label)
+                line = self._lines[key] = line + Markup("</li>")
+            lines.append(line)
+        return Markup('<ul class="entry-list">\n{}\n</ul>').format(Markup("\n").join(lines))
 
     def page(self, path: str, template: str, **context: Any) -> None:
         """Render ``template`` as the page at ``path`` ("entries/x/"; "" is the home page)."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,6 +47,7 @@ class SiteWriter:
                 "give an empty or new directory (or one a previous `site build` wrote)"
             )
         self.current: dict[str, str] = {}
+        self._folders: set[Path] = set()
         self.written: list[str] = []
         self.unchanged: list[str] = []
         self.deleted: list[str] = []
@@ -74,10 +74,10 @@ class SiteWriter:
             self.unchanged.append(path)
             return False
         target = self._target(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(target.name + ".tmp")
-        temporary.write_bytes(make())
-        os.replace(temporary, target)
+        if target.parent not in self._folders:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
+        target.write_bytes(make())
         self.written.append(path)
         return True
 
