@@ -13,7 +13,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -213,9 +212,6 @@ class Archive:
 
     def renderer(self, root: str, heading_offset: int = 1) -> SiteRenderer:
         return SiteRenderer(self.resolve_public, self.links(root), self.settings.url, heading_offset)
-
-    def html(self, doc: Doc, root: str) -> Markup:
-        return self.renderer(root).blocks(doc)
 
     # -- indexes -----------------------------------------------------------------------------
 

@@ -185,22 +185,35 @@ class SiteBuilder:
                 progress(done, total)
 
         downloads = self.start_downloads()
-        for item in self.archive.entries:
-            self.entry_page(item)
+        indexer = None
+        try:
+            for item in self.archive.entries:
+                self.entry_page(item)
+                tick()
+            # A page of an entry that is no longer public must be gone before the index is made.
+            self.writer.prune(under="entries/")
+            indexer = self.start_search_index()
+            issues = self.archive.issues
+            for i, issue in enumerate(issues):
+                self.issue_page(issue, issues[i - 1] if i else None, issues[i + 1] if i + 1 < len(issues) else None)
+                tick()
+            for step in steps:
+                step()
+                tick()
+            self.finish_downloads(downloads)
+            self.search_indexed = self.finish_search_index(indexer)
             tick()
-        # A page of an entry that is no longer public must be gone before the index is made.
-        self.writer.prune(under="entries/")
-        indexer = self.start_search_index()
-        issues = self.archive.issues
-        for i, issue in enumerate(issues):
-            self.issue_page(issue, issues[i - 1] if i else None, issues[i + 1] if i + 1 < len(issues) else None)
-            tick()
-        for step in steps:
-            step()
-            tick()
-        self.finish_downloads(downloads)
-        self.search_indexed = self.finish_search_index(indexer)
-        tick()
+        except BaseException:
+            # Stop the helpers this build started before giving up.
+            if indexer is not None:
+                indexer[0].kill()
+                indexer[0].wait()
+                indexer[1].cleanup()
+            if downloads.process is not None and downloads.process.is_alive():
+                downloads.process.terminate()
+                downloads.process.join()
+            downloads.tmp.cleanup()
+            raise
 
     def assets(self) -> None:
         for name in ASSETS:
@@ -326,6 +339,7 @@ class SiteBuilder:
 
     def stats(self) -> None:
         graph = reference_graph(self.archive)
+        charts = chart_data(self.archive)
         by_slug = {i.slug: i for i in self.archive.entries}
         ranked = sorted(
             (by_slug[n["id"]] for n in graph["nodes"]),
@@ -335,12 +349,12 @@ class SiteBuilder:
             "stats/",
             "stats.html.j2",
             title="Statistics",
-            timeline=chart_data(self.archive)["timeline"],
+            timeline=charts["timeline"],
             summarizers=self.archive.summarizer_counts(),
             most_referenced=self.archive.most_referenced(),
             graph_entries=ranked,
         )
-        self.writer.write("data/charts.json", json.dumps(chart_data(self.archive), ensure_ascii=False))
+        self.writer.write("data/charts.json", json.dumps(charts, ensure_ascii=False))
         self.writer.write("data/references.json", json.dumps(graph, ensure_ascii=False))
 
     def search_page(self) -> None:
