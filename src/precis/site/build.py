@@ -2,8 +2,8 @@
 
 ``build_site(store, outdir)`` reads the public archive once (``Archive``), renders each page with
 Jinja2, and hands every file to a ``SiteWriter``, which writes only what changed since the last
-build. The Pagefind search index is made by the ``pagefind`` binary from the entry pages, and
-only when an entry page changed.
+build. The Pagefind search index is made by the ``pagefind`` binary from a small search document
+per entry, while the pages are rendered, and only when those documents changed.
 """
 
 from __future__ import annotations
@@ -56,6 +56,21 @@ NAV = [
 ]
 LATEST_ISSUES = 8
 DOWNLOAD_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
+
+
+@dataclass
+class Indexer:
+    """Pagefind at work: the process, the folder of documents it reads and the one it writes."""
+
+    process: subprocess.Popen[str]
+    source: tempfile.TemporaryDirectory[str]
+    output: tempfile.TemporaryDirectory[str]
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        self.source.cleanup()
+        self.output.cleanup()
 
 
 @dataclass
@@ -170,8 +185,8 @@ class SiteBuilder:
         self.pages += 1
 
     def build(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Write every page and file. Entry pages come first, so that Pagefind can index them
-        while the other pages are being written."""
+        """Write every page and file. Pagefind and the downloads are started first, so that they
+        run while the pages are being rendered."""
         steps: list[Callable[[], None]] = [
             self.assets, self.home, self.issue_list, self.index_pages, self.stats, self.search_page, self.feeds,
         ]
@@ -187,12 +202,10 @@ class SiteBuilder:
         downloads = self.start_downloads()
         indexer = None
         try:
+            indexer = self.start_search_index()
             for item in self.archive.entries:
                 self.entry_page(item)
                 tick()
-            # A page of an entry that is no longer public must be gone before the index is made.
-            self.writer.prune(under="entries/")
-            indexer = self.start_search_index()
             issues = self.archive.issues
             for i, issue in enumerate(issues):
                 self.issue_page(issue, issues[i - 1] if i else None, issues[i + 1] if i + 1 < len(issues) else None)
@@ -206,9 +219,7 @@ class SiteBuilder:
         except BaseException:
             # Stop the helpers this build started before giving up.
             if indexer is not None:
-                indexer[0].kill()
-                indexer[0].wait()
-                indexer[1].cleanup()
+                indexer.stop()
             if downloads.process is not None and downloads.process.is_alive():
                 downloads.process.terminate()
                 downloads.process.join()
@@ -403,36 +414,59 @@ class SiteBuilder:
 
     # -- search index ------------------------------------------------------------------------
 
-    def start_search_index(self) -> tuple[subprocess.Popen[str], tempfile.TemporaryDirectory[str]] | None:
-        """Start Pagefind on the entry pages if one of them changed; None if the index is current."""
-        changed = any(p.startswith("entries/") for p in (*self.writer.written, *self.writer.deleted))
-        if not changed and any(p.startswith("pagefind/") for p in self.writer.previous):
-            return None
-        tmp = tempfile.TemporaryDirectory(prefix="precis-pagefind-")
-        command = [
-            str(pagefind_executable()), "--site", str(self.writer.outdir), "--output-path", tmp.name,
-            "--glob", "entries/**/index.html", "--force-language", "en", "--silent",
-        ]
-        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True), tmp
+    def search_documents(self) -> dict[str, str]:
+        """Pagefind's input: a small HTML document per public entry, at the path of its page, with
+        the words search looks at (title, authors, summary, opinions) and the filters."""
+        template = self.env.get_template("search_document.html.j2")
+        docs = {}
+        for item in self.archive.entries:
+            filters = []
+            if not item.link_only:
+                for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
+                    filters.extend((name, key) for key in self.archive.keys_of(kind, item))
+            docs[item.path + "index.html"] = template.render(
+                item=item,
+                authors=", ".join(item.authors) or item.view.authors_full,
+                paragraphs=[p for p in item.search_text().split("\n\n") if p.strip()],
+                filters=filters,
+            )
+        return docs
 
-    def finish_search_index(
-        self, indexer: tuple[subprocess.Popen[str], tempfile.TemporaryDirectory[str]] | None
-    ) -> bool:
+    def start_search_index(self) -> Indexer | None:
+        """Start Pagefind on the entries' search documents, unless they are the ones the current
+        index was made from; None then."""
+        docs = self.search_documents()
+        key = digest(json.dumps(sorted(docs.items())).encode())
+        self.writer.inputs["search"] = key
+        if self.writer.previous_inputs.get("search") == key and any(p.startswith("pagefind/") for p in self.writer.previous):
+            return None
+        source = tempfile.TemporaryDirectory(prefix="precis-search-documents-")
+        output = tempfile.TemporaryDirectory(prefix="precis-pagefind-")
+        for path, html in docs.items():
+            target = Path(source.name, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, "utf-8")
+        command = [
+            str(pagefind_executable()), "--site", source.name, "--output-path", output.name,
+            "--force-language", "en", "--silent",
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        return Indexer(process, source, output)
+
+    def finish_search_index(self, indexer: Indexer | None) -> bool:
         """Wait for Pagefind and write its files (or keep the previous ones); True if it ran."""
         if indexer is None:
             self.writer.keep("pagefind/")
             return False
-        process, tmp = indexer
-        with tmp:
-            output, _ = process.communicate()
-            if process.returncode != 0:
+        with indexer.source, indexer.output:
+            output, _ = indexer.process.communicate()
+            if indexer.process.returncode != 0:
                 lines = output.strip().splitlines()
-                raise PrecisError(
-                    f"pagefind could not index {self.writer.outdir}: {lines[-1] if lines else process.returncode}"
-                )
-            for path in sorted(Path(tmp.name).rglob("*")):
+                raise PrecisError(f"pagefind could not make the search index: {lines[-1] if lines else indexer.process.returncode}")
+            root = Path(indexer.output.name)
+            for path in sorted(root.rglob("*")):
                 if path.is_file():
-                    self.writer.write(f"pagefind/{path.relative_to(tmp.name).as_posix()}", path.read_bytes())
+                    self.writer.write(f"pagefind/{path.relative_to(root).as_posix()}", path.read_bytes())
         return True
 
 

@@ -36,10 +36,12 @@ class SiteWriter:
             raise PrecisError(f"{outdir}: not a directory")
         manifest = self.outdir / MANIFEST
         self.previous: dict[str, str] = {}
+        self.previous_inputs: dict[str, str] = {}
         if manifest.exists():
             try:
-                self.previous = json.loads(manifest.read_text("utf-8"))["files"]
-            except (ValueError, KeyError, TypeError):
+                saved = json.loads(manifest.read_text("utf-8"))
+                self.previous, self.previous_inputs = dict(saved["files"]), dict(saved.get("inputs", {}))
+            except (ValueError, KeyError, TypeError, AttributeError):
                 self.previous = {}  # an unreadable manifest only costs a full rewrite
         elif any(self.outdir.iterdir()):
             raise PrecisError(
@@ -47,6 +49,8 @@ class SiteWriter:
                 "give an empty or new directory (or one a previous `site build` wrote)"
             )
         self.current: dict[str, str] = {}
+        # Digests of what groups of files were made from (e.g. the search index's documents).
+        self.inputs: dict[str, str] = {}
         self._folders: set[Path] = set()
         self.written: list[str] = []
         self.unchanged: list[str] = []
@@ -105,5 +109,5 @@ class SiteWriter:
     def finish(self) -> None:
         """Delete every stale file and save the manifest."""
         self.prune()
-        manifest = {"files": dict(sorted(self.current.items()))}
+        manifest = {"files": dict(sorted(self.current.items())), "inputs": dict(sorted(self.inputs.items()))}
         (self.outdir / MANIFEST).write_text(json.dumps(manifest, indent=0) + "\n", "utf-8")
