@@ -1,0 +1,130 @@
+"""The assistant: the fitted suggesters for one store, cached by the store's content.
+
+``Assistant.for_store(store)`` returns the suggesters trained on the store as it is now. The fitted
+models are kept in memory for the process and pickled to the cache directory under the store's
+fingerprint, so the next process loads them instead of training again; any change to the store's
+entries changes the fingerprint, and the next call trains afresh.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from precis.assist.category import CategoryModel
+from precis.assist.corpus import Knowledge, load_knowledge
+from precis.assist.links import LinkModel
+from precis.markup import normalize_key
+from precis.store import Store
+
+# Bump when the models change, so that caches written by older code are not read.
+MODEL_VERSION = "assist-1"
+KINDS = ("category", "refs", "anchor")
+DEFAULT_K = {"category": 3, "refs": 10, "anchor": 5}
+
+
+def cache_dir() -> Path:
+    """Where fitted models are kept: $PRECIS_CACHE_DIR, else the user's cache directory."""
+    if os.environ.get("PRECIS_CACHE_DIR"):
+        return Path(os.environ["PRECIS_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "precis"
+
+
+class Assistant:
+    """Category, reference and anchor suggestions learned from one store's entries."""
+
+    def __init__(self, knowledge: Knowledge) -> None:
+        self.fingerprint = knowledge.fingerprint
+        self.titles = [d.title for d in knowledge.docs]
+        self.categories = CategoryModel(knowledge.docs)
+        self.links = LinkModel(knowledge.docs)
+
+    # -- getting one ---------------------------------------------------------------------------
+
+    _memory: dict[str, "Assistant"] = {}
+
+    @classmethod
+    def for_store(cls, store: Store, on_fit: Callable[[], None] | None = None) -> "Assistant":
+        """The assistant for the store's current content: from memory, the cache, or trained now.
+
+        ``on_fit`` is called before training starts (to tell the user it will take a while).
+        """
+        from precis.assist.corpus import fingerprint
+
+        key = f"{MODEL_VERSION}-{fingerprint(store)}"
+        if key in cls._memory:
+            return cls._memory[key]
+        path = cache_dir() / f"{key}.pkl"
+        assistant = _load(path)
+        if assistant is None:
+            if on_fit:
+                on_fit()
+            assistant = cls(load_knowledge(store))
+            _save(path, assistant)
+        cls._memory = {key: assistant}
+        return assistant
+
+    # -- suggestions ---------------------------------------------------------------------------
+
+    def category(self, text: str, k: int = DEFAULT_K["category"]) -> list[str]:
+        """Categories for a text, best first."""
+        p = self.categories.probabilities(text)
+        return [self.categories.classes[i] for i in np.argsort(-p, kind="stable")[:k]]
+
+    def refs(self, text: str, k: int = DEFAULT_K["refs"]) -> list[str]:
+        """Titles of the stored entries the text should link, best first."""
+        return self._titles(lambda n: self.links.rank_refs(text, n), k)
+
+    def anchor(self, anchor: str, context: str = "", k: int = DEFAULT_K["anchor"]) -> list[str]:
+        """Titles of the stored entries that ``<@anchor@>`` likely means in ``context``, best first."""
+        return self._titles(lambda n: self.links.rank_anchor(anchor, context, n), k)
+
+    def answer(self, kind: str, text: str, context: str | None, k: int) -> list[str]:
+        if kind == "category":
+            return self.category(text, k)
+        if kind == "refs":
+            return self.refs(text, k)
+        return self.anchor(text, context or "", k)
+
+    def _titles(self, rank: Callable[[int], list[tuple[int, float]]], k: int) -> list[str]:
+        """Distinct titles (the archive has a few works filed twice) of the best-ranked entries."""
+        out: list[str] = []
+        seen: set[str] = set()
+        for i, _score in rank(k + 5):
+            key = normalize_key(self.titles[i])
+            if key not in seen:
+                seen.add(key)
+                out.append(self.titles[i])
+            if len(out) == k:
+                break
+        return out
+
+
+def _load(path: Path) -> Assistant | None:
+    """A cached assistant, or None if there is none or it cannot be read (then we train again)."""
+    try:
+        with path.open("rb") as f:
+            found = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    return found if isinstance(found, Assistant) else None
+
+
+def _save(path: Path, assistant: Assistant) -> None:
+    """Write the cache atomically; a cache that cannot be written only costs the next run time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
+            pickle.dump(assistant, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(f.name, path)
+        for old in path.parent.glob(f"{MODEL_VERSION}-*.pkl"):
+            if old != path and old.stat().st_mtime < path.stat().st_mtime - 7 * 86400:
+                old.unlink(missing_ok=True)
+    except OSError:
+        return
