@@ -75,16 +75,28 @@ class Indexer:
 
 @dataclass
 class PendingDownloads:
-    key: str  # digest of the public records
     stem: str
-    count: int
     tmp: tempfile.TemporaryDirectory[str]
     process: multiprocessing.process.BaseProcess | None
 
 
-def write_downloads(records: list[Any], settings: dict[str, Any], folder: Path, stem: str, formats: list[str]) -> None:
-    for ext in formats:
-        sheets.write_file(folder / f"{stem}.{ext}", records, publication=settings)
+def write_downloads(store: Store, folder: Path, stem: str, previous: dict[str, str]) -> None:
+    """Write the public database as CSV, JSON and xlsx into ``folder``, except the formats already
+    made from the same records (``previous``: format -> key); ``made.json`` says what was read.
+
+    In a forked child the parent's database connections must not be used: the child drops them
+    from its pool (without closing them) and opens its own.
+    """
+    if multiprocessing.parent_process() is not None:
+        store.engine.dispose(close=False)
+    records = load_records(store, public=True)
+    with store.session() as s:
+        settings = store.default_publication(s).settings
+    key = digest(json.dumps([r.to_dict() for r in records], sort_keys=True, default=str).encode())
+    for ext, _ in DOWNLOAD_FORMATS:
+        if previous.get(ext) != f"{ext}:{key}":
+            sheets.write_file(folder / f"{stem}.{ext}", records, publication=settings)
+    (folder / "made.json").write_text(json.dumps({"key": key, "count": len(records)}), "utf-8")
 
 
 @dataclass
@@ -372,38 +384,35 @@ class SiteBuilder:
         self.page("search/", "search.html.j2", title="Search")
 
     def start_downloads(self) -> PendingDownloads:
-        """Start writing the public database's files (in a child process where the platform forks,
-        so that it overlaps with the pages); only the formats whose records changed are written."""
-        records = load_records(self.store, public=True)
-        with self.store.session() as s:
-            settings = self.store.default_publication(s).settings
-        key = digest(json.dumps([r.to_dict() for r in records], sort_keys=True, default=str).encode())
+        """Start writing the public database's files: in a child process where the platform forks
+        (so that it runs while the pages are rendered), else here."""
         stem = self.archive.settings.slug
-        todo = [ext for ext, _ in DOWNLOAD_FORMATS if not self.writer.is_current(f"downloads/{stem}.{ext}", f"{ext}:{key}")]
+        previous = {ext: self.writer.previous.get(f"downloads/{stem}.{ext}") for ext, _ in DOWNLOAD_FORMATS}
+        previous = {ext: key for ext, key in previous.items() if key and (self.writer.outdir / f"downloads/{stem}.{ext}").is_file()}
         tmp = tempfile.TemporaryDirectory(prefix="precis-downloads-")
+        args = (self.store, Path(tmp.name), stem, previous)
         process = None
-        if todo and "fork" in multiprocessing.get_all_start_methods():
-            process = multiprocessing.get_context("fork").Process(
-                target=write_downloads, args=(records, settings, Path(tmp.name), stem, todo), daemon=True
-            )
+        if "fork" in multiprocessing.get_all_start_methods():
+            process = multiprocessing.get_context("fork").Process(target=write_downloads, args=args, daemon=True)
             process.start()
-        elif todo:
-            write_downloads(records, settings, Path(tmp.name), stem, todo)
-        return PendingDownloads(key, stem, len(records), tmp, process)
+        else:
+            write_downloads(*args)
+        return PendingDownloads(stem, tmp, process)
 
     def finish_downloads(self, pending: PendingDownloads) -> None:
         with pending.tmp:
+            folder = Path(pending.tmp.name)
             if pending.process is not None:
                 pending.process.join()
                 if pending.process.exitcode != 0:
                     raise PrecisError(f"writing the downloads failed (exit code {pending.process.exitcode})")
+            made = json.loads((folder / "made.json").read_text("utf-8"))
             files = []
             for ext, label in DOWNLOAD_FORMATS:
                 name = f"{pending.stem}.{ext}"
-                made = Path(pending.tmp.name) / name
-                self.writer.produce(f"downloads/{name}", f"{ext}:{pending.key}", made.read_bytes)
+                self.writer.produce(f"downloads/{name}", f"{ext}:{made['key']}", (folder / name).read_bytes)
                 files.append((name, label, _size((self.writer.outdir / "downloads" / name).stat().st_size)))
-        self.page("downloads/", "downloads.html.j2", title="Downloads", files=files, count=pending.count)
+        self.page("downloads/", "downloads.html.j2", title="Downloads", files=files, count=made["count"])
 
     def feeds(self) -> None:
         base = self.base_url or "../"
