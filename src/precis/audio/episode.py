@@ -24,8 +24,6 @@ from precis.audio.segments import Chapter, Segment, chapters_for
 from precis.audio.synth import SynthesisResult, synthesize
 from precis.errors import PrecisError
 from precis.markup import parse
-from precis.model import Issue
-from precis.publication import Settings
 from precis.store import Store
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -100,6 +98,7 @@ def speech_segments(rendered: list) -> list[Segment]:
 def prepare(store: Store, issue_ref: str, engine: str = DEFAULT_ENGINE, voice: str | None = None) -> Plan:
     """The plan for ``issue_ref`` ("139", "AN #139", "Recon #5"); fails early on a bad engine."""
     from precis.render import Editions
+    from precis.render.view import issue_heading
 
     spec = engine_spec(engine, voice)
     editions = Editions.load(store)
@@ -113,7 +112,7 @@ def prepare(store: Store, issue_ref: str, engine: str = DEFAULT_ENGINE, voice: s
         label=issue.label,
         slug=issue.slug,
         number=issue.number,
-        title=episode_title(settings, issue),
+        title=issue_heading(settings, issue),
         date=issue.date,
         publication=settings.name,
         segments=segments,
@@ -177,12 +176,6 @@ def record(
     return EpisodeResult(
         plan, out, duration, size, chapters, synthesis, loudness, time.perf_counter() - started
     )
-
-
-def episode_title(settings: Settings, issue: Issue) -> str:
-    """ "Alignment Newsletter #139" (or "Recon #5" for another series), then the issue's title."""
-    title = f"{settings.name} #{issue.number}" if issue.series == settings.issue_prefix else issue.label
-    return f"{title}: {issue.title}" if issue.title else title
 
 
 def contents_text(chapters: list[Chapter]) -> str:

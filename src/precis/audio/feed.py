@@ -16,11 +16,12 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from precis.audio.episode import clock, contents_text, episode_title
+from precis.audio.episode import clock, contents_text
 from precis.audio.model import Episode
 from precis.audio.segments import Chapter
 from precis.errors import PrecisError
 from precis.model import Issue
+from precis.render.view import issue_heading
 from precis.store import Store, settings_of
 
 PSC_NS = "http://podlove.org/simple-chapters"
@@ -114,7 +115,7 @@ def write_feed(
     for episode in episodes:  # feedgen puts each new item first: oldest goes in first
         issue = episode.issue
         chapters = [Chapter.from_dict(c) for c in episode.chapters]
-        title = episode_title(settings, issue)
+        title = issue_heading(settings, issue)
         url = base + quote(Path(episode.path).name)
         item = fg.add_entry()
         item.id(f"{settings.slug}/{issue.slug}")
