@@ -117,8 +117,8 @@ class SearchIndex:
 
     def fingerprint(self, session: Session) -> str:
         newest = session.scalar(select(func.max(Revision.id))) or 0
-        entries = session.scalar(select(func.count(Entry.id))) or 0
-        issues = session.scalar(select(func.count(Issue.id))) or 0
+        entries = session.scalar(select(func.count()).select_from(Entry)) or 0
+        issues = session.scalar(select(func.count()).select_from(Issue)) or 0
         return f"{INDEX_VERSION}:{newest}:{entries}:{issues}"
 
     def is_current(self, session: Session | None = None) -> bool:
@@ -128,8 +128,8 @@ class SearchIndex:
                 return self.is_current(s)
         newest, entries, issues, saved = session.execute(select(
             select(func.max(Revision.id)).scalar_subquery(),
-            select(func.count(Entry.id)).scalar_subquery(),
-            select(func.count(Issue.id)).scalar_subquery(),
+            select(func.count()).select_from(Entry).scalar_subquery(),  # count(*): SQLite answers it from the b-tree
+            select(func.count()).select_from(Issue).scalar_subquery(),
             select(state.c.value).where(state.c.name == "fingerprint").scalar_subquery(),
         )).one()
         return saved == f"{INDEX_VERSION}:{newest or 0}:{entries or 0}:{issues or 0}"
