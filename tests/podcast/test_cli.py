@@ -83,6 +83,7 @@ def test_a_second_run_uses_the_cache_and_replaces_the_episode(db, tmp_path):
     [
         (["podcast", "99", "--engine", "espeak"], "no issue SN #99"),
         (["podcast", "feed", "f.xml", "--base-url", "example.org"], "--base-url"),
+        (["podcast", "1", "--engine", "espeak", "-o", "/tmp"], "is a folder"),
     ],
 )
 def test_bad_input_is_one_line_without_a_traceback(db, tmp_path, args, message):

@@ -134,6 +134,9 @@ def write_mp3(path: Path, mp3: bytes, tags: Tags, chapters: list[Chapter]) -> No
         id3.save(tmp, v2_version=3)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise PrecisError(f"{path}: cannot write there ({exc.strerror})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

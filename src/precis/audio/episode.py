@@ -130,6 +130,9 @@ def record(
 ) -> EpisodeResult:
     """Synthesize the plan, write the MP3 to ``out`` and record the episode in the store."""
     started = time.perf_counter()
+    out = Path(out).expanduser().resolve()
+    if out.is_dir():
+        raise PrecisError(f"-o {out}: is a folder; give a file name such as {plan.slug}.mp3")
     segments = plan.segments
     total = len(segments)
     done = 0
@@ -155,7 +158,6 @@ def record(
         comment=contents_text(chapters),
         encoder=f"Précis {_version()}, {plan.spec.label}",
     )
-    out = Path(out).expanduser().resolve()
     write_mp3(out, encode_mp3(samples, synthesis.sample_rate), tags, chapters)
     duration = mp3_duration(out)
     size = out.stat().st_size
