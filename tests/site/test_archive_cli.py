@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import feedparser
+import httpx
 import lxml.html
 from typer.testing import CliRunner
 
@@ -32,3 +39,34 @@ def test_site_build_rejects_a_relative_base_url(sample_store, tmp_path):
     assert result.exit_code == 1
     assert "--base-url 'archive/'" in str(result.exception)
     assert not (tmp_path / "s").exists()
+
+
+def test_precis_serve_builds_the_site_and_answers_searches_over_http(sample_store, tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    precis = Path(sys.executable).with_name("precis")
+    server = subprocess.Popen(
+        [str(precis), "--db", sample_store.display, "serve", "--site", str(tmp_path / "site"), "--port", str(port)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = httpx.get(f"{base}/api/health", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read()
+                assert time.monotonic() < deadline, "precis serve did not start within 60 s"
+                time.sleep(0.2)
+        assert health.json() == {"status": "ok", "index_current": True}
+        results = httpx.get(f"{base}/api/search", params={"q": "scaling laws"}).json()["results"]
+        assert results[0]["title"] == "Scaling Laws for Neural Language Models"
+        page = httpx.get(base + results[0]["url"])
+        assert page.status_code == 200 and "<h1>Scaling Laws for Neural Language Models</h1>" in page.text
+        assert (tmp_path / "site" / "pagefind" / "pagefind.js").is_file()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
