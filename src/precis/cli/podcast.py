@@ -49,7 +49,7 @@ def issue_command(
         None, "--cache", envvar="PRECIS_AUDIO_CACHE",
         help="Folder of cached segment audio (default: ~/.cache/precis/audio).",
     ),
-    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="Segments synthesized at once (default: one per core)."),
+    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="Paragraphs synthesized at once, in worker processes (default: one per core)."),
 ) -> None:
     """Read an issue aloud into an MP3 with ID3 tags and a chapter per entry; record the episode.
 
