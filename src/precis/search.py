@@ -141,6 +141,9 @@ class SearchIndex:
             return False
         from precis.site.archive import Archive  # the site's public model; imported when needed
 
+        # Taken before reading: a change made meanwhile leaves the index marked stale, not current.
+        with self.store.session() as s:
+            fingerprint = self.fingerprint(s)
         archive = Archive.load(self.store, warn=lambda _message: None)
         rows = [
             {
@@ -160,7 +163,9 @@ class SearchIndex:
             for item in archive.entries
         ]
         with self.store.session(by="search index") as s:
-            fingerprint = self.fingerprint(s)
+            if self.dialect == "postgresql":
+                # Two servers refilling at once would insert the same rows twice: one waits.
+                s.execute(text("LOCK TABLE search_document IN EXCLUSIVE MODE"))
             s.execute(delete(documents))
             if rows:
                 s.execute(insert(documents), rows)
