@@ -22,6 +22,7 @@ Library API (stable; the CLI, the archive and the podcast use it)::
     ed.text_html(markup_text, links=links)     # any summary markup as an HTML fragment
 
     ed.planned(entry)                          # "Planned summary for the Alignment Newsletter: ..."
+    ed.render_all(out_dir, ["markdown", "html", "text"])   # every issue to out_dir/<slug>.<ext>
 
 Cross-references resolve through ``precis.markup.Resolver`` only; an unresolved one calls ``warn``
 (stderr by default) once per entry and key and renders as plain text; ``Editions(..., strict=True)``
