@@ -19,6 +19,7 @@ import numpy as np
 from precis.assist.category import CategoryModel
 from precis.assist.corpus import Knowledge, load_knowledge
 from precis.assist.links import LinkModel
+from precis.assist.text import tokens
 from precis.markup import normalize_key
 from precis.store import Store
 
@@ -43,7 +44,9 @@ class Assistant:
         self.fingerprint = knowledge.fingerprint
         self.titles = [d.title for d in knowledge.docs]
         self.categories = CategoryModel(knowledge.docs)
-        self.links = LinkModel(knowledge.docs)
+        # Links need words to compare: a store with no text to learn from has no link model.
+        has_words = any(tokens(d.text) for d in knowledge.docs)
+        self.links = LinkModel(knowledge.docs) if has_words else None
 
     # -- getting one ---------------------------------------------------------------------------
 
@@ -79,11 +82,13 @@ class Assistant:
 
     def refs(self, text: str, k: int = DEFAULT_K["refs"]) -> list[str]:
         """Titles of the stored entries the text should link, best first."""
-        return self._titles(lambda n: self.links.rank_refs(text, n), k)
+        links = self.links
+        return self._titles(lambda n: links.rank_refs(text, n), k) if links else []
 
     def anchor(self, anchor: str, context: str = "", k: int = DEFAULT_K["anchor"]) -> list[str]:
         """Titles of the stored entries that ``<@anchor@>`` likely means in ``context``, best first."""
-        return self._titles(lambda n: self.links.rank_anchor(anchor, context, n), k)
+        links = self.links
+        return self._titles(lambda n: links.rank_anchor(anchor, context, n), k) if links else []
 
     def answer(self, kind: str, text: str, context: str | None, k: int) -> list[str]:
         if kind == "category":

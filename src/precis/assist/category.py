@@ -19,8 +19,10 @@ class CategoryModel:
     def __init__(self, docs: list[Doc]) -> None:
         labelled = [d for d in docs if d.category]
         self.classes = sorted({d.category for d in labelled if d.category})
+        small = len(labelled) < 50  # too few entries for word pairs seen twice, or stop words lists
         self.vec = TfidfVectorizer(
-            sublinear_tf=True, stop_words="english", ngram_range=(1, 2), min_df=2, dtype=np.float32
+            sublinear_tf=True, ngram_range=(1, 2), min_df=1 if small else 2, dtype=np.float32,
+            stop_words=None if small else "english",
         )
         self.clf: SGDClassifier | None = None
         if len(self.classes) >= 2:

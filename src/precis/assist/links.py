@@ -65,8 +65,11 @@ class LinkModel:
         self.titles = [d.title for d in docs]
         self.title_phrases = [phrase(t) for t in self.titles]
         self.title_acronyms = [acronym(t) for t in self.titles]
+        # Words in more than half the entries say nothing about which one is meant (on a store
+        # big enough for "half" to mean something).
         self.vec = TfidfVectorizer(
-            sublinear_tf=True, stop_words="english", ngram_range=(1, 2), max_df=0.5, dtype=np.float32
+            sublinear_tf=True, ngram_range=(1, 2), max_df=0.5 if n >= 20 else 1.0, dtype=np.float32,
+            stop_words="english" if n >= 20 else None,
         )
         self.D = self.vec.fit_transform([d.text for d in docs]).tocsr()
         self.T = self.vec.transform(self.titles).tocsr()
