@@ -266,9 +266,6 @@ class Doc:
                 out.append(node)
         return out
 
-    def links(self) -> list[Link]:
-        return [n for n in walk(self.blocks) if isinstance(n, Link)]
-
     def plain(self) -> str:
         """The words of the text without any markup (cross-references give their anchor)."""
         return "\n\n".join(plain_text(b) for b in self.blocks)

@@ -120,3 +120,12 @@ def test_render_all_gives_the_same_files_in_worker_processes_as_in_one(sample_st
     two = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
     assert len(one) == 12 and one == two
     assert "sn-2.speech.txt" in one
+
+
+def test_any_markup_renders_as_an_html_fragment_with_references_resolved(sample_store):
+    ed = editions(sample_store)
+    html = ed.text_html("Compare <@Curve Detectors@> with <em>this</em> & that.")
+    assert html == (
+        '<p>Compare <a class="cross-reference" href="https://distill.pub/2020/circuits/curve-detectors/">Curve Detectors</a> '
+        '(<a href="https://example.org/sample-newsletter/2">SN #2</a>) with <em>this</em> &amp; that.</p>'
+    )

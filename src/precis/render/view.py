@@ -110,11 +110,6 @@ class IssueView:
         """Every entry in the order the issue shows them."""
         return [e for s in self.sections for e in s.all_entries()]
 
-    @property
-    def toc(self) -> list[SectionView]:
-        """Sections and subsections, in order, for a table of contents."""
-        return [x for s in self.sections for x in (s, *s.subsections)]
-
 
 def issue_heading(settings: Settings, issue: Issue) -> str:
     """ "Alignment Newsletter #62", with ": title" when the issue has one; other series keep their
