@@ -2,7 +2,8 @@
 "download as HTML" export, and Précis JSON.
 
 Reading gives ``EntryRecord``s (see ``record.py`` for what the cells mean); writing takes them.
-Every reading error names the file, the row and the column.
+Every reading error names the file, the row and the column. openpyxl is imported where it is
+used: it is the slowest import of the CLI, and most commands never touch a spreadsheet.
 """
 
 from __future__ import annotations
@@ -15,11 +16,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
-
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.hyperlink import Hyperlink
 
 from precis.errors import PrecisError
 from precis.record import (
@@ -91,6 +87,8 @@ def _records_from_rows(
     path: Path, header: list[str | None], rows: Iterable[tuple[int, list[Cell]]], row_word: str = "row"
 ) -> list[EntryRecord]:
     """Check the header, pair cells with it and turn each non-empty row into a record."""
+    from openpyxl.utils import get_column_letter
+
     names = [(h or "").strip() for h in header]
     allowed = set(AN_COLUMNS) | set(EDITORIAL_COLUMNS) | {c + LINK_SUFFIX for c in AN_COLUMNS}
     for i, name in enumerate(names):
@@ -135,6 +133,9 @@ def _link(cell: Any) -> str | None:
 
 
 def read_xlsx(path: Path) -> list[EntryRecord]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         wb = load_workbook(path)  # not read-only: only a full load gives cell hyperlinks
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
@@ -155,6 +156,10 @@ def read_xlsx(path: Path) -> list[EntryRecord]:
 
 
 def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
     editorial = _has_editorial(records)
     columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])
     wb = Workbook()
