@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from precis.markup import Doc, Target
-from precis.model import Entry, Issue, Publication
+from precis.model import Entry, EntryAuthor, Issue, Publication
 from precis.public import is_link_only, is_public
 from precis.publication import Settings
 from precis.render import Editions, Links
@@ -53,6 +53,7 @@ class EntryItem:
     issue: Issue | None
     link_only: bool
     section: str  # top-level section of its category in the tree
+    authors: list[str]  # parsed, in order (for the author index)
     references: list[int] = field(default_factory=list)  # ids of public entries it points at
     referenced_by: list[int] = field(default_factory=list)  # ids of public entries pointing here
 
@@ -67,10 +68,6 @@ class EntryItem:
     @property
     def path(self) -> str:
         return urls.entry_path(self.slug)
-
-    @property
-    def authors(self) -> list[str]:
-        return [a.name for a in self.entry.author_list]
 
     @property
     def issue_label(self) -> str | None:
@@ -133,12 +130,15 @@ class Archive:
         self.settings: Settings = self.editions.settings
         self.resolver = self.editions.resolver
         rank = {s: i for i, s in enumerate(self.settings.series)}
+        # The editions have loaded every entry with its opinions and issue into this session.
         rows = session.scalars(
-            select(Entry)
-            .where(Entry.publication_id == publication.id)
-            .order_by(Entry.position, Entry.id)
-            .options(selectinload(Entry.opinions), selectinload(Entry.issue), selectinload(Entry.author_list))
+            select(Entry).where(Entry.publication_id == publication.id).order_by(Entry.position, Entry.id)
         ).all()
+        names: dict[int, list[str]] = defaultdict(list)
+        for entry_id, name in session.execute(
+            select(EntryAuthor.entry_id, EntryAuthor.name).order_by(EntryAuthor.entry_id, EntryAuthor.position)
+        ):
+            names[entry_id].append(name)
         public = [e for e in rows if is_public(e.public_level)]
 
         def order(e: Entry) -> tuple[int, int, int, int]:
@@ -154,7 +154,9 @@ class Archive:
             view = entry_view(e, private=False)
             assert view is not None  # public entries always have a public view
             section = self.settings.place(e.category).section if e.category and e.category.strip() else UNCATEGORIZED
-            self.entries.append(EntryItem(e, view, slugs[e.id], e.issue, is_link_only(e.public_level), section))
+            self.entries.append(
+                EntryItem(e, view, slugs[e.id], e.issue, is_link_only(e.public_level), section, names[e.id])
+            )
         self.by_id: dict[int, EntryItem] = {item.id: item for item in self.entries}
         self._link_references()
 
