@@ -9,7 +9,20 @@ from pathlib import Path
 import pytest
 
 from precis.assist import Assistant
+from precis.assist.embed import ENV
 from precis.store import Store
+
+
+@pytest.fixture(scope="session", autouse=True)
+def lexical_only() -> None:
+    """The default suggesters whatever the environment says: the embed extra is tested on its own."""
+    before = os.environ.get(ENV)
+    os.environ[ENV] = "0"
+    yield
+    if before is None:
+        os.environ.pop(ENV, None)
+    else:
+        os.environ[ENV] = before
 
 
 @pytest.fixture(scope="session")

@@ -50,7 +50,7 @@ def test_the_real_archive_duplicates_are_found_and_nothing_absurd(real_assist_db
     assert len(groups) <= 30
     out = subprocess.run(
         [sys.executable, "-m", "precis", "--db", str(real_assist_db), "suggest", "duplicates", "--json"],
-        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "COLUMNS": "200"},
+        capture_output=True, text=True, timeout=120, env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "PRECIS_ASSIST_EMBED": "0"},
     )
     assert out.returncode == 0, out.stderr
     assert len(json.loads(out.stdout)) == len(groups)

@@ -15,7 +15,7 @@ from precis.store import Store
 def run(db: Path, *args: str, cache: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "precis", "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "PRECIS_CACHE_DIR": str(cache)},
+        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "PRECIS_CACHE_DIR": str(cache), "PRECIS_ASSIST_EMBED": "0"},
     )
 
 

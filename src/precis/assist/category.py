@@ -4,19 +4,25 @@ A linear model over TF-IDF words and word pairs, trained by stochastic gradient 
 loss (so it gives probabilities, and fits in a fraction of a second), with averaged weights and classes
 weighted as if equally common: the archive's mix of categories shifts over the years ("Reinforcement
 learning" was common early, "News" late), and a model that leans on overall frequencies lags behind.
+
+With the ``embed`` extra (see ``embed.py``), a logistic regression over sentence embeddings is
+blended in with weight ``EMBED_WEIGHT``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
+from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from precis.assist.corpus import Doc
+from precis.assist.embed import Embedder
+
+EMBED_WEIGHT = 0.3
 
 
 class CategoryModel:
-    def __init__(self, docs: list[Doc]) -> None:
+    def __init__(self, docs: list[Doc], embedder: Embedder | None = None) -> None:
         labelled = [d for d in docs if d.category]
         self.classes = sorted({d.category for d in labelled if d.category})
         small = len(labelled) < 50  # too few entries for word pairs seen twice, or stop words lists
@@ -32,12 +38,23 @@ class CategoryModel:
                 tol=1e-4, random_state=0,
             )
             self.clf.fit(X, [d.category for d in labelled])
+        self.embedder = embedder
+        self.embedded: LogisticRegression | None = None
+        if embedder is not None and self.clf is not None:
+            vectors = embedder.encode([d.text for d in labelled])
+            self.embedded = LogisticRegression(C=1.0, max_iter=3000, class_weight="balanced")
+            self.embedded.fit(vectors, [d.category for d in labelled])
 
     def probabilities(self, text: str) -> np.ndarray:
         """A probability for each of ``self.classes``."""
         if self.clf is None:
             return np.ones(len(self.classes)) / max(len(self.classes), 1)
-        p = np.zeros(len(self.classes))
         index = {c: i for i, c in enumerate(self.classes)}
+        p = np.zeros(len(self.classes))
         p[[index[c] for c in self.clf.classes_]] = self.clf.predict_proba(self.vec.transform([text]))[0]
+        if self.embedded is not None and self.embedder is not None:
+            pe = np.zeros(len(self.classes))
+            vector = self.embedder.encode([text], save=False)
+            pe[[index[c] for c in self.embedded.classes_]] = self.embedded.predict_proba(vector)[0]
+            p = (1 - EMBED_WEIGHT) * p + EMBED_WEIGHT * pe
         return p

@@ -33,10 +33,6 @@ from sklearn.linear_model import LogisticRegression
 from precis.assist.corpus import Doc
 from precis.assist.text import PhraseFinder, acronym, phrase, short_names, tokens
 
-REF_FEATURES = ["text", "title", "citing", "title_name", "anchor_name", "popularity", "recency"]
-ANCHOR_FEATURES = REF_FEATURES + [
-    "ratio", "partial", "token_set", "name_ratio", "anchor_exact", "name_exact", "acronym", "anchor_words", "local",
-]
 WINDOW = 30  # words either side of an anchor that count as its surroundings
 
 

