@@ -9,7 +9,6 @@ per entry, while the pages are rendered, and only when those documents changed.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import string
 import subprocess
 import tempfile
@@ -22,16 +21,17 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from precis import sheets
 from precis.errors import PrecisError
 from precis.markup import Math, MathBlock, walk
 from precis.site import urls
 from precis.site.archive import Archive, EntryItem, Group, IssueItem
 from precis.site.charts import chart_data, reference_graph
+from precis.site.downloads import FORMATS as DOWNLOAD_FORMATS
+from precis.site.downloads import DownloadsProcess
 from precis.site.feeds import feeds
 from precis.site.vendor import vendored_files
 from precis.site.writer import SiteWriter, digest
-from precis.store import Store, load_records
+from precis.store import Store
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -55,7 +55,6 @@ NAV = [
     ("search/", "Search"),
 ]
 LATEST_ISSUES = 8
-DOWNLOAD_FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
 
 
 @dataclass
@@ -77,26 +76,7 @@ class Indexer:
 class PendingDownloads:
     stem: str
     tmp: tempfile.TemporaryDirectory[str]
-    process: multiprocessing.process.BaseProcess | None
-
-
-def write_downloads(store: Store, folder: Path, stem: str, previous: dict[str, str]) -> None:
-    """Write the public database as CSV, JSON and xlsx into ``folder``, except the formats already
-    made from the same records (``previous``: format -> key); ``made.json`` says what was read.
-
-    In a forked child the parent's database connections must not be used: the child drops them
-    from its pool (without closing them) and opens its own.
-    """
-    if multiprocessing.parent_process() is not None:
-        store.engine.dispose(close=False)
-    records = load_records(store, public=True)
-    with store.session() as s:
-        settings = store.default_publication(s).settings
-    key = digest(json.dumps([r.to_dict() for r in records], sort_keys=True, default=str).encode())
-    for ext, _ in DOWNLOAD_FORMATS:
-        if previous.get(ext) != f"{ext}:{key}":
-            sheets.write_file(folder / f"{stem}.{ext}", records, publication=settings)
-    (folder / "made.json").write_text(json.dumps({"key": key, "count": len(records)}), "utf-8")
+    process: DownloadsProcess
 
 
 @dataclass
@@ -232,9 +212,7 @@ class SiteBuilder:
             # Stop the helpers this build started before giving up.
             if indexer is not None:
                 indexer.stop()
-            if downloads.process is not None and downloads.process.is_alive():
-                downloads.process.terminate()
-                downloads.process.join()
+            downloads.process.stop()
             downloads.tmp.cleanup()
             raise
 
@@ -384,35 +362,23 @@ class SiteBuilder:
         self.page("search/", "search.html.j2", title="Search")
 
     def start_downloads(self) -> PendingDownloads:
-        """Start writing the public database's files: in a child process where the platform forks
-        (so that it runs while the pages are rendered), else here."""
+        """Start writing the public database's files (see ``downloads.py``); only the formats
+        whose records changed since the last build are written."""
         stem = self.archive.settings.slug
         previous = {ext: self.writer.previous.get(f"downloads/{stem}.{ext}") for ext, _ in DOWNLOAD_FORMATS}
         previous = {ext: key for ext, key in previous.items() if key and (self.writer.outdir / f"downloads/{stem}.{ext}").is_file()}
         tmp = tempfile.TemporaryDirectory(prefix="precis-downloads-")
-        args = (self.store, Path(tmp.name), stem, previous)
-        process = None
-        if "fork" in multiprocessing.get_all_start_methods():
-            process = multiprocessing.get_context("fork").Process(target=write_downloads, args=args, daemon=True)
-            process.start()
-        else:
-            write_downloads(*args)
-        return PendingDownloads(stem, tmp, process)
+        return PendingDownloads(stem, tmp, DownloadsProcess(self.store.url, Path(tmp.name), stem, previous))
 
     def finish_downloads(self, pending: PendingDownloads) -> None:
         with pending.tmp:
-            folder = Path(pending.tmp.name)
-            if pending.process is not None:
-                pending.process.join()
-                if pending.process.exitcode != 0:
-                    raise PrecisError(f"writing the downloads failed (exit code {pending.process.exitcode})")
-            made = json.loads((folder / "made.json").read_text("utf-8"))
+            made = pending.process.wait()
             files = []
             for ext, label in DOWNLOAD_FORMATS:
                 name = f"{pending.stem}.{ext}"
-                self.writer.produce(f"downloads/{name}", f"{ext}:{made['key']}", (folder / name).read_bytes)
+                self.writer.produce(f"downloads/{name}", f"{ext}:{made.key}", Path(pending.tmp.name, name).read_bytes)
                 files.append((name, label, _size((self.writer.outdir / "downloads" / name).stat().st_size)))
-        self.page("downloads/", "downloads.html.j2", title="Downloads", files=files, count=made["count"])
+        self.page("downloads/", "downloads.html.j2", title="Downloads", files=files, count=made.count)
 
     def feeds(self) -> None:
         base = self.base_url or "../"
