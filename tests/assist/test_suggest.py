@@ -134,3 +134,25 @@ def test_a_small_store_learns_from_what_it_has(sample_store, tmp_path, monkeypat
     assert any("Curve" in t for t in refs)
     assert set(assistant.category("interpretability of neurons", 2)) <= set(assistant.categories.classes)
     Assistant._memory.clear()
+
+
+def test_a_store_of_two_entries_with_one_link_still_answers(empty_store, tmp_path, monkeypatch):
+    from precis.record import EntryRecord
+    from precis.store import import_records
+
+    monkeypatch.setenv("PRECIS_CACHE_DIR", str(tmp_path / "cache"))
+    Assistant._memory.clear()
+    import_records(empty_store, [
+        EntryRecord(title="Reward modeling", issue="AN #1", category="Learning human intent",
+                    summary="Learning a reward model from human feedback."),
+        EntryRecord(title="Scaling reward models", issue="AN #2", category="Learning human intent",
+                    summary="It builds on <@the agenda@>(@Reward modeling@) at scale."),
+    ])
+    assistant = Assistant.for_store(empty_store)
+    # Too few links to learn weights from: the text's likeness alone ranks, and ranks sensibly.
+    assert assistant.links.anchor_weights is None
+    assert assistant.anchor("reward modeling", "We extend reward modeling from human feedback.", 1) == [
+        "Reward modeling"
+    ]
+    assert assistant.category("reward feedback") == ["Learning human intent"]
+    Assistant._memory.clear()

@@ -44,8 +44,19 @@ class Query:
     words: list[str]
 
 
-def _ranker(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fit the weighing of signals; returns (mean, scale, weights) for a fast linear score."""
+def _ranker(
+    rows: list[np.ndarray], labels: list[np.ndarray]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Fit the weighing of signals: (mean, scale, weights) for a fast linear score.
+
+    None when the store holds no link to learn from (too new, or too small to have both linked
+    and unlinked candidates); then the text likeness alone ranks.
+    """
+    if not rows:
+        return None
+    X, y = np.concatenate(rows), np.concatenate(labels)
+    if y.all() or not y.any():
+        return None
     mean, scale = X.mean(axis=0), X.std(axis=0) + 1e-9
     lr = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
     lr.fit((X - mean) / scale, y)
@@ -230,9 +241,7 @@ class LinkModel:
             signals = self._ref_signals(self.query(self.docs[e].text), exclude=e)
             X.append(signals[mask])
             y.append(gold[mask])
-        if not X or not np.concatenate(y).any():
-            return None
-        return _ranker(np.concatenate(X), np.concatenate(y))
+        return _ranker(X, y)
 
     def _fit_anchors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         X, y = [], []
@@ -250,9 +259,7 @@ class LinkModel:
                 gold[t] = True
                 X.append(signals[mask])
                 y.append(gold[mask])
-        if not X:
-            return None
-        return _ranker(np.concatenate(X), np.concatenate(y))
+        return _ranker(X, y)
 
     # -- ranking -------------------------------------------------------------------------------
 
