@@ -86,7 +86,7 @@ def run_benchmark(
         Assistant.for_store(split.known)
         load_s = time.perf_counter() - t
     (workdir / f"results-{cutoff}.jsonl").write_text(
-        "".join(json.dumps(r) + "\n" for r in results), "utf-8"
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in results), "utf-8"
     )
     figures = score(split, {r["id"]: r["results"] for r in results})
     ms = np.array(timings) * 1000
