@@ -163,3 +163,11 @@ def test_pages_are_accessible_landmarks_headings_and_labelled_controls(built_sit
         assert len(doc.xpath("//h1")) == 1, path
         for control in doc.xpath("//input[not(@type='hidden')] | //select"):
             assert doc.xpath(f"//label[@for='{control.get('id')}']"), (path, control.get("id"))
+
+
+def test_two_entries_with_one_title_get_two_pages_the_earlier_with_the_plain_slug(built_site):
+    outdir, _ = built_site
+    earlier = page(outdir, "entries/visual-reinforcement-learning-with-imagined-goals")
+    later = page(outdir, "entries/visual-reinforcement-learning-with-imagined-goals-an-23")
+    assert earlier.xpath("//p[@class='kicker']/a")[0].text_content() == "AN #16"
+    assert later.xpath("//p[@class='kicker']/a")[0].text_content() == "AN #23"
