@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from precis.assist import Assistant
-from precis.store import Store
 
 
 def run(db: Path, *args: str, cache: Path) -> subprocess.CompletedProcess:

@@ -18,8 +18,8 @@ import numpy as np
 
 from precis.assist import embed
 from precis.assist.category import CategoryModel
+from precis.assist.corpus import Knowledge, fingerprint, load_knowledge
 from precis.assist.embed import Embedder
-from precis.assist.corpus import Knowledge, load_knowledge
 from precis.assist.links import LinkModel
 from precis.assist.text import tokens
 from precis.markup import normalize_key
@@ -61,8 +61,6 @@ class Assistant:
 
         ``on_fit`` is called before training starts (to tell the user it will take a while).
         """
-        from precis.assist.corpus import fingerprint
-
         mode = "embed" if embed.enabled() else "lexical"
         key = f"{MODEL_VERSION}-{mode}-{fingerprint(store)}"
         if key in cls._memory:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from precis.markup import Resolver, find_references, normalize_key, replace_references
+from precis.markup import Resolver, find_references, replace_references
 from precis.model import Entry, Revision
 from precis.publication import Settings
 from precis.store import Store, settings_of
@@ -57,9 +57,6 @@ def canonical_category(settings: Settings, category: str | None) -> str | None:
 class Knowledge:
     docs: list[Doc]
     fingerprint: str
-
-    def by_id(self) -> dict[int, Doc]:
-        return {d.id: d for d in self.docs}
 
 
 def fingerprint(store: Store) -> str:
@@ -122,7 +119,3 @@ def load_knowledge(store: Store) -> Knowledge:
             )
     docs.sort(key=lambda d: (d.order, d.id))
     return Knowledge(docs, fp)
-
-
-def same_title(a: str, b: str) -> bool:
-    return normalize_key(a) == normalize_key(b)
