@@ -98,7 +98,7 @@ def test_an_empty_store_suggests_nothing_rather_than_failing(empty_store, tmp_pa
     assert assistant.refs("anything") == [] and assistant.anchor("x", "y") == []
 
 
-def test_the_model_is_cached_by_the_store_content_and_retrained_after_an_edit(real_store, tmp_path, monkeypatch):
+def test_the_model_is_cached_by_the_store_content_and_retrained_after_an_edit(sample_store, tmp_path, monkeypatch):
     from sqlalchemy import select
 
     from precis.model import Entry
@@ -106,19 +106,19 @@ def test_the_model_is_cached_by_the_store_content_and_retrained_after_an_edit(re
     monkeypatch.setenv("PRECIS_CACHE_DIR", str(tmp_path / "cache"))
     Assistant._memory.clear()
     fitted: list[int] = []
-    first = Assistant.for_store(real_store, on_fit=lambda: fitted.append(1))
+    first = Assistant.for_store(sample_store, on_fit=lambda: fitted.append(1))
     assert fitted == [1] and len(list((tmp_path / "cache").glob("*.pkl"))) == 1
     Assistant._memory.clear()  # a new process: read back from the cache, not trained again
-    again = Assistant.for_store(real_store, on_fit=lambda: fitted.append(2))
+    again = Assistant.for_store(sample_store, on_fit=lambda: fitted.append(2))
     assert fitted == [1] and again.fingerprint == first.fingerprint
-    with real_store.session() as s:
-        entry = s.scalars(select(Entry).where(Entry.title.like("AI safety via debate%"))).first()
-        entry.title = "Debate as a route to safe AI"
-    after = Assistant.for_store(real_store, on_fit=lambda: fitted.append(3))
+    with sample_store.session() as s:
+        entry = s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one()
+        entry.title = "Curve neurons revisited"
+    after = Assistant.for_store(sample_store, on_fit=lambda: fitted.append(3))
     assert fitted == [1, 3] and after.fingerprint != first.fingerprint
-    text = "Building on Debate as a route to safe AI, two agents argue before a human judge."
-    assert "Debate as a route to safe AI" in after.refs(text)
-    assert "Debate as a route to safe AI" not in first.refs(text)
+    text = "Curve neurons revisited finds the same circuits in other vision models."
+    assert "Curve neurons revisited" in after.refs(text, 3)
+    assert "Curve neurons revisited" not in first.refs(text, 3)
     Assistant._memory.clear()
 
 
