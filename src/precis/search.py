@@ -18,9 +18,11 @@ find the paper that introduced them, not only the posts that repeat its words in
 
 from __future__ import annotations
 
+import heapq
 import html
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -110,6 +112,7 @@ class SearchIndex:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.dialect = store.engine.dialect.name
+        self._local = threading.local()  # SQLite: each thread's open connection (see ``_reader``)
         if self.dialect not in ("sqlite", "postgresql"):
             raise PrecisError(f"{store.display}: search needs SQLite or PostgreSQL, not {self.dialect}")
 
@@ -190,12 +193,16 @@ class SearchIndex:
         """The best public entries for ``query``, best first.
 
         ``category`` matches an entry's category or its top-level section, case-insensitively.
+        On PostgreSQL the database ranks, filters and makes the snippets in one statement; on
+        SQLite see ``_search_sqlite``.
         """
         if limit < 1 or limit > MAX_LIMIT:
             raise PrecisError(f"--limit {limit}: give a number from 1 to {MAX_LIMIT}")
         words = query_words(query)
         if not words:
             raise PrecisError(f"search {query!r}: give at least one word to search for")
+        if self.dialect == "sqlite":
+            return self._search_sqlite(words, category, year, summarizer, limit, refresh)
         filters: list[str] = []
         params: dict[str, Any] = {"limit": limit}
         if category:
@@ -213,31 +220,17 @@ class SearchIndex:
             if refresh and not self.is_current(s):
                 s.rollback()
                 self.refresh(force=True)
-            if self.dialect == "sqlite":
-                params["match"] = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
-                rows = s.execute(text(
-                    f"SELECT {columns}, -bm25(search_fts, 10.0, 4.0, 1.0) * d.boost AS score "
-                    "FROM search_fts JOIN search_document d ON d.entry_id = search_fts.rowid "
-                    f"WHERE search_fts MATCH :match{where} ORDER BY score DESC, d.entry_id LIMIT :limit"
-                ), params).all()
-                # Snippets only for the hits: FTS5 would otherwise make one for every match.
-                ids = {f"id{i}": row[0] for i, row in enumerate(rows)}
-                snippets = dict(s.execute(text(
-                    f"SELECT rowid, snippet(search_fts, -1, '{_START}', '{_STOP}', '…', 24) FROM search_fts "
-                    f"WHERE search_fts MATCH :match AND rowid IN ({', '.join(':' + k for k in ids)})"
-                ), {"match": params["match"], **ids}).all()) if rows else {}
-            else:
-                params["match"] = " or ".join(words)
-                params["options"] = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
-                rows = s.execute(text(
-                    f"SELECT top.*, ts_headline('english', CASE WHEN top.body = '' THEN top.title ELSE top.body END, "
-                    "top.q, :options) AS snippet FROM ("
-                    f"SELECT {columns}, d.body, q, ts_rank_cd(d.tsv, q) * d.boost AS score "
-                    "FROM search_document d, websearch_to_tsquery('english', :match) AS q "
-                    f"WHERE d.tsv @@ q{where} ORDER BY score DESC, d.entry_id LIMIT :limit) AS top "
-                    "ORDER BY top.score DESC, top.entry_id"
-                ), params).all()
-                snippets = {row.entry_id: row.snippet for row in rows}
+            params["match"] = " or ".join(words)
+            params["options"] = f"StartSel={_START}, StopSel={_STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
+            rows = s.execute(text(
+                f"SELECT top.*, ts_headline('english', CASE WHEN top.body = '' THEN top.title ELSE top.body END, "
+                "top.q, :options) AS snippet FROM ("
+                f"SELECT {columns}, d.body, q, ts_rank_cd(d.tsv, q) * d.boost AS score "
+                "FROM search_document d, websearch_to_tsquery('english', :match) AS q "
+                f"WHERE d.tsv @@ q{where} ORDER BY score DESC, d.entry_id LIMIT :limit) AS top "
+                "ORDER BY top.score DESC, top.entry_id"
+            ), params).all()
+            snippets = {row.entry_id: row.snippet for row in rows}
         hits = []
         for row in rows:
             plain, marked_html = _snippet(snippets.get(row.entry_id))
@@ -246,3 +239,118 @@ class SearchIndex:
                 plain, marked_html, row.link, row.year, row.summarizer,
             ))
         return hits
+
+    # -- SQLite ------------------------------------------------------------------------------
+
+    def ready(self) -> bool:
+        """Whether a search from this thread can start at once: on SQLite, its connection's copy of
+        the documents' fields is as new as the store (one PRAGMA). A server calls ``refresh()`` off
+        its event loop when not."""
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        return reader is not None and reader.version == reader.data_version()
+
+    def _reader(self, refresh: bool) -> "_Reader":
+        """This thread's open connection, with the documents' fields current: they are read again
+        (and the index refilled if ``refresh`` and the store changed) only when SQLite's
+        ``data_version`` says another connection has committed since the last look."""
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is None:
+            connection = self.store.engine.raw_connection()
+            connection.detach()  # this thread's own from now on; the pool does not hand it out again
+            reader = self._local.reader = _Reader(connection)
+        version = reader.data_version()
+        if version != reader.version:
+            if refresh and not self.is_current():
+                self.refresh(force=True)
+                version = reader.data_version()
+            reader.load()
+            reader.version = version
+        return reader
+
+    def _search_sqlite(
+        self, words: list[str], category: str | None, year: int | None, summarizer: str | None, limit: int,
+        refresh: bool,
+    ) -> list[Hit]:
+        """FTS5 scores the matches with BM25 alone (it only reads its own index); the boost, the
+        filters and the top ``limit`` are applied in Python over the documents' small fields, kept
+        in memory, so no matching row of ``search_document`` (with its long text) is read; then
+        snippets are made for the hits only."""
+        reader = self._reader(refresh)
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        cur = reader.connection.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT rowid, bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH ?", (match,)
+            ).fetchall()
+            fields = reader.fields
+            wanted_category = " ".join(category.split()).casefold() if category else None
+            wanted_summarizer = summarizer.strip().casefold() if summarizer else None
+            scored = []
+            for entry_id, bm25 in rows:
+                f = fields.get(entry_id)
+                if f is None or (
+                    wanted_category is not None and wanted_category not in (f.category_key, f.section_key)
+                ) or (year is not None and f.year != year) or (
+                    wanted_summarizer is not None and f.summarizer_key != wanted_summarizer
+                ):
+                    continue
+                scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better
+            top = heapq.nsmallest(limit, scored)
+            snippets: dict[int, str] = dict(cur.execute(
+                f"SELECT rowid, snippet(search_fts, -1, '{_START}', '{_STOP}', '…', 24) FROM search_fts "
+                f"WHERE search_fts MATCH ? AND rowid IN ({', '.join('?' * len(top))})",
+                (match, *(entry_id for _, entry_id in top)),
+            ).fetchall()) if top else {}
+        finally:
+            cur.close()
+        hits = []
+        for score, entry_id in top:
+            f = fields[entry_id]
+            plain, marked_html = _snippet(snippets.get(entry_id))
+            hits.append(Hit(
+                f.title, "/" + f.path, f.issue, f.category, round(-score, 4), plain, marked_html, f.link, f.year,
+                f.summarizer,
+            ))
+        return hits
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """A document's fields other than its text, as search results and filters need them."""
+
+    title: str
+    path: str
+    issue: str | None
+    category: str | None
+    link: str | None
+    year: int | None
+    summarizer: str | None
+    boost: float
+    category_key: str | None  # lower-cased as SQL's lower() would, for the filters
+    section_key: str | None
+    summarizer_key: str | None
+
+
+class _Reader:
+    """A connection to a SQLite store held open for searching, and the documents' fields."""
+
+    def __init__(self, connection: Any) -> None:
+        self._proxy = connection  # the engine's connection (its "connect" settings applied), detached
+        self.connection = connection.dbapi_connection  # sqlite3.Connection
+        self.version: int | None = None
+        self.fields: dict[int, _Fields] = {}
+
+    def data_version(self) -> int:
+        return self.connection.execute("PRAGMA data_version").fetchone()[0]
+
+    def load(self) -> None:
+        rows = self.connection.execute(
+            "SELECT entry_id, title, path, issue, category, link, year, summarizer, boost, section FROM search_document"
+        ).fetchall()
+        self.fields = {
+            r[0]: _Fields(*r[1:9], _lower(r[4]), _lower(r[9]), _lower(r[7])) for r in rows
+        }
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None

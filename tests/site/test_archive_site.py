@@ -123,6 +123,27 @@ def test_downloads_hold_every_public_entry_in_three_formats(built_site, private_
                 assert p.title not in by_title
 
 
+def test_the_excel_download_holds_every_cell_and_hyperlink_the_sheets_module_writes(built_site, tmp_path):
+    """The site writes its .xlsx with openpyxl's write-only mode (faster); a reader must get the
+    very cells and hyperlinks ``precis.sheets`` writes for the same records."""
+    from openpyxl import load_workbook
+
+    outdir, _ = built_site
+    reference = tmp_path / "reference.xlsx"
+    sheets.write_file(reference, sheets.read_file(outdir / "downloads/alignment-newsletter.json"))
+
+    def cells(path: Path) -> list[list[tuple]]:
+        sheet = load_workbook(path).worksheets[0]
+        return [
+            [(c.value, c.hyperlink and c.hyperlink.target, c.hyperlink and c.hyperlink.location) for c in row]
+            for row in sheet.iter_rows()
+        ]
+
+    ours, expected = cells(outdir / "downloads/alignment-newsletter.xlsx"), cells(reference)
+    assert ours == expected
+    assert sum(1 for row in ours for value, target, location in row if target or location) > 3000
+
+
 def test_statistics_data_counts_the_public_archive(built_site):
     outdir, report = built_site
     charts = json.loads((outdir / "data/charts.json").read_text())

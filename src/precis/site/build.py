@@ -9,6 +9,7 @@ per entry, while the pages are rendered, and only when those documents changed.
 from __future__ import annotations
 
 import json
+import os
 import string
 import subprocess
 import tempfile
@@ -31,7 +32,7 @@ from precis.site.downloads import DownloadsProcess
 from precis.site.feeds import feeds
 from precis.site.vendor import vendored_files
 from precis.site.writer import SiteWriter, digest
-from precis.store import Store
+from precis.store import Store, settings_of
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -78,6 +79,10 @@ class PendingDownloads:
     tmp: tempfile.TemporaryDirectory[str]
     process: DownloadsProcess
 
+    def stop(self) -> None:
+        self.process.stop()
+        self.tmp.cleanup()
+
 
 @dataclass
 class BuildReport:
@@ -110,7 +115,17 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=StrictUndefined,
+        auto_reload=False,  # templates do not change during a build: no stat() per page
     )
+
+
+def _scratch(prefix: str) -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder for the build's intermediate files (search documents, Pagefind's output,
+    downloads), in memory when the system has a tmpfs at /dev/shm: thousands of small files are
+    created, read and deleted there, which on a disk costs seconds of file-system calls."""
+    shm = Path("/dev/shm")
+    memory = shm.is_dir() and os.access(shm, os.W_OK | os.X_OK)
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=shm if memory else None)
 
 
 def _has_math(item: EntryItem) -> bool:
@@ -131,7 +146,9 @@ class SiteBuilder:
         self.base_url = base_url.rstrip("/") + "/" if base_url else None
         self.env = _environment()
         self.env.globals["entry_list"] = self.entry_list
+        self.env.globals["chrome"] = self.chrome
         self._lines: dict[tuple[int, str, bool], Markup] = {}
+        self._chrome: dict[tuple[str, str, str], Markup] = {}
         self.pages = 0
         self.search_indexed = False
         self.groups: dict[str, list[Group]] = {kind: archive.groups(kind) for kind in INDEX_KINDS}
@@ -166,6 +183,17 @@ class SiteBuilder:
             lines.append(line)
         return Markup('<ul class="entry-list">\n{}\n</ul>').format(Markup("\n").join(lines))
 
+    def chrome(self, template: str, root: str, section: str) -> Markup:
+        """The header or footer shared by every page, rendered once per way back to the root and
+        current section (a handful of variants for 5,800 pages)."""
+        key = (template, root, section)
+        html = self._chrome.get(key)
+        if html is None:
+            html = self._chrome[key] = Markup(
+                self.env.get_template(template).render(site=self.site, root=root, section=section)
+            )
+        return html
+
     def page(self, path: str, template: str, **context: Any) -> None:
         """Render ``template`` as the page at ``path`` ("entries/x/"; "" is the home page)."""
         context.setdefault("math", False)
@@ -176,9 +204,9 @@ class SiteBuilder:
         self.writer.write(path + "index.html", html)
         self.pages += 1
 
-    def build(self, progress: Callable[[int, int], None] | None = None) -> None:
-        """Write every page and file. Pagefind and the downloads are started first, so that they
-        run while the pages are being rendered."""
+    def build(self, downloads: PendingDownloads, progress: Callable[[int, int], None] | None = None) -> None:
+        """Write every page and file. Pagefind is started first, so that it runs while the pages
+        are being rendered, as do the ``downloads`` (started before the archive was read)."""
         steps: list[Callable[[], None]] = [
             self.assets, self.home, self.issue_list, self.index_pages, self.stats, self.search_page, self.feeds,
         ]
@@ -191,7 +219,6 @@ class SiteBuilder:
             if progress:
                 progress(done, total)
 
-        downloads = self.start_downloads()
         indexer = None
         try:
             indexer = self.start_search_index()
@@ -212,8 +239,7 @@ class SiteBuilder:
             # Stop the helpers this build started before giving up.
             if indexer is not None:
                 indexer.stop()
-            downloads.process.stop()
-            downloads.tmp.cleanup()
+            downloads.stop()
             raise
 
     def assets(self) -> None:
@@ -361,15 +387,6 @@ class SiteBuilder:
     def search_page(self) -> None:
         self.page("search/", "search.html.j2", title="Search")
 
-    def start_downloads(self) -> PendingDownloads:
-        """Start writing the public database's files (see ``downloads.py``); only the formats
-        whose records changed since the last build are written."""
-        stem = self.archive.settings.slug
-        previous = {ext: self.writer.previous.get(f"downloads/{stem}.{ext}") for ext, _ in DOWNLOAD_FORMATS}
-        previous = {ext: key for ext, key in previous.items() if key and (self.writer.outdir / f"downloads/{stem}.{ext}").is_file()}
-        tmp = tempfile.TemporaryDirectory(prefix="precis-downloads-")
-        return PendingDownloads(stem, tmp, DownloadsProcess(self.store.url, Path(tmp.name), stem, previous))
-
     def finish_downloads(self, pending: PendingDownloads) -> None:
         with pending.tmp:
             made = pending.process.wait()
@@ -415,8 +432,8 @@ class SiteBuilder:
         self.writer.inputs["search"] = key
         if self.writer.previous_inputs.get("search") == key and any(p.startswith("pagefind/") for p in self.writer.previous):
             return None
-        source = tempfile.TemporaryDirectory(prefix="precis-search-documents-")
-        output = tempfile.TemporaryDirectory(prefix="precis-pagefind-")
+        source = _scratch("precis-search-documents-")
+        output = _scratch("precis-pagefind-")
         for path, html in docs.items():
             target = Path(source.name, path)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -445,6 +462,17 @@ class SiteBuilder:
         return True
 
 
+def start_downloads(store: Store, writer: SiteWriter) -> PendingDownloads:
+    """Start writing the public database's files (see ``downloads.py``) in a child interpreter;
+    only the formats whose records changed since the last build are written."""
+    with store.session() as s:
+        stem = settings_of(store.default_publication(s)).slug
+    previous = {ext: writer.previous.get(f"downloads/{stem}.{ext}") for ext, _ in DOWNLOAD_FORMATS}
+    previous = {ext: key for ext, key in previous.items() if key and (writer.outdir / f"downloads/{stem}.{ext}").is_file()}
+    tmp = _scratch("precis-downloads-")
+    return PendingDownloads(stem, tmp, DownloadsProcess(store.url, Path(tmp.name), stem, previous))
+
+
 def build_site(
     store: Store,
     outdir: Path,
@@ -455,10 +483,17 @@ def build_site(
     started = time.perf_counter()
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         raise PrecisError(f"--base-url {base_url!r}: give an absolute http(s) address, e.g. https://example.org/archive/")
-    archive = Archive.load(store)
     writer = SiteWriter(outdir)
-    builder = SiteBuilder(archive, store, writer, base_url)
-    builder.build(progress)
+    # The downloads need only the store: they start before the archive is read, so that the
+    # child interpreter's start and its reading of the records overlap with that too.
+    downloads = start_downloads(store, writer)
+    try:
+        archive = Archive.load(store)
+        builder = SiteBuilder(archive, store, writer, base_url)
+    except BaseException:
+        downloads.stop()
+        raise
+    builder.build(downloads, progress)
     writer.finish()
     return BuildReport(
         outdir=Path(outdir),

@@ -7,9 +7,11 @@ store's changes by itself. Run it with any ASGI server; ``precis serve`` uses uv
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route
@@ -29,7 +31,7 @@ def create_app(store: Store, site_dir: Path) -> Starlette:
     index = SearchIndex(store)
     index.refresh()
 
-    def search(request: Request) -> JSONResponse:
+    async def search(request: Request) -> JSONResponse:
         params = request.query_params
         query = params.get("q", "").strip()
         if not query:
@@ -39,14 +41,23 @@ def create_app(store: Store, site_dir: Path) -> Starlette:
             year = int(params["year"]) if params.get("year") else None
         except ValueError:
             return _error(f"limit and year must be whole numbers (limit 1 to {MAX_LIMIT})")
+        run = partial(
+            index.search,
+            query,
+            category=params.get("category") or None,
+            year=year,
+            summarizer=params.get("summarizer") or None,
+            limit=limit,
+        )
         try:
-            hits = index.search(
-                query,
-                category=params.get("category") or None,
-                year=year,
-                summarizer=params.get("summarizer") or None,
-                limit=limit,
-            )
+            if index.dialect == "sqlite":
+                # A query takes a millisecond or two: it runs on the event loop, without the hop to
+                # a worker thread. Refilling the index after the store changed takes seconds: off it.
+                if not index.ready():
+                    await run_in_threadpool(index.refresh)
+                hits = run()
+            else:
+                hits = await run_in_threadpool(run)
         except PrecisError as exc:
             return _error(str(exc))
         return JSONResponse({"query": query, "results": [h.to_json() for h in hits]})
