@@ -11,6 +11,7 @@ to show what the database part costs. Bounded: REQUESTS requests, then it stops.
 
 from __future__ import annotations
 
+import os
 import random
 import socket
 import statistics
@@ -49,7 +50,12 @@ def report(label: str, seconds: list[float]) -> None:
           f"p99 {percentile(ms, 99):5.2f} ms  mean {statistics.fmean(ms):5.2f} ms")
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
+    print(f"start: {load()}")
     xlsx = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     records = read_file(xlsx)
     rng = random.Random(4)
@@ -92,6 +98,8 @@ def main() -> None:
         finally:
             server.should_exit = True
             thread.join()
+
+    print(f"end: {load()}")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ is timed too (``precis site build``).
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -28,7 +29,12 @@ DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment_n
 RUNS = 3
 
 
+def load() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
+    print(f"start: {load()}")
     xlsx = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "an.db"
@@ -55,6 +61,8 @@ def main() -> None:
         start = time.perf_counter()
         subprocess.run([str(precis), "--db", str(db), "site", "build", str(Path(tmp) / "cli")], check=True, capture_output=True)
         print(f"`precis site build` from nothing, process start included: {time.perf_counter() - start:.2f} s")
+
+    print(f"end: {load()}")
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ parallel without sharing anything with the builder (threads, database connection
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -113,6 +114,7 @@ class DownloadsProcess:
 
 def main() -> None:
     """The child's entry point: its one argument is the JSON list of ``write_downloads``'s."""
+    gc.disable()  # a short-lived process that frees what it makes by reference counting
     database, folder, stem, previous = json.loads(sys.argv[1])
     try:
         write_downloads(database, Path(folder), stem, previous)
