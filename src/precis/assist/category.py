@@ -8,9 +8,9 @@ learning" was common early, "News" late), and a model that leans on overall freq
 With the ``embed`` extra (see ``embed.py``), a logistic regression over sentence embeddings is
 blended in log-linearly: ``log p = (1 - w) log p_words + w log p_embed`` with ``w = EMBED_WEIGHT``.
 A product of the two rewards categories both models find likely, where an average lets one model's
-confident mistake decide; on the held-out cutoffs 80, 100, 121 and 140 it beat the average at every
-cutoff, and every weight from 0.25 to 0.4 with C from 2 to 5 gave within a point of the same figures
-(BENCHMARKS.md), so the values below are not fitted to one split.
+confident mistake decide; over the held-out cutoffs 80, 100, 121 and 140 it beat the average on top-3
+at each and on top-1 at three of four, and weights from 0.25 to 0.4 with C from 2 to 5 gave #121
+figures within a point of these (BENCHMARKS.md), so the values below are not fitted to one split.
 """
 
 from __future__ import annotations

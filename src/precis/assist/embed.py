@@ -8,7 +8,7 @@ suggester blends a logistic regression over these embeddings with its TF-IDF mod
 extra).
 
 It is what brings category accuracy over the issue's floors (BENCHMARKS.md); embedding the first 64
-word pieces of a summary costs about 15 ms on this CPU, so a suggestion stays inside the 50 ms budget
+word pieces of a summary costs 15 to 20 ms on this 2-core CPU, so a suggestion stays inside the 50 ms budget
 of one made while typing. Every vector is kept in the cache directory under a hash of its text, so a
 text is embedded only once.
 """
@@ -29,7 +29,7 @@ from precis.errors import PrecisError
 ENV = "PRECIS_ASSIST_EMBED"
 MODEL = "all-MiniLM-L6-v2"
 # Only the first 64 word pieces (the title and the opening sentences) are embedded: on the held-out
-# cutoffs this classifies as well as the model's full 256, and costs about a fifth of the time.
+# cutoffs this classifies as well as 128 or the model's full 256, at a fraction of the time.
 MAX_TOKENS = 64
 
 
