@@ -61,7 +61,7 @@ class CategoryModel:
             pe = np.zeros(len(self.classes))
             vector = self.embedder.encode([text], save=False)
             pe[[index[c] for c in self.embedded.classes_]] = self.embedded.predict_proba(vector)[0]
-            # Zero for a class the word model never saw would be -inf in log space: floor it.
+            # A probability that underflowed to zero would be -inf in log space: floor it.
             log_p = (1 - EMBED_WEIGHT) * np.log(p + 1e-9) + EMBED_WEIGHT * np.log(pe + 1e-9)
             p = np.exp(log_p - log_p.max())
             p /= p.sum()
