@@ -23,7 +23,7 @@ import html
 import math
 import re
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text, delete, func, insert, select, text
@@ -88,7 +88,11 @@ class Hit:
     summarizer: str | None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Plain field values: a comprehension, not dataclasses.asdict (which deep-copies each).
+        return {name: getattr(self, name) for name in _HIT_FIELDS}
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
 
 
 def query_words(query: str) -> list[str]:
@@ -282,12 +286,12 @@ class SearchIndex:
             rows = cur.execute(
                 "SELECT rowid, bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH ?", (match,)
             ).fetchall()
-            fields = reader.fields
+            known = reader.fields
             wanted_category = " ".join(category.split()).casefold() if category else None
             wanted_summarizer = summarizer.strip().casefold() if summarizer else None
             scored = []
             for entry_id, bm25 in rows:
-                f = fields.get(entry_id)
+                f = known.get(entry_id)
                 if f is None or (
                     wanted_category is not None and wanted_category not in (f.category_key, f.section_key)
                 ) or (year is not None and f.year != year) or (
@@ -305,7 +309,7 @@ class SearchIndex:
             cur.close()
         hits = []
         for score, entry_id in top:
-            f = fields[entry_id]
+            f = known[entry_id]
             plain, marked_html = _snippet(snippets.get(entry_id))
             hits.append(Hit(
                 f.title, "/" + f.path, f.issue, f.category, round(-score, 4), plain, marked_html, f.link, f.year,
