@@ -9,12 +9,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from precis.markup import Resolver, find_references, normalize_key
 from precis.model import EMAIL_STATUSES, PUBLIC_LEVELS, SUMMARIZE_VALUES, Entry, Publication
-from precis.store import settings_of
+from precis.store import publication_entries, settings_of
 
 ERROR, WARNING = "error", "warning"
 
@@ -40,12 +39,7 @@ def check(session: Session, publication: Publication) -> list[Problem]:
     """Every problem in the publication's entries, errors first, in sheet order."""
     settings = settings_of(publication)
     resolver = Resolver.from_session(session, settings.series)
-    entries = session.scalars(
-        select(Entry)
-        .where(Entry.publication_id == publication.id)
-        .order_by(Entry.position, Entry.id)
-        .options(selectinload(Entry.opinions), selectinload(Entry.issue))
-    ).all()
+    entries = publication_entries(session, publication)
     leaves = set(settings.leaf_categories())
     problems: list[Problem] = []
 

@@ -351,6 +351,18 @@ def import_records(
     return result
 
 
+def publication_entries(session: Session, publication: Publication) -> list[Entry]:
+    """Every entry of a publication in sheet order, with its opinions and issue loaded."""
+    return list(
+        session.scalars(
+            select(Entry)
+            .where(Entry.publication_id == publication.id)
+            .order_by(Entry.position, Entry.id)
+            .options(selectinload(Entry.opinions), selectinload(Entry.issue))
+        )
+    )
+
+
 def load_records(store: Store, public: bool = False) -> list[EntryRecord]:
     """Every entry of the default publication as records, in sheet order.
 
@@ -360,14 +372,7 @@ def load_records(store: Store, public: bool = False) -> list[EntryRecord]:
     from precis.public import public_record
 
     with store.session() as s:
-        pub = store.default_publication(s)
-        entries = s.scalars(
-            select(Entry)
-            .where(Entry.publication_id == pub.id)
-            .order_by(Entry.position, Entry.id)
-            .options(selectinload(Entry.opinions), selectinload(Entry.issue))
-        ).all()
-        records = [record_from_entry(e) for e in entries]
+        records = [record_from_entry(e) for e in publication_entries(s, store.default_publication(s))]
     if public:
         return [r for r in map(public_record, records) if r is not None]
     return records

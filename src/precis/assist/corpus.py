@@ -11,12 +11,11 @@ import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from precis.markup import Resolver, find_references, replace_references
 from precis.model import Entry, Revision
 from precis.publication import Settings
-from precis.store import Store, settings_of
+from precis.store import Store, publication_entries, settings_of
 
 
 @dataclass(frozen=True)
@@ -87,11 +86,7 @@ def load_knowledge(store: Store) -> Knowledge:
         settings = settings_of(pub)
         rank = {name: i for i, name in enumerate(settings.series)}
         resolver = Resolver.from_session(s, settings.series)
-        entries = s.scalars(
-            select(Entry)
-            .where(Entry.publication_id == pub.id)
-            .options(selectinload(Entry.opinions), selectinload(Entry.issue))
-        ).all()
+        entries = publication_entries(s, pub)
         docs = []
         for e in entries:
             opinions = [o.text for o in e.opinions]

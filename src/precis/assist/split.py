@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from precis.assist.corpus import canonical_category, entry_text
 from precis.errors import PrecisError
 from precis.markup import Resolver, find_references, normalize_key
-from precis.model import Entry, Issue
-from precis.store import Store, import_records, settings_of
+from precis.model import Issue
+from precis.store import Store, import_records, publication_entries, settings_of
 from precis.record import record_from_entry
 
 
@@ -46,12 +45,7 @@ def build_split(store: Store, cutoff: int, workdir: Path) -> Split:
         if cutoff not in numbers:
             raise PrecisError(f"--cutoff {cutoff}: the store has no issue {prefix} #{cutoff}")
         resolver = Resolver.from_session(s, settings.series, before=(prefix, cutoff))
-        entries = s.scalars(
-            select(Entry)
-            .where(Entry.publication_id == pub.id, Entry.issue_id.is_not(None))
-            .options(selectinload(Entry.opinions), selectinload(Entry.issue))
-            .order_by(Entry.position, Entry.id)
-        ).all()
+        entries = [e for e in publication_entries(s, pub) if e.issue is not None]
         cut = (rank[prefix], cutoff)
         older = [e for e in entries if (rank.get(e.issue.series, len(rank)), e.issue.number) < cut]
         newer = [e for e in entries if (rank.get(e.issue.series, len(rank)), e.issue.number) >= cut]

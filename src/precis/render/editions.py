@@ -29,7 +29,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from precis.errors import PrecisError
 from precis.markup import CrossRef, Doc, Resolver, normalize_key, parse, walk
@@ -42,7 +42,7 @@ from precis.render.markdown import MarkdownRenderer
 from precis.render.speech import SpeechRenderer
 from precis.render.text import TextRenderer
 from precis.render.view import IssueView, SummaryLink, entry_view, issue_heading, sections_of
-from precis.store import Store, settings_of
+from precis.store import Store, publication_entries, settings_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Templates every style may use unless it has its own: the email document, the planned summary.
@@ -183,12 +183,7 @@ class Editions:
         rank = {s: i for i, s in enumerate(self.settings.series)}
         issues = session.scalars(select(Issue).where(Issue.publication_id == publication.id)).all()
         self.issues: list[Issue] = sorted(issues, key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number))
-        entries = session.scalars(
-            select(Entry)
-            .where(Entry.publication_id == publication.id)
-            .order_by(Entry.position, Entry.id)
-            .options(selectinload(Entry.opinions), selectinload(Entry.issue))
-        ).all()
+        entries = publication_entries(session, publication)
         self._by_issue: dict[int, list[Entry]] = defaultdict(list)
         for e in entries:
             if e.issue_id is not None:
