@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from precis.assist import Assistant
 
 
@@ -154,3 +156,34 @@ def test_a_store_of_two_entries_with_one_link_still_answers(empty_store, tmp_pat
     ]
     assert assistant.category("reward feedback") == ["Learning human intent"]
     Assistant._memory.clear()
+
+
+def test_the_best_category_leads_and_a_catch_all_is_offered_next_when_close(monkeypatch):
+    from precis.assist.category import CategoryModel
+    from precis.assist.corpus import Doc
+
+    docs = [
+        Doc(i, f"t{i}", f"t{i}\n\n{words}", category, (0, 0, i), None)
+        for i, (words, category) in enumerate(
+            [("reward model preferences", "Learning human intent"), ("neurons circuits", "Interpretability"),
+             ("assorted thoughts", "Miscellaneous (Alignment)")] * 3
+        )
+    ]
+    model = CategoryModel(docs)
+    assert model.catch_all.tolist() == [c.startswith("Miscellaneous") for c in model.classes]
+
+    def given(p: dict[str, float]) -> list[str]:
+        monkeypatch.setattr(model, "probabilities", lambda text: np.array([p[c] for c in model.classes]))
+        return model.ranked("any text")
+
+    # A catch-all a little less likely than a narrower category is offered before it, never first.
+    assert given({"Learning human intent": 0.45, "Interpretability": 0.30, "Miscellaneous (Alignment)": 0.25}) == [
+        "Learning human intent", "Miscellaneous (Alignment)", "Interpretability",
+    ]
+    assert given({"Learning human intent": 0.30, "Interpretability": 0.45, "Miscellaneous (Alignment)": 0.25})[0] == (
+        "Interpretability"
+    )
+    # Far behind, it stays behind.
+    assert given({"Learning human intent": 0.55, "Interpretability": 0.30, "Miscellaneous (Alignment)": 0.15})[1] == (
+        "Interpretability"
+    )

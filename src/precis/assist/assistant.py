@@ -14,10 +14,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
 from precis.assist import embed
-from precis.assist.category import CategoryModel
+from precis.assist.category import CategoryModel, sentence_vectors
 from precis.assist.corpus import Knowledge, fingerprint, load_knowledge
 from precis.assist.embed import Embedder
 from precis.assist.links import LinkModel
@@ -26,7 +24,7 @@ from precis.markup import normalize_key
 from precis.store import Store
 
 # Bump when the models change, so that caches written by older code are not read.
-MODEL_VERSION = "assist-2"
+MODEL_VERSION = "assist-3"
 KINDS = ("category", "refs", "anchor")
 DEFAULT_K = {"category": 3, "refs": 10, "anchor": 5}
 
@@ -80,12 +78,11 @@ class Assistant:
     def prepare(self, texts: list[str]) -> None:
         """Embed many texts in one go (and keep their vectors) before asking about each of them."""
         if self.embedder is not None:
-            self.embedder.encode(texts)
+            sentence_vectors(self.embedder, texts)
 
     def category(self, text: str, k: int = DEFAULT_K["category"]) -> list[str]:
         """Categories for a text, best first."""
-        p = self.categories.probabilities(text)
-        return [self.categories.classes[i] for i in np.argsort(-p, kind="stable")[:k]]
+        return self.categories.ranked(text)[:k]
 
     def refs(self, text: str, k: int = DEFAULT_K["refs"]) -> list[str]:
         """Titles of the stored entries the text should link, best first."""
