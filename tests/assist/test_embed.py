@@ -20,7 +20,7 @@ def test_embeddings_join_the_category_model_and_are_computed_once(sample_store, 
     vectors = assistant.embedder.encode(["curve detectors", "curve detectors"], save=False)
     assert vectors.shape == (2, 384) and abs(float(vectors[0] @ vectors[0]) - 1) < 1e-4
     # Every stored entry's vector is kept: a second training embeds nothing new.
-    assert (tmp_path / "cache" / f"vectors-{embed.MODEL}.pkl").exists()
+    assert (tmp_path / "cache" / f"vectors-{embed.MODEL}-{embed.MAX_TOKENS}.pkl").exists()
     stored = len(assistant.embedder._store())
     assert stored >= 10
     assert set(assistant.category("interpretability of vision neurons", 2)) <= set(assistant.categories.classes)

@@ -24,7 +24,7 @@ from precis.markup import normalize_key
 from precis.store import Store
 
 # Bump when the models change, so that caches written by older code are not read.
-MODEL_VERSION = "assist-3"
+MODEL_VERSION = "assist-4"
 KINDS = ("category", "refs", "anchor")
 DEFAULT_K = {"category": 3, "refs": 10, "anchor": 5}
 

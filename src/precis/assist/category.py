@@ -30,7 +30,6 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
 from precis.assist.corpus import Doc
-from precis.assist import embed
 from precis.assist.embed import Embedder
 
 EMBED_WEIGHT = 0.3
@@ -45,13 +44,9 @@ def title_of(text: str) -> str:
 
 
 def sentence_vectors(embedder: Embedder, texts: list[str], save: bool = True) -> np.ndarray:
-    """Each text's opening and its title, embedded apart and side by side."""
-    return np.hstack(
-        [
-            embedder.encode(texts, save=save),
-            embedder.encode([title_of(t) for t in texts], save=save, max_tokens=embed.TITLE_TOKENS),
-        ]
-    )
+    """Each text's opening and its title, embedded apart (in one call) and put side by side."""
+    vectors = embedder.encode([*texts, *(title_of(t) for t in texts)], save=save)
+    return np.hstack([vectors[: len(texts)], vectors[len(texts) :]])
 
 
 class CategoryModel:

