@@ -1,20 +1,46 @@
-"""What of an entry may appear in public outputs, by its public level.
+"""The public view: what of an entry may appear in a public output, decided here and nowhere else.
 
-- "Yes" and "With edits": everything an edition shows (never the editorial fields).
-- "Link only": title, authors, venue, year and link, nothing written about it.
+By the entry's public level:
+
+- "Yes" and "With edits": everything an edition shows about the work and what was written about it.
+- "Link only": title, link, authors, venue, year, its issue and where the issue placed it (category,
+  highlight); nothing written about it (summarizer, H/T, summary, opinions, prerequisites, read more).
 - "No": nothing at all.
 
-Every public output (exports, editions, the archive, feeds, search) goes through these rules.
+Editorial fields (email status, Rec?, Summarize?, notes) are never in a view, public or private: an
+``EntryData`` simply has no field for them, so no template or output can reach them.
+
+Every public output (editions, the archive site, its feeds and downloads, search, the API,
+``export --public``) is made from ``public_view`` (or, for file exports, ``public_record``, which
+applies the same field lists to a record); none of them receives the ORM ``Entry``. Private
+editions for reviewers use ``private_view``, the same shape with everything written about the work.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 
+from precis.model import Entry, Issue
 from precis.record import EntryRecord
 
 HIDDEN = "No"
 LINK_ONLY = "Link only"
+
+#: What was written about a work: absent from the public view of a "Link only" entry.
+WRITTEN_FIELDS = (
+    "summarizer",
+    "hat_tip",
+    "summary",
+    "opinions",
+    "prerequisites",
+    "prerequisites_url",
+    "read_more",
+    "read_more_url",
+)
+#: The editors' own fields: in no view, and cleared from every public record.
+EDITORIAL_FIELDS = ("email_status", "priority", "summarize", "notes")
+_WRITTEN_CLEARED: dict[str, None] = {name: None for name in WRITTEN_FIELDS if name != "opinions"}
 
 
 def is_public(level: str | None) -> bool:
@@ -25,22 +51,116 @@ def is_link_only(level: str | None) -> bool:
     return level == LINK_ONLY
 
 
+@dataclass(frozen=True, slots=True)
+class IssueRef:
+    """The issue an entry went out in, as outputs name and link it."""
+
+    id: int
+    series: str
+    number: int
+    label: str  # "AN #139"
+    slug: str  # "an-139"
+    url: str | None
+    date: date | None
+
+    @classmethod
+    def of(cls, issue: Issue) -> IssueRef:
+        return cls(issue.id, issue.series, issue.number, issue.label, issue.slug, issue.url, issue.date)
+
+
+@dataclass(frozen=True, slots=True)
+class OpinionData:
+    author: str | None
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryData:
+    """An entry as an output may show it: plain values, no database object behind it.
+
+    ``link_only`` is true in the public view of a "Link only" entry (its written fields are then
+    empty). ``public_level`` is kept so that a private edition can say what the public one hides.
+    """
+
+    id: int
+    position: int
+    title: str  # as written (may carry trailing spaces); outputs show it trimmed
+    link: str | None
+    authors: str | None  # as written
+    author_names: tuple[str, ...]  # parsed, in order
+    venue: str | None
+    year: int | None
+    category: str | None
+    highlight: bool
+    issue: IssueRef | None
+    updated_at: datetime | None
+    public_level: str
+    link_only: bool
+    summarizer: str | None
+    hat_tip: str | None
+    summary: str | None
+    opinions: tuple[OpinionData, ...]
+    prerequisites: str | None
+    prerequisites_url: str | None
+    read_more: str | None
+    read_more_url: str | None
+
+    @property
+    def clean_title(self) -> str:
+        return self.title.strip()
+
+    @property
+    def issue_label(self) -> str | None:
+        return self.issue.label if self.issue else None
+
+
+def private_view(entry: Entry) -> EntryData:
+    """Everything an edition may show of an entry, whatever its public level (for reviewers)."""
+    return EntryData(
+        id=entry.id,
+        position=entry.position,
+        title=entry.title,
+        link=entry.link,
+        authors=entry.authors,
+        author_names=tuple(a.name for a in entry.author_list),
+        venue=entry.venue,
+        year=entry.year,
+        category=entry.category,
+        highlight=entry.highlight,
+        issue=IssueRef.of(entry.issue) if entry.issue is not None else None,
+        updated_at=entry.updated_at,
+        public_level=entry.public_level,
+        link_only=False,
+        summarizer=entry.summarizer,
+        hat_tip=entry.hat_tip,
+        summary=entry.summary,
+        opinions=tuple(OpinionData(o.author, o.text) for o in entry.opinions),
+        prerequisites=entry.prerequisites,
+        prerequisites_url=entry.prerequisites_url,
+        read_more=entry.read_more,
+        read_more_url=entry.read_more_url,
+    )
+
+
+def public_view(entry: Entry) -> EntryData | None:
+    """The entry as the public may see it, or None if it must not appear at all."""
+    return as_public(private_view(entry)) if is_public(entry.public_level) else None
+
+
+def as_public(view: EntryData) -> EntryData | None:
+    """A private view cut to the public one (the same rule as ``public_view``)."""
+    if not is_public(view.public_level):
+        return None
+    if is_link_only(view.public_level):
+        return replace(view, **_WRITTEN_CLEARED, opinions=(), link_only=True)
+    return view
+
+
 def public_record(rec: EntryRecord) -> EntryRecord | None:
-    """The record as the public may see it, or None if it must not appear at all."""
+    """A record (for file exports) as the public may see it, or None if it must not appear."""
     if not is_public(rec.public_level):
         return None
-    editorial_cleared = replace(
-        rec, public_level="Yes", email_status=None, priority=None, summarize=None, notes=None
-    )
+    cleared = replace(rec, public_level="Yes", **{name: None for name in EDITORIAL_FIELDS})
     if is_link_only(rec.public_level):
-        return replace(
-            editorial_cleared,
-            summarizer=None,
-            summary=None,
-            opinions=[],
-            prerequisites=None,
-            prerequisites_url=None,
-            read_more=None,
-            read_more_url=None,
-        )
-    return editorial_cleared
+        return replace(cleared, **_WRITTEN_CLEARED, opinions=[])
+    return cleared

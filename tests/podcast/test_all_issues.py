@@ -5,7 +5,6 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from precis.audio.episode import speech_segments
 from precis.model import Issue
 from precis.render import Editions
 
@@ -23,11 +22,11 @@ def test_every_issue_reads_each_public_entry_once_without_urls_or_markup(real_st
         }
     assert len(editions.issues) == len(public) == 172
     for issue in editions.issues:
-        segments = speech_segments(editions.speech(issue))
+        segments = editions.speech(issue)
         for seg in segments:
             found = NOT_SPEECH.search(seg.text) or NOT_A_TITLE.search(seg.title)
             assert found is None, (issue.label, seg.title, found and found.group())
         read = [s.entry_id for s in segments if s.kind == "entry"]
         assert sorted(read) == public[issue.label], issue.label
-        assert [s.kind for s in segments][0] == "intro" and segments[-1].kind == "outro"
+        assert [s.kind for s in segments][0] == "intro" and segments[-1].kind == "footer"
         assert "recorded by" not in segments[-1].text  # the synthetic voice claims no narrator

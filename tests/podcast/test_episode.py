@@ -92,7 +92,7 @@ def test_table_of_contents_frames_follow_the_sections(an139):
     root = tocs["toc"]
     assert root.flags & 1 and root.flags & 2  # top level, ordered
     top = [str(tocs[i].sub_frames["TIT2"]) if i in tocs else i for i in root.child_element_ids]
-    assert top == ["intro1", "Highlights", "Technical AI alignment", "Other progress in AI", "outro1"]
+    assert top == ["intro1", "Highlights", "Technical AI alignment", "Other progress in AI", "footer1"]
     technical = tocs[root.child_element_ids[2]]
     (mesa,) = technical.child_element_ids
     assert str(tocs[mesa].sub_frames["TIT2"]) == "Mesa optimization"

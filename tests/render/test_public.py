@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from precis.model import Entry
-from precis.render import Editions, Links, speech_script
+from precis.render import Editions, Links, render_all, speech_script
 from precis.store import find_entry
 from tests.render.conftest import run
 
@@ -114,8 +114,8 @@ def test_speech_segments_give_one_chapter_per_section_and_entry(sample_store):
 
 def test_render_all_gives_the_same_files_in_worker_processes_as_in_one(sample_store, tmp_path):
     ed = editions(sample_store)
-    assert ed.render_all(tmp_path / "one", ["markdown", "html", "text", "speech"], workers=1) == 3
-    assert ed.render_all(tmp_path / "two", ["markdown", "html", "text", "speech"], workers=2) == 3
+    assert render_all(ed, tmp_path / "one", ["markdown", "html", "text", "speech"], workers=1) == 3
+    assert render_all(ed, tmp_path / "two", ["markdown", "html", "text", "speech"], workers=2) == 3
     one = {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
     two = {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()}
     assert len(one) == 12 and one == two
@@ -129,3 +129,15 @@ def test_any_markup_renders_as_an_html_fragment_with_references_resolved(sample_
         '<p>Compare <a class="cross-reference" href="https://distill.pub/2020/circuits/curve-detectors/">Curve Detectors</a> '
         '(<a href="https://example.org/sample-newsletter/2">SN #2</a>) with <em>this</em> &amp; that.</p>'
     )
+
+
+def test_speech_segments_carry_their_section_path_and_plain_titles(sample_store):
+    ed = editions(sample_store)
+    segments = ed.speech(ed.issue("SN #1"))
+    entries = [s for s in segments if s.kind == "entry"]
+    assert entries and all("[" not in s.title and "](" not in s.title for s in entries)
+    subsection = next(s for s in segments if s.kind == "subsection")
+    assert len(subsection.sections) == 2 and subsection.sections[-1] == subsection.title
+    under = segments[segments.index(subsection) + 1]
+    assert under.kind == "entry" and under.sections == subsection.sections
+    assert segments[0].title == "Introduction" and segments[-1].kind == "footer"

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from precis.errors import PrecisError
 from precis.model import Entry, Issue, Opinion, Publication
 from precis.publication import Settings
-from precis.render import Editions, available_styles
+from precis.render import EditionSource, Editions, available_styles
 from tests.render.conftest import run
 
 DIGEST = {
@@ -39,7 +39,7 @@ def digest(sample_store):
         ])
     with sample_store.session() as s:
         pub = s.scalar(select(Publication).where(Publication.slug == "distilled-digest"))
-        ed = Editions(s, pub)
+        ed = Editions(EditionSource.read(s, pub))
         return ed, ed.issue("DD #1")
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from precis.audio.segments import Chapter, Segment, TocNode, table_of_contents
+from precis.audio.segments import Chapter, TocNode, table_of_contents
+from precis.render.segments import Segment
 from precis.errors import PrecisError
 
 TARGET_LUFS = -16.0
@@ -34,7 +35,7 @@ def pause_before(previous: Segment | None, current: Segment) -> float:
     """Seconds of silence between two segments: longer before a new section or entry."""
     if previous is None:
         return LEAD_IN
-    if previous.kind == "heading" and current.kind in ("heading", "entry"):
+    if previous.is_heading and (current.is_heading or current.kind == "entry"):
         return 0.6
     return 1.2
 

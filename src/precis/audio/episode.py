@@ -20,10 +20,10 @@ from precis.audio.cache import AudioCache
 from precis.audio.encode import Loudness, Tags, assemble, encode_mp3, mp3_duration, normalize, write_mp3
 from precis.audio.engines import DEFAULT_ENGINE, EngineSpec, engine_spec
 from precis.audio.model import Episode
-from precis.audio.segments import Chapter, Segment, chapters_for
+from precis.audio.segments import Chapter, chapters_for
 from precis.audio.synth import SynthesisResult, synthesize
 from precis.errors import PrecisError
-from precis.markup import parse
+from precis.render.segments import Segment
 from precis.store import Store
 
 Progress = Callable[[str, int, int], None]  # (phase, done, total)
@@ -67,34 +67,6 @@ class EpisodeResult:
         return self.synthesis.synthesized_seconds / self.synthesis.work_seconds
 
 
-def speech_segments(rendered: list) -> list[Segment]:
-    """The Editions speech segments as audio segments, each with the section path it stands in.
-
-    Editions names kinds "intro", "section", "subsection", "entry", "footer" and gives only the
-    top-level section; the path comes from the order (a subsection belongs to the section before it).
-    """
-    path: tuple[str, ...] = ()
-    out: list[Segment] = []
-    for seg in rendered:
-        if seg.kind == "section":
-            path = (seg.title,)
-            out.append(Segment("heading", seg.text, seg.title, path))
-        elif seg.kind == "subsection":
-            path = (*path[:1], seg.title)
-            out.append(Segment("heading", seg.text, seg.title, path))
-        elif seg.kind == "entry":
-            # Titles are summary markup ("[A](url) and [B](url)"): chapters show their words.
-            title = parse(seg.title).plain().strip() or seg.title
-            out.append(Segment("entry", seg.text, title, path, seg.entry_id))
-        elif seg.kind == "intro":
-            out.append(Segment("intro", seg.text, "Introduction"))
-        elif seg.kind == "footer":
-            out.append(Segment("outro", seg.text, "Closing"))
-        else:
-            raise PrecisError(f"speech edition: unknown segment kind {seg.kind!r}")
-    return out
-
-
 def prepare(store: Store, issue_ref: str, engine: str = DEFAULT_ENGINE, voice: str | None = None) -> Plan:
     """The plan for ``issue_ref`` ("139", "AN #139", "Recon #5"); fails early on a bad engine."""
     from precis.render import Editions
@@ -103,7 +75,7 @@ def prepare(store: Store, issue_ref: str, engine: str = DEFAULT_ENGINE, voice: s
     spec = engine_spec(engine, voice)
     editions = Editions.load(store)
     issue = editions.issue(issue_ref)
-    segments = speech_segments(editions.speech(issue))
+    segments = editions.speech(issue)
     if not any(s.kind == "entry" for s in segments):
         raise PrecisError(f"{issue.label} has no public entries: nothing to read")
     settings = editions.settings

@@ -1,6 +1,6 @@
-"""What the narrator reads, as ordered segments, and the chapters they make.
+"""The chapters an episode's segments make, and its table of contents.
 
-A segment is the unit of synthesis and of caching: editing one entry changes one segment's text, so
+Segments are the speech edition's own (``precis.render.segments.Segment``). A segment is the unit of synthesis and of caching: editing one entry changes one segment's text, so
 only that segment is synthesized again. Chapters follow the listener's view of an issue: one per
 entry (starting where its section is announced, when it is the section's first entry), grouped by
 section, with the opening and the closing as chapters of their own.
@@ -9,26 +9,8 @@ section, with the opening and the closing as chapters of their own.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
 
-Kind = Literal["intro", "heading", "entry", "outro"]
-
-
-@dataclass(frozen=True)
-class Segment:
-    """One piece of the speech script.
-
-    ``kind`` is "intro" (the opening), "heading" (a section announcement), "entry" (one entry, read in
-    full) or "outro" (the closing). ``sections`` is the path of section names the segment stands in,
-    outermost first; ``title`` names its chapter.
-    """
-
-    kind: Kind
-    text: str
-    title: str
-    sections: tuple[str, ...] = ()
-    entry_id: int | None = None
-
+from precis.render.segments import Segment
 
 @dataclass(frozen=True)
 class Chapter:
@@ -79,9 +61,9 @@ def chapters_for(
         raise ValueError("one span per segment")
     chapters: list[Chapter] = []
     pending: float | None = None  # the start of headings not yet given to a chapter
-    counts = {"intro": 0, "entry": 0, "outro": 0}
+    counts = {"intro": 0, "entry": 0, "footer": 0}
     for seg, (start, end) in zip(segments, spans):
-        if seg.kind == "heading":
+        if seg.is_heading:
             pending = start if pending is None else pending
             continue
         begin = pending if pending is not None else start

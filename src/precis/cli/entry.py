@@ -34,9 +34,9 @@ def show(
     with store.session() as s:
         e = find_entry(s, title_or_id)
         if format == "planned":
-            from precis.render import Editions
+            from precis.render import Editions, EditionSource
 
-            sys.stdout.write(Editions(s, store.default_publication(s)).planned(e))
+            sys.stdout.write(Editions(EditionSource.read(s, store.default_publication(s))).planned(e))
             return
         revisions = history(s, e.id)
         issue = e.issue.label if e.issue else (e.issue_note or "not sent")

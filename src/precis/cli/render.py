@@ -10,7 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from precis.cli import app, console, err, state
 from precis.errors import PrecisError
-from precis.render import FORMATS, Editions
+from precis.render import FORMATS, Editions, render_all
 
 ALL_FORMATS = "markdown,html,text"
 
@@ -70,8 +70,8 @@ def render(
         console=err, transient=True,
     ) as progress:
         task = progress.add_task("render", total=len(editions.issues))
-        count = editions.render_all(
-            out, wanted, private=private, style=style, progress=lambda: progress.advance(task)
+        count = render_all(
+            editions, out, wanted, private=private, style=style, progress=lambda: progress.advance(task)
         )
     console.print(f"Rendered {count} issues as {', '.join(wanted)} into {out}.")
 

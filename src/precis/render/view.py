@@ -14,8 +14,8 @@ from datetime import date
 
 from precis.authors import format_authors
 from precis.markup import CrossRef, Doc, Link, Paragraph, parse, walk
-from precis.model import Entry, Issue
-from precis.public import HIDDEN, LINK_ONLY, is_link_only, is_public
+from precis.model import Issue
+from precis.public import HIDDEN, LINK_ONLY, EntryData
 from precis.publication import Settings
 
 HIGHLIGHTS = "Highlights"
@@ -138,38 +138,33 @@ def _linked(doc: Doc, url: str | None) -> Doc:
     return Doc((Paragraph((Link(url, doc.blocks[0].children),)),))
 
 
-def entry_view(entry: Entry, private: bool, newsletter: SummaryLink | None = None) -> EntryView | None:
-    """The entry as an edition shows it, or None if a public edition must leave it out."""
-    level = entry.public_level
-    if not private and not is_public(level):
-        return None
-    link_only = not private and is_link_only(level)
-    note = PRIVATE_NOTES.get(level) if private else None
+def entry_view(data: EntryData, private: bool, newsletter: SummaryLink | None = None) -> EntryView:
+    """An entry as an edition shows it: ``data`` is its public view in a public edition, its
+    private view in a private one (``private``), where a note says what the public one hides."""
     empty = Doc(())
-    opinions = [] if link_only else [
-        OpinionView(o.author or entry.summarizer or "Editor", parse(o.text)) for o in entry.opinions if o.text.strip()
-    ]
     return EntryView(
-        id=entry.id,
-        title=entry.title.strip(),
-        link=entry.link,
-        authors=format_authors(entry.authors),
-        authors_full=" ".join((entry.authors or "").split()),
-        venue=entry.venue,
-        year=entry.year,
-        summarizer=None if link_only else entry.summarizer,
-        hat_tip=None if link_only else entry.hat_tip,
-        summary=empty if link_only else parse(entry.summary),
-        prerequisites=empty if link_only else _linked(parse(entry.prerequisites), entry.prerequisites_url),
-        read_more=empty if link_only else _linked(parse(entry.read_more), entry.read_more_url),
-        opinions=opinions,
-        category=entry.category,
-        highlight=entry.highlight,
-        public_level=level,
-        link_only=link_only,
-        private_note=note,
-        issue_label=entry.issue.label if entry.issue else None,
-        issue_url=entry.issue.url if entry.issue else None,
+        id=data.id,
+        title=data.clean_title,
+        link=data.link,
+        authors=format_authors(data.authors),
+        authors_full=" ".join((data.authors or "").split()),
+        venue=data.venue,
+        year=data.year,
+        summarizer=data.summarizer,
+        hat_tip=data.hat_tip,
+        summary=parse(data.summary),
+        prerequisites=_linked(parse(data.prerequisites), data.prerequisites_url),
+        read_more=_linked(parse(data.read_more), data.read_more_url),
+        opinions=[
+            OpinionView(o.author or data.summarizer or "Editor", parse(o.text)) for o in data.opinions if o.text.strip()
+        ],
+        category=data.category,
+        highlight=data.highlight,
+        public_level=data.public_level,
+        link_only=data.link_only,
+        private_note=PRIVATE_NOTES.get(data.public_level) if private else None,
+        issue_label=data.issue.label if data.issue else None,
+        issue_url=data.issue.url if data.issue else None,
         newsletter_summary=newsletter,
     )
 

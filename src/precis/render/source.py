@@ -1,0 +1,148 @@
+"""What the editions need from the store, read in one session and kept as plain values.
+
+``EditionSource`` holds a publication's settings, its issues in order, every entry's private view
+(``precis.public.EntryData``) by issue, the cross-reference resolver, and where other publications
+of the store summarized the same works. Once loaded it needs no database: editions render from it,
+and worker processes forked for a batch inherit it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from precis.errors import InvalidValue, NotFound
+from precis.identity import title_key, url_key
+from precis.markup import Resolver, Target, parse
+from precis.model import Entry, Issue, Publication, issue_label, parse_issue_label
+from precis.public import EntryData, as_public, private_view
+from precis.publication import Settings
+from precis.render.view import SummaryLink
+from precis.store import Store, settings_of
+
+
+@dataclass
+class EditionSource:
+    """A publication as its editions see it (see the module doc)."""
+
+    publication_id: int
+    house_style: str | None
+    settings: Settings
+    issues: list[Issue]  # oldest first, by the settings' series order
+    entries: list[EntryData]  # the publication's entries as private views, in sheet order
+    by_issue: dict[int, list[EntryData]]  # issue id -> its entries, in sheet order
+    resolver: Resolver
+    public_ids: frozenset[int]  # entries with a public view: what public cross-references may reach
+    summaries: dict[str, SummaryLink]  # work key -> where another publication summarized it
+
+    @classmethod
+    def read(cls, session: Session, publication: Publication) -> EditionSource:
+        settings = settings_of(publication)
+        rank = {s: i for i, s in enumerate(settings.series)}
+        issues = session.scalars(select(Issue).where(Issue.publication_id == publication.id)).all()
+        entries: list[EntryData] = []
+        by_issue: dict[int, list[EntryData]] = defaultdict(list)
+        public_ids: set[int] = set()
+        rows = session.scalars(
+            select(Entry)
+            .order_by(Entry.position, Entry.id)
+            .options(selectinload(Entry.opinions), selectinload(Entry.issue), selectinload(Entry.author_list))
+        )
+        for entry in rows:
+            view = private_view(entry)
+            if as_public(view) is not None:
+                public_ids.add(entry.id)
+            if entry.publication_id == publication.id:
+                entries.append(view)
+                if entry.issue_id is not None:
+                    by_issue[entry.issue_id].append(view)
+        return cls(
+            publication_id=publication.id,
+            house_style=publication.house_style,
+            settings=settings,
+            issues=sorted(issues, key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number)),
+            entries=entries,
+            by_issue=dict(by_issue),
+            resolver=Resolver.from_session(session, settings.series),
+            public_ids=frozenset(public_ids),
+            summaries=_summary_index(session, publication.id, rank),
+        )
+
+    @classmethod
+    def load(cls, store: Store) -> EditionSource:
+        """The source of the store's default publication."""
+        with store.session() as s:
+            return cls.read(s, store.default_publication(s))
+
+    def issue(self, ref: str | int) -> Issue:
+        """An issue by "139", "AN #139" or "Recon #5" (a bare number is in the publication's series)."""
+        text = str(ref).strip()
+        prefix = self.settings.issue_prefix
+        parsed = (prefix, int(text)) if text.isdigit() else parse_issue_label(text)
+        if parsed is None:
+            raise InvalidValue("issue", text, f"not an issue; write 139, '{prefix} #139' or 'Recon #5'")
+        for issue in self.issues:
+            if issue.series.casefold() == parsed[0].casefold() and issue.number == parsed[1]:
+                return issue
+        raise NotFound(f"no issue {issue_label(*parsed)} in the store ({len(self.issues)} issues)")
+
+    def resolve_public(self, key: str) -> Target | None:
+        """A cross-reference's target as public outputs see it: an entry that is not public is no
+        target, so the reference shows as its anchor text alone."""
+        target = self.resolver.resolve(key)
+        return target if target is not None and target.entry_id in self.public_ids else None
+
+    def public_entries(self) -> list[EntryData]:
+        """The publication's entries as the public may see them, in sheet order."""
+        return [v for v in map(as_public, self.entries) if v is not None]
+
+    def public_references(self) -> dict[int, list[int]]:
+        """For each public entry of the publication, the public entries its public texts refer to
+        (each once, in order of first mention, never itself); what "referenced by" counts."""
+        out: dict[int, list[int]] = {}
+        for view in self.public_entries():
+            texts = (view.summary, view.prerequisites, view.read_more, *(o.text for o in view.opinions))
+            found: dict[int, None] = {}
+            for text in texts:
+                for node in parse(text).cross_references():
+                    target = self.resolve_public(node.key)
+                    if target is not None and target.entry_id != view.id:
+                        found[target.entry_id] = None
+            out[view.id] = list(found)
+        return out
+
+    def newsletter_summary(self, entry: EntryData) -> SummaryLink | None:
+        """Where another publication of the store summarized the same work in an issue, matched by
+        link, else by title (the identity rules)."""
+        for key in _work_keys(entry.link, entry.title):
+            if key in self.summaries:
+                return self.summaries[key]
+        return None
+
+
+def _work_keys(link: str | None, title: str) -> list[str]:
+    keys = [f"url:{key}"] if (key := url_key(link)) else []
+    if found := title_key(title):
+        keys.append(f"title:{found}")
+    return keys
+
+
+def _summary_index(session: Session, publication_id: int, rank: dict[str, int]) -> dict[str, SummaryLink]:
+    """Every work the store's other publications summarized in an issue, by work key (the earliest
+    issue wins): where a digest links to "the newsletter's summary"."""
+    names = dict(session.execute(select(Publication.id, Publication.name)).all())
+    rows = session.execute(
+        select(Entry.id, Entry.title, Entry.title_url, Entry.url, Entry.publication_id, Issue.series, Issue.number, Issue.url)
+        .join(Issue, Entry.issue_id == Issue.id)
+        .where(Entry.publication_id != publication_id)
+    ).all()
+    rows.sort(key=lambda r: (rank.get(r[5], len(rank)), r[6], r[0]), reverse=True)
+    index: dict[str, SummaryLink] = {}
+    for entry_id, title, title_url, url, pub_id, series, number, issue_url in rows:
+        link = SummaryLink(names.get(pub_id, ""), issue_label(series, number), issue_url, entry_id)
+        for key in _work_keys(title_url or url, title):
+            index[key] = link  # earlier issues come last and win
+    return index
