@@ -1,10 +1,9 @@
 """The archive as the public may see it: entries, issues, indexes and the reference graph.
 
-``Archive`` reads the store once (through ``precis.render.Editions``, which also resolves
-cross-references) and keeps only what ``precis.public`` allows: an entry with public level "No"
-is not here at all, and a "Link only" one is marked so that pages show nothing written about it.
-Everything the site, its feeds, charts and search indexes show comes from this object, so the
-public rules are applied in one place.
+``Archive`` is made from the editions (``precis.render.Editions``, which read the store once and
+resolve cross-references) and holds only public views (``precis.public.EntryData``): an entry with
+public level "No" is not here at all, and a "Link only" one has nothing written about it. No
+database object reaches a page, a feed, a chart or a download from here.
 """
 
 from __future__ import annotations
@@ -13,20 +12,16 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from precis.markup import Doc, Target
-from precis.model import Entry, EntryAuthor, Issue, Publication
-from precis.public import is_link_only, is_public
+from precis.model import Issue
+from precis.public import EntryData, IssueRef
 from precis.publication import Settings
 from precis.render import Editions, Links
 from precis.render.html import HtmlRenderer
-from precis.render.view import EntryView, IssueView, entry_view
+from precis.render.view import UNCATEGORIZED, EntryView, IssueView
 from precis.site import urls
 from precis.store import Store
 
-UNCATEGORIZED = "Uncategorized"
 
 
 class SiteURL(str):
@@ -45,21 +40,31 @@ class SiteRenderer(HtmlRenderer):
 
 @dataclass
 class EntryItem:
-    """One public entry with everything its pages need."""
+    """One public entry with everything its pages need: its public view and how editions show it."""
 
-    entry: Entry
+    data: EntryData
     view: EntryView
     slug: str
-    issue: Issue | None
-    link_only: bool
     section: str  # top-level section of its category in the tree
-    authors: list[str]  # parsed, in order (for the author index)
     references: list[int] = field(default_factory=list)  # ids of public entries it points at
     referenced_by: list[int] = field(default_factory=list)  # ids of public entries pointing here
 
     @property
     def id(self) -> int:
-        return self.entry.id
+        return self.data.id
+
+    @property
+    def issue(self) -> IssueRef | None:
+        return self.data.issue
+
+    @property
+    def link_only(self) -> bool:
+        return self.data.link_only
+
+    @property
+    def authors(self) -> list[str]:
+        """Parsed, in order (for the author index)."""
+        return list(self.data.author_names)
 
     @property
     def title(self) -> str:
@@ -102,7 +107,7 @@ class IssueItem:
 
     @property
     def highlights(self) -> list[EntryItem]:
-        return [e for e in self.entries if e.entry.highlight]
+        return [e for e in self.entries if e.data.highlight]
 
 
 @dataclass
@@ -122,41 +127,17 @@ class Group:
 class Archive:
     """The public archive of a publication, read once from a session."""
 
-    def __init__(
-        self, session: Session, publication: Publication, warn: Callable[[str], None] | None = None
-    ) -> None:
+    def __init__(self, editions: Editions) -> None:
+        self.editions = editions
         self.warnings: list[str] = []
-        self.editions = Editions(session, publication, warn=warn or self.warnings.append)
-        self.settings: Settings = self.editions.settings
-        self.resolver = self.editions.resolver
-        rank = {s: i for i, s in enumerate(self.settings.series)}
-        # The editions have loaded every entry with its opinions and issue into this session.
-        rows = session.scalars(
-            select(Entry).where(Entry.publication_id == publication.id).order_by(Entry.position, Entry.id)
-        ).all()
-        names: dict[int, list[str]] = defaultdict(list)
-        for entry_id, name in session.execute(
-            select(EntryAuthor.entry_id, EntryAuthor.name).order_by(EntryAuthor.entry_id, EntryAuthor.position)
-        ):
-            names[entry_id].append(name)
-        public = [e for e in rows if is_public(e.public_level)]
-
-        def order(e: Entry) -> tuple[int, int, int, int]:
-            if e.issue is None:
-                return (1, 0, 0, e.position)
-            return (0, rank.get(e.issue.series, len(rank)), e.issue.number, e.position)
-
-        # Earliest first: the plain slug goes to the first of two same-titled entries.
-        chronological = sorted(public, key=order)
-        slugs = urls.unique_slugs((e.id, e.title, e.issue.slug if e.issue else None) for e in chronological)
+        self.settings: Settings = editions.settings
+        self.resolver = editions.resolver
+        chronological = urls.archive_order(editions.source.public_entries(), self.settings.series)
+        slugs = urls.entry_slugs(chronological)
         self.entries: list[EntryItem] = []
         for e in chronological:
-            view = entry_view(e, private=False)
-            assert view is not None  # public entries always have a public view
             section = self.settings.place(e.category).section if e.category and e.category.strip() else UNCATEGORIZED
-            self.entries.append(
-                EntryItem(e, view, slugs[e.id], e.issue, is_link_only(e.public_level), section, names[e.id])
-            )
+            self.entries.append(EntryItem(e, editions.entry_view(e, private=False), slugs[e.id], section))
         self.by_id: dict[int, EntryItem] = {item.id: item for item in self.entries}
         self._link_references()
 
@@ -166,29 +147,26 @@ class Archive:
                 by_issue[item.issue.id].append(item)
         # An issue is in the archive when at least one of its entries is public.
         self.issues: list[IssueItem] = [
-            IssueItem(i, self.editions.view(i), by_issue[i.id]) for i in self.editions.issues if by_issue.get(i.id)
+            IssueItem(i, editions.view(i), by_issue[i.id]) for i in editions.issues if by_issue.get(i.id)
         ]
         self.issue_by_id = {i.issue.id: i for i in self.issues}
 
     @classmethod
-    def load(cls, store: Store, warn: Callable[[str], None] | None = None) -> "Archive":
-        with store.session() as s:
-            return cls(s, store.default_publication(s), warn)
+    def load(cls, store: Store, warn: Callable[[str], None] | None = None) -> Archive:
+        """The archive of the store's default publication; warnings (unresolved cross-references)
+        go to ``warn``, or are kept in ``warnings``."""
+        warnings: list[str] = []
+        archive = cls(Editions.load(store, warn=warn or warnings.append))
+        archive.warnings = warnings
+        return archive
 
     # -- references --------------------------------------------------------------------------
 
     def _link_references(self) -> None:
-        for item in self.entries:
-            seen: set[int] = set()
-            for doc in item.docs():
-                for node in doc.cross_references():
-                    target = self.resolver.resolve(node.key)
-                    if target is None or target.entry_id not in self.by_id or target.entry_id == item.id:
-                        continue
-                    if target.entry_id not in seen:
-                        seen.add(target.entry_id)
-                        item.references.append(target.entry_id)
-                        self.by_id[target.entry_id].referenced_by.append(item.id)
+        for source_id, targets in self.editions.source.public_references().items():
+            for target_id in targets:
+                self.by_id[source_id].references.append(target_id)
+                self.by_id[target_id].referenced_by.append(source_id)
 
     def links(self, root: str) -> Links:
         """Cross-reference links for a page whose way back to the site's root is ``root``: to the
@@ -206,14 +184,10 @@ class Archive:
 
         return Links(entry=entry, issue=issue)
 
-    def resolve_public(self, key: str) -> Target | None:
-        """A cross-reference's target if it is in the archive; a reference to an entry that is not
-        public renders as its anchor text alone, like an unresolved one."""
-        target = self.resolver.resolve(key)
-        return target if target is not None and target.entry_id in self.by_id else None
-
     def renderer(self, root: str, heading_offset: int = 1) -> SiteRenderer:
-        return SiteRenderer(self.resolve_public, self.links(root), self.settings.url, heading_offset)
+        """The HTML renderer of a page at ``root``: cross-references reach public entries only
+        (``EditionSource.resolve_public``) and point at the archive's own pages."""
+        return SiteRenderer(self.editions.resolve(private=False), self.links(root), self.settings.url, heading_offset)
 
     # -- indexes -----------------------------------------------------------------------------
 
@@ -229,7 +203,7 @@ class Archive:
 
     def keys_of(self, kind: str, item: EntryItem) -> list[str]:
         """The groups of index ``kind`` an entry belongs to ("Link only" entries have no summarizer)."""
-        e = item.entry
+        e = item.data
         if kind == "categories":
             return [" ".join(e.category.split()) if e.category and e.category.strip() else UNCATEGORIZED]
         if kind == "summarizers":
@@ -273,9 +247,9 @@ class Archive:
 
     def summarizer_counts(self) -> list[tuple[str, int]]:
         counts = Counter(
-            item.entry.summarizer.strip()
+            item.data.summarizer.strip()
             for item in self.entries
-            if not item.link_only and item.entry.summarizer and item.entry.summarizer.strip()
+            if item.data.summarizer and item.data.summarizer.strip()
         )
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
 

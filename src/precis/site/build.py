@@ -282,14 +282,7 @@ class SiteBuilder:
     def entry_page(self, item: EntryItem) -> None:
         root = urls.root_of(item.path)
         r = self.archive.renderer(root)
-        v = item.view
-        html = {
-            "summary": r.blocks(v.summary),
-            "opinions": [(o.author, r.blocks(o.text)) for o in v.opinions],
-            "prerequisites": r.blocks(v.prerequisites),
-            "read_more": r.blocks(v.read_more),
-        }
-        e = item.entry
+        html = self.archive.editions.entry_html(item.data, renderer=r)
 
         def group(kind: str, keys: list[str]) -> Group | None:
             return self.group_of[kind].get(keys[0]) if keys else None
@@ -301,10 +294,10 @@ class SiteBuilder:
             title=item.title,
             item=item,
             html=html,
-            link=r.url(e.link),
+            link=r.url(item.data.link),
             issue_path=item.issue and urls.issue_path(item.issue.slug),
             issue_heading=item.issue and self.archive.issue_by_id[item.issue.id].view.heading,
-            category=group("categories", self.archive.keys_of("categories", item)) if not item.link_only else None,
+            category=group("categories", self.archive.keys_of("categories", item)),
             year=group("years", self.archive.keys_of("years", item)),
             venue=group("venues", self.archive.keys_of("venues", item)),
             summarizer=group("summarizers", self.archive.keys_of("summarizers", item)),
@@ -414,9 +407,8 @@ class SiteBuilder:
         docs = {}
         for item in self.archive.entries:
             filters = []
-            if not item.link_only:
-                for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
-                    filters.extend((name, key) for key in self.archive.keys_of(kind, item))
+            for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
+                filters.extend((name, key) for key in self.archive.keys_of(kind, item))
             docs[item.path + "index.html"] = template.render(
                 item=item,
                 authors=", ".join(item.authors) or item.view.authors_full,

@@ -25,7 +25,7 @@ def _aware(moment: datetime) -> datetime:
 def issue_time(issue: IssueItem) -> datetime:
     if issue.issue.date is not None:
         return datetime.combine(issue.issue.date, time(0, 0), tzinfo=timezone.utc)
-    return max(_aware(item.entry.updated_at) for item in issue.entries)
+    return max(_aware(item.data.updated_at) for item in issue.entries)
 
 
 def feeds(

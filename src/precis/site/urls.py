@@ -12,6 +12,8 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from precis.public import EntryData
+
 MAX_SLUG = 80
 
 
@@ -65,3 +67,22 @@ def root_of(path: str) -> str:
     if not path.endswith("/"):
         depth -= 1
     return "../" * depth
+
+
+def archive_order(entries: Iterable[EntryData], series: list[str]) -> list[EntryData]:
+    """Entries earliest first: by series (``series`` oldest first), issue number and sheet order;
+    entries sent in no issue last."""
+    rank = {s: i for i, s in enumerate(series)}
+
+    def order(e: EntryData) -> tuple[int, int, int, int]:
+        if e.issue is None:
+            return (1, 0, 0, e.position)
+        return (0, rank.get(e.issue.series, len(rank)), e.issue.number, e.position)
+
+    return sorted(entries, key=order)
+
+
+def entry_slugs(ordered: list[EntryData]) -> dict[int, str]:
+    """The slug of each entry's page, given entries in ``archive_order``: the plain slug goes to the
+    first of two same-titled entries, the later one gets its issue's."""
+    return unique_slugs((e.id, e.title, e.issue.slug if e.issue else None) for e in ordered)

@@ -1,0 +1,72 @@
+"""What a search returns, and how a query is read: shared by both database dialects."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, fields
+from typing import Any
+
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have how in is it its of on or that the this to was "
+    "were what when where which who why will with".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+#: Match markers the databases put around matched words in snippets.
+START, STOP = "\x02", "\x03"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a search is narrowed to. ``category`` matches an entry's category or its top-level
+    section, case-insensitively; ``summarizer`` case-insensitively."""
+
+    category: str | None = None
+    year: int | None = None
+    summarizer: str | None = None
+
+    @property
+    def category_key(self) -> str | None:
+        return " ".join(self.category.split()).casefold() if self.category else None
+
+    @property
+    def summarizer_key(self) -> str | None:
+        return self.summarizer.strip().casefold() if self.summarizer else None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result. ``url`` is the entry's page on the archive site, from its root."""
+
+    title: str
+    url: str
+    issue: str | None
+    category: str | None
+    score: float
+    snippet: str
+    snippet_html: str
+    link: str | None
+    year: int | None
+    summarizer: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        # Plain field values: a comprehension, not dataclasses.asdict (which deep-copies each).
+        return {name: getattr(self, name) for name in _HIT_FIELDS}
+
+
+_HIT_FIELDS = tuple(f.name for f in fields(Hit))
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a query that carry meaning (all of them if every one is a common word)."""
+    words = [w.casefold() for w in _WORD.findall(query)]
+    meaningful = [w for w in words if w not in STOPWORDS]
+    return list(dict.fromkeys(meaningful or words))
+
+
+def snippet(marked: str | None) -> tuple[str, str]:
+    """A snippet with match markers as (plain text, HTML with <mark>)."""
+    marked = " ".join((marked or "").split())
+    plain = marked.replace(START, "").replace(STOP, "")
+    escaped = html.escape(marked, quote=False)
+    return plain, escaped.replace(START, "<mark>").replace(STOP, "</mark>")

@@ -1,0 +1,128 @@
+"""Search on SQLite: FTS5 with BM25, the documents' small fields kept in memory per thread.
+
+FTS5 scores the matches with BM25 alone (it only reads its own index); the boost, the filters and
+the top ``limit`` are applied in Python over the documents' small fields, so no matching row of
+``search_document`` (with its long text) is read; then snippets are made for the hits only.
+
+Each thread searches on a connection of its own that the store hands out and closes
+(``Store.dedicated_connection``); the fields are read again only when SQLite's ``data_version``
+says another connection has committed since the last look.
+"""
+
+from __future__ import annotations
+
+import heapq
+import sqlite3
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from precis.search.hits import START, STOP, Filters, Hit, snippet
+from precis.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class _Fields:
+    """A document's fields other than its text, as search results and filters need them."""
+
+    title: str
+    path: str
+    issue: str | None
+    category: str | None
+    link: str | None
+    year: int | None
+    summarizer: str | None
+    boost: float
+    category_key: str | None  # lower-cased as SQL's lower() would, for the filters
+    section_key: str | None
+    summarizer_key: str | None
+
+
+class _Reader:
+    """A connection held open for searching, and the documents' fields as of ``version``."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+        self.version: int | None = None
+        self.fields: dict[int, _Fields] = {}
+
+    def data_version(self) -> int:
+        return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
+
+    def load(self) -> None:
+        rows = self.connection.execute(
+            "SELECT entry_id, title, path, issue, category, link, year, summarizer, boost, section FROM search_document"
+        ).fetchall()
+        self.fields = {r[0]: _Fields(*r[1:9], _lower(r[4]), _lower(r[9]), _lower(r[7])) for r in rows}
+
+
+class SqliteSearch:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._local = threading.local()
+
+    def _reader(self) -> _Reader:
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        if reader is None:
+            reader = self._local.reader = _Reader(self.store.dedicated_connection())
+        return reader
+
+    def ready(self) -> bool:
+        """Whether this thread's copy of the documents' fields is as new as the store (one PRAGMA):
+        when not, the index may need refilling before a search."""
+        reader: _Reader | None = getattr(self._local, "reader", None)
+        return reader is not None and reader.version == reader.data_version()
+
+    def before_fill(self, session: Session) -> None:
+        """SQLite writers are serialised by the database itself."""
+
+    def after_fill(self, session: Session) -> None:
+        session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
+
+    def search(self, words: list[str], filters: Filters, limit: int) -> list[Hit]:
+        reader = self._reader()
+        version = reader.data_version()
+        if version != reader.version:
+            reader.load()
+            reader.version = version
+        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        category, summarizer = filters.category_key, filters.summarizer_key
+        cur = reader.connection.cursor()
+        try:
+            rows = cur.execute(
+                "SELECT rowid, bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH ?", (match,)
+            ).fetchall()
+            known = reader.fields
+            scored = []
+            for entry_id, bm25 in rows:
+                f = known.get(entry_id)
+                if f is None or (
+                    category is not None and category not in (f.category_key, f.section_key)
+                ) or (filters.year is not None and f.year != filters.year) or (
+                    summarizer is not None and f.summarizer_key != summarizer
+                ):
+                    continue
+                scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better
+            top = heapq.nsmallest(limit, scored)
+            snippets: dict[int, str] = dict(cur.execute(
+                f"SELECT rowid, snippet(search_fts, -1, '{START}', '{STOP}', '…', 24) FROM search_fts "
+                f"WHERE search_fts MATCH ? AND rowid IN ({', '.join('?' * len(top))})",
+                (match, *(entry_id for _, entry_id in top)),
+            ).fetchall()) if top else {}
+        finally:
+            cur.close()
+        hits = []
+        for score, entry_id in top:
+            f = known[entry_id]
+            plain, marked_html = snippet(snippets.get(entry_id))
+            hits.append(Hit(
+                f.title, "/" + f.path, f.issue, f.category, round(-score, 4), plain, marked_html, f.link, f.year,
+                f.summarizer,
+            ))
+        return hits
+
+
+def _lower(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
