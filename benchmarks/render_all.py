@@ -64,7 +64,7 @@ def main() -> None:
             Editions.load(store, warn=lambda _message: None).render_all(Path(tmp) / f"lib{n}", list(FORMATS))
             parallel.append(time.perf_counter() - start)
         print(f"Editions.render_all, files written, one worker per CPU (best of 3): {min(parallel):.2f} s")
-        store.engine.dispose()
+        store.close()
         walls = []
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         for n in range(3):

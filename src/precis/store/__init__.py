@@ -17,13 +17,13 @@ nothing can open a connection behind the back of whoever closed it.
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -65,8 +65,7 @@ class Store:
         self._sessions = sessionmaker(expire_on_commit=False)
         track_revisions(self._sessions)
         self._lock = threading.Lock()
-        # Weak: a dedicated connection its user dropped is closed by the garbage collector.
-        self._dedicated: weakref.WeakSet[PoolProxiedConnection] = weakref.WeakSet()
+        self._dedicated: list[PoolProxiedConnection] = []
 
     @property
     def engine(self) -> Engine:
@@ -115,18 +114,20 @@ class Store:
         finally:
             session.close()
 
-    def dedicated_connection(self) -> PoolProxiedConnection:
-        """A connection of the caller's own, to hold open for long (search keeps one per thread).
+    def dedicated_connection(self) -> DBAPIConnection:
+        """A driver connection (``sqlite3.Connection`` on SQLite) of the caller's own, to hold
+        open for long: search keeps one per thread.
 
-        It is made like every other (on SQLite, with the store's pragmas) but is out of the pool:
-        no one else is handed it. Its DBAPI methods can be called on it directly, and
-        ``.dbapi_connection`` is the driver's own (``sqlite3.Connection``). The caller may close
-        it; ``close()`` closes it otherwise.
+        It is made like every other (on SQLite, with the store's pragmas) but is out of the pool,
+        so no one else is handed it. The store keeps it until ``close()``, which closes it; the
+        caller may close it sooner.
         """
         with self._lock:  # so that close() cannot miss a connection being made
-            connection = self.engine.raw_connection()
-            connection.detach()
-            self._dedicated.add(connection)
+            proxy = self.engine.raw_connection()
+            proxy.detach()
+            self._dedicated.append(proxy)
+        connection = proxy.dbapi_connection
+        assert connection is not None  # set by every checkout; only closing clears it
         return connection
 
     def close(self) -> None:
@@ -137,7 +138,7 @@ class Store:
         """
         with self._lock:
             engine, self._engine = self._engine, None
-            dedicated, self._dedicated = list(self._dedicated), weakref.WeakSet()
+            dedicated, self._dedicated = self._dedicated, []
         for connection in dedicated:
             connection.close()
         if engine is not None:

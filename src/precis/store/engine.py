@@ -23,7 +23,7 @@ def database_url(path_or_url: str) -> str:
     if "://" in path_or_url:
         try:
             make_url(path_or_url)
-        except ArgumentError:
+        except (ArgumentError, ValueError):  # ValueError: a port that is not a number
             raise InvalidValue("database URL", path_or_url, "not a valid SQLAlchemy URL") from None
         return path_or_url
     return f"sqlite:///{Path(path_or_url).expanduser().resolve()}"
