@@ -118,6 +118,19 @@ def test_a_store_can_be_closed_while_another_thread_holds_a_connection(tmp_path)
     assert wal_files(db) == []
 
 
+def test_a_session_open_when_the_store_closes_ends_normally_and_lets_go_of_its_connection(tmp_path):
+    db = tmp_path / "an.db"
+    store = Store(str(db))
+    store.init()
+    with store.session(by="late") as s:
+        connection = s.connection().connection.dbapi_connection
+        store.close()
+        assert s.scalar(select(func.count(Entry.id))) == 0
+    with pytest.raises(sqlite3.ProgrammingError):
+        connection.execute("SELECT 1")
+    assert wal_files(db) == []
+
+
 def test_a_missing_store_is_not_found_and_the_cli_says_how_to_make_it(tmp_path):
     with Store(str(tmp_path / "none.db")) as store, pytest.raises(NotFound) as caught:
         store.require()

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
@@ -62,6 +62,7 @@ class Store:
         self.display = path_or_url
         self.is_sqlite = is_sqlite(self.url)
         self._engine: Engine | None = open_engine(self.url)
+        event.listen(self._engine, "checkin", self._close_if_store_closed)
         self._sessions = sessionmaker(expire_on_commit=False)
         track_revisions(self._sessions)
         self._lock = threading.Lock()
@@ -133,8 +134,9 @@ class Store:
     def close(self) -> None:
         """Close every connection the store opened, dedicated ones included, and the engine.
 
-        Sessions still open elsewhere close their connection when they end. Closing twice does
-        nothing more; a closed store raises ``StoreError`` when used.
+        A session still open in another thread is not cut short: its connection is closed when
+        the session ends. Closing twice does nothing more; a closed store raises ``StoreError``
+        when used.
         """
         with self._lock:
             engine, self._engine = self._engine, None
@@ -143,6 +145,12 @@ class Store:
             connection.close()
         if engine is not None:
             engine.dispose()
+
+    def _close_if_store_closed(self, dbapi_connection: DBAPIConnection | None, _record: object) -> None:
+        """Pool hook: a connection given back after ``close()`` (by a session that was still
+        open) is closed rather than kept by the disposed pool."""
+        if self._engine is None and dbapi_connection is not None:
+            dbapi_connection.close()
 
     def __enter__(self) -> Store:
         return self

@@ -25,7 +25,8 @@ def snapshot(entry: Entry) -> dict[str, Any]:
     data["opinions"] = [
         {"author": o.author, "text": o.text, "marker": o.marker} for o in entry.opinions
     ]
-    return json.loads(json.dumps(data, default=str))
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return plain
 
 
 def track_revisions(sessions: sessionmaker[Session]) -> None:
