@@ -65,7 +65,7 @@ def main() -> None:
             render_every_issue(Editions.load(store, warn=lambda _message: None), Path(tmp) / f"lib{n}", list(FORMATS))
             parallel.append(time.perf_counter() - start)
         print(f"Editions.render_all, files written, one worker per CPU (best of 3): {min(parallel):.2f} s")
-        store.engine.dispose()
+        store.close()
         walls = []
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         for n in range(3):

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
-from precis.errors import PrecisError
+from precis.errors import InvalidValue, NotFound, PrecisError
 from precis.store import DEFAULT_DB, Store
 
 app = typer.Typer(
@@ -64,12 +64,30 @@ def state(ctx: typer.Context) -> State:
     return ctx.find_object(State)
 
 
+# The library names a value by its field; the command line by the option that sets it.
+OPTION_OF_FIELD = {"database URL": "--db"}
+
+
+def error_message(exc: PrecisError) -> str:
+    """A library error worded for the command line: options by their flag, and the command that
+    makes a missing store."""
+    if isinstance(exc, InvalidValue):
+        option = OPTION_OF_FIELD.get(exc.field)
+        if option is None and exc.field.isidentifier():
+            option = "--" + exc.field.replace("_", "-")
+        if option is not None:
+            return f"{option} {exc.value!r}: {exc.reason}"
+    if isinstance(exc, NotFound) and exc.kind in ("store", "publication"):
+        return f"{exc}; run `precis --db {exc.key} init` first"
+    return str(exc)
+
+
 def main() -> None:
     """Entry point: run the app, turning user errors into one line on stderr and exit 1."""
     try:
         app()
     except PrecisError as exc:
-        print(f"precis: error: {exc}", file=sys.stderr)
+        print(f"precis: error: {error_message(exc)}", file=sys.stderr)
         sys.exit(1)
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]

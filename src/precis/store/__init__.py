@@ -1,0 +1,187 @@
+"""The store: the only owner of database connections, search's included.
+
+A store is SQLite in a file by default (WAL mode) or any SQLAlchemy URL (PostgreSQL). ``Store`` is
+a small facade; each job lives in a module of its own:
+
+- ``engine``: where the store is (``database_url``) and how to connect to it (SQLite pragmas);
+- ``schema``: the schema, made and upgraded by Alembic;
+- ``revisions``: every flush that changes an entry writes a ``Revision`` (before and after);
+- ``imports``: writing records in, all of them or none;
+- ``queries``: reading entries, records and settings out, and finding an entry by title.
+
+Close a store when done (``store.close()``, or ``with Store(path) as store:``): it closes every
+connection it opened. A closed store stays closed: using it again raises ``StoreError``, so that
+nothing can open a connection behind the back of whoever closed it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import TracebackType
+
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import PoolProxiedConnection
+
+from precis.errors import NotFound, StoreError
+from precis.model import Publication
+from precis.publication import Settings, load_settings
+from precis.store import schema
+from precis.store.engine import DEFAULT_DB, database_url, is_sqlite, open_engine
+from precis.store.imports import ImportResult, import_records, set_authors
+from precis.store.queries import find_entry, load_records, publication_entries, settings_of
+from precis.store.revisions import history, snapshot, track_revisions
+from precis.store.schema import alembic_config
+
+__all__ = [
+    "DEFAULT_DB",
+    "ImportResult",
+    "Store",
+    "alembic_config",
+    "database_url",
+    "find_entry",
+    "history",
+    "import_records",
+    "load_records",
+    "publication_entries",
+    "set_authors",
+    "settings_of",
+    "snapshot",
+]
+
+
+class Store:
+    """A handle on one database: sessions, schema, the default publication, and its connections."""
+
+    def __init__(self, path_or_url: str = DEFAULT_DB) -> None:
+        self.url = database_url(path_or_url)
+        self.display = path_or_url
+        self.is_sqlite = is_sqlite(self.url)
+        self._engine: Engine | None = open_engine(self.url)
+        event.listen(self._engine, "checkin", self._close_if_store_closed)
+        self._sessions = sessionmaker(expire_on_commit=False)
+        track_revisions(self._sessions)
+        self._lock = threading.Lock()
+        self._dedicated: list[PoolProxiedConnection] = []
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine; ``StoreError`` once the store is closed."""
+        engine = self._engine
+        if engine is None:
+            raise StoreError(f"{self.display}: the store is closed")
+        return engine
+
+    # -- schema ----------------------------------------------------------------------------
+
+    def exists(self) -> bool:
+        """Whether a store was initialized here (a missing SQLite file is not created)."""
+        return schema.exists(self)
+
+    def schema_revision(self) -> tuple[str, ...] | None:
+        return schema.schema_revision(self)
+
+    def is_current(self) -> bool:
+        return schema.is_current(self)
+
+    def migrate(self) -> None:
+        """Create or upgrade the schema to the newest revision of every branch."""
+        schema.migrate(self)
+
+    def require(self) -> None:
+        """``NotFound`` unless the store has been initialized; upgrade its schema if old."""
+        schema.require(self)
+
+    # -- connections -----------------------------------------------------------------------
+
+    @contextmanager
+    def session(self, by: str = "precis") -> Iterator[Session]:
+        """A transaction: committed when the block ends, rolled back entirely on any error.
+
+        ``by`` is who makes the change, written in every revision the transaction makes.
+        """
+        session = self._sessions(bind=self.engine)
+        session.info["by"] = by
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dedicated_connection(self) -> DBAPIConnection:
+        """A driver connection (``sqlite3.Connection`` on SQLite) of the caller's own, to hold
+        open for long: search keeps one per thread.
+
+        It is made like every other (on SQLite, with the store's pragmas) but is out of the pool,
+        so no one else is handed it. The store keeps it until ``close()``, which closes it; the
+        caller may close it sooner.
+        """
+        with self._lock:  # so that close() cannot miss a connection being made
+            proxy = self.engine.raw_connection()
+            proxy.detach()
+            self._dedicated.append(proxy)
+        connection = proxy.dbapi_connection
+        assert connection is not None  # set by every checkout; only closing clears it
+        return connection
+
+    def close(self) -> None:
+        """Close every connection the store opened, dedicated ones included, and the engine.
+
+        A session still open in another thread is not cut short: its connection is closed when
+        the session ends. Closing twice does nothing more; a closed store raises ``StoreError``
+        when used.
+        """
+        with self._lock:
+            engine, self._engine = self._engine, None
+            dedicated, self._dedicated = self._dedicated, []
+        for connection in dedicated:
+            connection.close()
+        if engine is not None:
+            engine.dispose()
+
+    def _close_if_store_closed(self, dbapi_connection: DBAPIConnection | None, _record: object) -> None:
+        """Pool hook: a connection given back after ``close()`` (by a session that was still
+        open) is closed rather than kept by the disposed pool."""
+        if self._engine is None and dbapi_connection is not None:
+            dbapi_connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, _type: type[BaseException] | None, _value: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- publications ----------------------------------------------------------------------
+
+    def init(self, settings: Settings | None = None) -> Publication:
+        """Create the schema and the publication (the Alignment Newsletter unless given).
+
+        Running it again with settings updates that publication's copy of them.
+        """
+        self.migrate()
+        settings = settings or load_settings()
+        with self.session(by="init") as s:
+            pub = s.scalar(select(Publication).where(Publication.slug == settings.slug))
+            if pub is None:
+                pub = Publication(slug=settings.slug)
+                s.add(pub)
+            pub.name = settings.name
+            pub.issue_prefix = settings.issue_prefix
+            pub.house_style = settings.house_style
+            pub.settings = settings.to_dict()
+        return pub
+
+    def default_publication(self, session: Session) -> Publication:
+        pub = session.scalar(select(Publication).order_by(Publication.id).limit(1))
+        if pub is None:
+            raise NotFound(f"{self.display}: the store has no publication", kind="publication", key=self.display)
+        return pub

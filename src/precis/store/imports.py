@@ -1,0 +1,114 @@
+"""Importing records: write a sheet's entries into the store, all of them or none."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from precis.authors import parse_authors
+from precis.errors import PrecisError
+from precis.model import Entry, EntryAuthor, Issue, parse_issue_label
+from precis.record import EntryRecord, apply_record, identity, record_from_entry
+
+if TYPE_CHECKING:
+    from precis.store import Store
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    issues_created: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+def import_records(
+    store: Store,
+    records: list[EntryRecord],
+    by: str = "import",
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Write records into the store in one transaction: all of them, or on any error none.
+
+    An entry is identified by its issue (or Email note) and trimmed, case-folded title: importing
+    the same file twice updates in place and creates nothing new.
+    """
+    result = ImportResult()
+    with store.session(by=by) as s:
+        pub = store.default_publication(s)
+        entries = s.scalars(
+            select(Entry)
+            .where(Entry.publication_id == pub.id)
+            .options(selectinload(Entry.opinions), selectinload(Entry.author_list), selectinload(Entry.issue))
+        ).all()
+        by_identity = {
+            identity(e.issue.label if e.issue else (e.issue_note or ""), e.title): e for e in entries
+        }
+        issues = {
+            i.label: i for i in s.scalars(select(Issue).where(Issue.publication_id == pub.id))
+        }
+        issue_link_source: dict[str, str] = {}
+        seen: dict[tuple[str, str], str] = {}
+        for n, rec in enumerate(records, 1):
+            key = rec.identity()
+            if key in seen:
+                raise PrecisError(
+                    f"{rec.where}: same title and issue as {seen[key]}; one entry cannot be in a file twice"
+                )
+            seen[key] = rec.where
+            issue = None
+            if rec.issue is not None:
+                issue = issues.get(rec.issue)
+                if issue is None:
+                    series, number = parse_issue_label(rec.issue) or (None, None)
+                    issue = Issue(publication=pub, series=series, number=number)
+                    s.add(issue)
+                    issues[rec.issue] = issue
+                    result.issues_created += 1
+                if rec.issue_url:
+                    if rec.issue in issue_link_source and issue.url != rec.issue_url:
+                        raise PrecisError(
+                            f"{rec.where}, column Email: links {rec.issue} to {rec.issue_url}, "
+                            f"but {issue_link_source[rec.issue]} links it to {issue.url}"
+                        )
+                    issue.url = rec.issue_url
+                    issue_link_source[rec.issue] = rec.where
+            entry = by_identity.get(key)
+            if entry is None:
+                entry = Entry(publication_id=pub.id, title=rec.title, opinions=[], author_list=[])
+                s.add(entry)
+                by_identity[key] = entry
+                result.created += 1
+            elif record_from_entry(entry).to_dict() == rec.to_dict():
+                result.unchanged += 1
+                if progress:
+                    progress(n)
+                continue
+            else:
+                result.updated += 1
+            apply_record(entry, rec)
+            if entry.issue is not issue:
+                entry.issue = issue
+            set_authors(entry)
+            if progress:
+                progress(n)
+    return result
+
+
+def set_authors(entry: Entry) -> None:
+    """Keep the parsed author list in step with the authors text."""
+    parsed = parse_authors(entry.authors)
+    current = [(a.name, a.equal_contribution) for a in entry.author_list]
+    if current != [(a.name, a.equal_contribution) for a in parsed]:
+        entry.author_list = [
+            EntryAuthor(position=i, name=a.name, equal_contribution=a.equal_contribution)
+            for i, a in enumerate(parsed)
+        ]

@@ -1,0 +1,79 @@
+"""Reading the store: a publication's entries and settings, its records, one entry by title."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from precis.errors import NotFound, PrecisError
+from precis.model import Entry, Publication
+from precis.publication import Settings
+from precis.record import EntryRecord, record_from_entry
+
+if TYPE_CHECKING:
+    from precis.store import Store
+
+
+def settings_of(publication: Publication) -> Settings:
+    return Settings.from_dict(publication.settings, f"publication {publication.slug!r}")
+
+
+def publication_entries(session: Session, publication: Publication) -> list[Entry]:
+    """Every entry of a publication in sheet order, with its opinions and issue loaded."""
+    return list(
+        session.scalars(
+            select(Entry)
+            .where(Entry.publication_id == publication.id)
+            .order_by(Entry.position, Entry.id)
+            .options(selectinload(Entry.opinions), selectinload(Entry.issue))
+        )
+    )
+
+
+def load_records(store: Store, public: bool = False) -> list[EntryRecord]:
+    """Every entry of the default publication as records, in sheet order.
+
+    With ``public``, entries that are not public are left out and the rest are cut to what the
+    public may see (see ``public.py``).
+    """
+    from precis.public import public_record
+
+    with store.session() as s:
+        records = [record_from_entry(e) for e in publication_entries(s, store.default_publication(s))]
+    if public:
+        return [r for r in map(public_record, records) if r is not None]
+    return records
+
+
+def find_entry(session: Session, title_or_id: str) -> Entry:
+    """An entry by its id, or by its title (case-insensitive; a unique part of it will do).
+
+    ``NotFound`` when nothing matches (naming the closest titles); a ``PrecisError`` when a part
+    of a title matches several entries.
+    """
+    text = title_or_id.strip()
+    if text.isdigit():
+        entry = session.get(Entry, int(text))
+        if entry is None:
+            raise NotFound(f"no entry with id {text}", kind="entry", key=text)
+        return entry
+    key = " ".join(text.split()).casefold()
+    candidates = session.scalars(select(Entry).order_by(Entry.position, Entry.id)).all()
+    exact = [e for e in candidates if " ".join(e.title.split()).casefold() == key]
+    if exact:
+        return exact[0]
+    partial = [e for e in candidates if key in e.title.casefold()]
+    if len(partial) == 1:
+        return partial[0]
+    if len(partial) > 1:
+        shown = "; ".join(f"{e.id}: {e.title.strip()!r}" for e in partial[:5])
+        raise PrecisError(f"{len(partial)} entries match {text!r}: {shown}; give the id or the full title")
+    from rapidfuzz import fuzz, process, utils
+
+    near = process.extract(
+        text, [e.title.strip() for e in candidates], scorer=fuzz.WRatio, processor=utils.default_process, limit=3
+    )
+    hint = "; ".join(repr(t) for t, _s, _i in near)
+    raise NotFound(f"no entry titled {text!r}" + (f"; closest: {hint}" if hint else ""), kind="entry", key=text)

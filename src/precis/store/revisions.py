@@ -1,0 +1,99 @@
+"""Revisions: every flush that changes an entry or its opinions writes the entry before and after.
+
+Nothing written to the store is ever lost: ``history`` lists an entry's revisions, oldest first.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import event, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from precis.model import Entry, EntryAuthor, Opinion, Revision, utcnow
+
+SNAPSHOT_FIELDS = [
+    c for c in Entry.__table__.columns.keys() if c not in ("id", "created_at", "updated_at")
+]
+
+
+def snapshot(entry: Entry) -> dict[str, Any]:
+    """The entry as plain JSON-able data, opinions included: what a revision records."""
+    data: dict[str, Any] = {name: getattr(entry, name) for name in SNAPSHOT_FIELDS}
+    data["issue"] = entry.issue.label if entry.issue is not None else None
+    data["opinions"] = [
+        {"author": o.author, "text": o.text, "marker": o.marker} for o in entry.opinions
+    ]
+    plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
+    return plain
+
+
+def track_revisions(sessions: sessionmaker[Session]) -> None:
+    """Write a revision at every flush of a session from ``sessions`` that changes an entry."""
+    event.listen(sessions, "after_flush", _record_revisions)
+
+
+def _record_revisions(session: Session, _flush_context: Any) -> None:
+    touched: dict[int, Entry] = {}
+    created: set[int] = set()
+    deleted: dict[int, Entry] = {}
+    for obj in session.new:
+        if isinstance(obj, Entry):
+            touched[obj.id] = obj
+            created.add(obj.id)
+    for obj in session.dirty:
+        if isinstance(obj, Entry):
+            touched[obj.id] = obj
+    for obj in session.deleted:
+        if isinstance(obj, Entry):
+            deleted[obj.id] = obj
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, (Opinion, EntryAuthor)):
+            # A removed opinion no longer points at its entry, but still holds its id.
+            parent = obj.entry or (session.get(Entry, obj.entry_id) if obj.entry_id else None)
+            if parent is not None:
+                touched.setdefault(parent.id, parent)
+    if not touched and not deleted:
+        return
+    previous = _latest_after(session, [i for i in (*touched, *deleted) if i not in created])
+    by, at = session.info.get("by", "precis"), utcnow()
+    rows = []
+    for entry_id, entry in touched.items():
+        if entry_id in deleted:
+            continue
+        after = snapshot(entry)
+        before = None if entry_id in created else previous.get(entry_id)
+        if before != after:
+            rows.append({"entry_id": entry_id, "at": at, "by": by, "before": before, "after": after})
+    for entry_id in deleted:
+        rows.append(
+            {"entry_id": entry_id, "at": at, "by": by, "before": previous.get(entry_id), "after": None}
+        )
+    if rows:
+        session.connection().execute(insert(Revision), rows)
+
+
+def _latest_after(session: Session, entry_ids: list[int]) -> dict[int, Any]:
+    if not entry_ids:
+        return {}
+    out: dict[int, Any] = {}
+    conn = session.connection()
+    for start in range(0, len(entry_ids), 500):
+        chunk = entry_ids[start : start + 500]
+        latest = (
+            select(func.max(Revision.id))
+            .where(Revision.entry_id.in_(chunk))
+            .group_by(Revision.entry_id)
+        )
+        for entry_id, after in conn.execute(
+            select(Revision.entry_id, Revision.after).where(Revision.id.in_(latest))
+        ):
+            out[entry_id] = after
+    return out
+
+
+def history(session: Session, entry_id: int) -> list[Revision]:
+    return list(
+        session.scalars(select(Revision).where(Revision.entry_id == entry_id).order_by(Revision.id))
+    )
