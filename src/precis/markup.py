@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from precis.model import Entry, Issue
+from precis.model import Entry, Issue, issue_label, issue_slug
 
 REFERENCE = re.compile(r"<@(?P<anchor>.+?)@>(?:\(@(?P<key>.+?)@\))?", re.DOTALL)
 
@@ -100,8 +100,8 @@ class Resolver:
             )
             if before is not None and (series is None or order[1:] >= (rank.get(before[0], len(rank)), before[1])):
                 continue
-            label = f"{series} #{number}" if series is not None else None
-            slug = f"{series.lower()}-{number}" if series is not None else None
+            label = issue_label(series, number) if series is not None else None
+            slug = issue_slug(series, number) if series is not None else None
             targets.append(
                 (Target(entry_id, title, title_url or url, label, issue_url, slug), order)
             )

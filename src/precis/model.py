@@ -73,11 +73,21 @@ class Issue(Base):
 
     @property
     def label(self) -> str:
-        return f"{self.series} #{self.number}"
+        return issue_label(self.series, self.number)
 
     @property
     def slug(self) -> str:
-        return f"{self.series.lower()}-{self.number}"
+        return issue_slug(self.series, self.number)
+
+
+def issue_label(series: str, number: int) -> str:
+    """ "AN #139": how an issue is named everywhere; ``parse_issue_label`` reads it back."""
+    return f"{series} #{number}"
+
+
+def issue_slug(series: str, number: int) -> str:
+    """ "an-139": an issue's name in file names, paths and anchors."""
+    return f"{series.lower()}-{number}"
 
 
 ISSUE_LABEL = re.compile(r"^\s*([A-Za-z][A-Za-z ]*?)\s*#\s*(\d+)\s*$")

@@ -22,6 +22,7 @@ from precis.model import (
     SUMMARIZE_VALUES,
     Entry,
     Opinion,
+    issue_label,
     parse_issue_label,
 )
 
@@ -222,7 +223,7 @@ def record_from_row(row: dict[str, Cell], where: str, position: int) -> EntryRec
     if email is not None:
         parsed = parse_issue_label(email)
         if parsed:
-            issue = f"{parsed[0]} #{parsed[1]}"
+            issue = issue_label(*parsed)
             if issue != email:  # keep unusual spellings verbatim
                 issue_note = email
         else:

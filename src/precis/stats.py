@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from precis.model import Entry, Issue, Opinion, Publication
+from precis.model import Entry, Issue, Opinion, Publication, issue_label
 
 
 @dataclass
@@ -44,7 +44,7 @@ def compute(session: Session, publication: Publication) -> Stats:
         .group_by(Issue.series, Issue.number)
         .order_by(Issue.series, Issue.number)
     )
-    by_issue = [(f"{s} #{n}", c) for s, n, c in by_issue_rows]
+    by_issue = [(issue_label(s, n), c) for s, n, c in by_issue_rows]
     return Stats(
         entries=entries,
         issues=issues,

@@ -7,8 +7,10 @@ import subprocess
 import sys
 from collections import Counter
 
-from precis.assist.duplicates import arxiv_id, distinct_works, find_duplicates, normalize_url
+from precis.assist.duplicates import distinct_works, find_duplicates
+from precis.identity import arxiv_id, url_key
 from precis.markup import normalize_key
+from precis.model import Entry
 from precis.store import Store, load_records
 
 
@@ -20,10 +22,38 @@ def test_arxiv_ids_ignore_versions_and_formats():
 
 
 def test_links_compare_equal_across_spellings():
-    a = normalize_url("https://www.LessWrong.com/posts/abc/title/?utm_source=x#comments")
-    assert a == normalize_url("http://lesswrong.com/posts/abc/title") == "lesswrong.com/posts/abc/title"
-    assert normalize_url("https://x.org/p?id=2") != normalize_url("https://x.org/p?id=3")
-    assert normalize_url("not a link") is None
+    a = url_key("https://www.LessWrong.com/posts/abc/title/?utm_source=x#comments")
+    assert a == url_key("http://lesswrong.com/posts/abc/title") == "lesswrong.com/posts/abc/title"
+    assert url_key("https://x.org/p?id=2") != url_key("https://x.org/p?id=3")
+    assert url_key("not a link") is None
+
+
+def _file(store: Store, *works: tuple[str, str]) -> None:
+    with store.session() as s:
+        pub = store.default_publication(s)
+        s.add_all(Entry(publication_id=pub.id, position=n, title=t, url=u) for n, (t, u) in enumerate(works))
+
+
+def test_one_forum_post_on_lesswrong_and_the_alignment_forum_is_found_as_a_duplicate(empty_store):
+    _file(
+        empty_store,
+        ("Selection vs Control", "https://www.alignmentforum.org/posts/ZDZmopKquzHYPRNxq/selection-vs-control"),
+        ("Abram Demski on optimization", "https://www.lesswrong.com/posts/ZDZmopKquzHYPRNxq/selection-vs-control?utm_source=rss"),
+        ("Something else entirely", "https://www.lesswrong.com/posts/zdzmopkquzhyprnxq/selection-vs-control"),
+    )
+    [group] = find_duplicates(empty_store)
+    assert [i.title for i in group.items] == ["Selection vs Control", "Abram Demski on optimization"]
+    assert group.reasons == ["same link"]
+
+
+def test_one_doi_behind_two_links_is_found_as_a_duplicate(empty_store):
+    _file(
+        empty_store,
+        ("AI Governance: A Research Agenda", "https://doi.org/10.1111/1758-5899.12890"),
+        ("The governance agenda paper", "https://onlinelibrary.wiley.com/doi/full/10.1111/1758-5899.12890"),
+    )
+    [group] = find_duplicates(empty_store)
+    assert group.reasons == ["DOI 10.1111/1758-5899.12890"]
 
 
 def test_numbered_parts_and_comments_are_different_works():

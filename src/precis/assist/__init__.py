@@ -5,7 +5,7 @@
 - ``run_benchmark``: the held-out benchmark (see ``bench.py``).
 """
 
-from precis.assist.assistant import Assistant, cache_dir
+from precis.assist.assistant import Assistant
 from precis.assist.duplicates import find_duplicates
 
-__all__ = ["Assistant", "cache_dir", "find_duplicates"]
+__all__ = ["Assistant", "find_duplicates"]

@@ -21,6 +21,7 @@ from precis.assist.embed import Embedder
 from precis.assist.links import LinkModel
 from precis.assist.text import tokens
 from precis.markup import normalize_key
+from precis.paths import cache_dir
 from precis.store import Store
 
 # Bump when the models change, so that caches written by older code are not read.
@@ -29,21 +30,13 @@ KINDS = ("category", "refs", "anchor")
 DEFAULT_K = {"category": 3, "refs": 10, "anchor": 5}
 
 
-def cache_dir() -> Path:
-    """Where fitted models are kept: $PRECIS_CACHE_DIR, else the user's cache directory."""
-    if os.environ.get("PRECIS_CACHE_DIR"):
-        return Path(os.environ["PRECIS_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "precis"
-
-
 class Assistant:
     """Category, reference and anchor suggestions learned from one store's entries."""
 
     def __init__(self, knowledge: Knowledge) -> None:
         self.fingerprint = knowledge.fingerprint
         self.titles = [d.title for d in knowledge.docs]
-        self.embedder = Embedder(cache_dir()) if embed.enabled() else None
+        self.embedder = Embedder(cache_dir("assist")) if embed.enabled() else None
         self.categories = CategoryModel(knowledge.docs, self.embedder)
         # Links need words to compare: a store with no text to learn from has no link model.
         has_words = any(tokens(d.text) for d in knowledge.docs)
@@ -63,7 +56,7 @@ class Assistant:
         key = f"{MODEL_VERSION}-{mode}-{fingerprint(store)}"
         if key in cls._memory:
             return cls._memory[key]
-        path = cache_dir() / f"{key}.pkl"
+        path = cache_dir("assist") / f"{key}.pkl"
         assistant = _load(path)
         if assistant is None:
             if on_fit:

@@ -20,23 +20,25 @@ import numpy as np
 from precis.assist.assistant import Assistant
 from precis.assist.batch import answer_all, parse_questions
 from precis.assist.split import build_split, score
+from precis.paths import CACHE_ENV
 from precis.store import Store
 
 
 @contextmanager
 def _cache_in(path: Path) -> Iterator[None]:
     """Use ``path`` as the model cache for the duration (so that training is measured)."""
-    before = os.environ.get("PRECIS_CACHE_DIR")
-    os.environ["PRECIS_CACHE_DIR"] = str(path)
+    env = CACHE_ENV["assist"]
+    before = os.environ.get(env)
+    os.environ[env] = str(path)
     Assistant._memory.clear()
     try:
         yield
     finally:
         Assistant._memory.clear()
         if before is None:
-            os.environ.pop("PRECIS_CACHE_DIR", None)
+            os.environ.pop(env, None)
         else:
-            os.environ["PRECIS_CACHE_DIR"] = before
+            os.environ[env] = before
 
 
 def run_benchmark(

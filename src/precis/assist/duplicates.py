@@ -1,12 +1,14 @@
 """Entries that are probably the same work, filed twice.
 
-Three kinds of evidence, each strong on its own:
+Four kinds of evidence, each strong on its own, all read by ``precis.identity``:
 
 - the same arXiv paper (``arxiv.org/abs/2001.08361v2`` and ``.../pdf/2001.08361.pdf`` are one id;
   the version is ignored);
+- the same DOI (``doi.org/10.1080/…`` and the publisher's ``…/doi/full/10.1080/…``);
 - the same link after normalizing it (scheme, ``www.``, trailing slash, fragment, tracking
-  parameters, letter case of the host);
-- near-identical titles (rapidfuzz ratio of the normalized titles of at least ``TITLE_SIMILARITY``).
+  parameters, letter case of the host; one forum post on LessWrong, the Alignment Forum and
+  GreaterWrong is one link);
+- near-identical titles (rapidfuzz ratio of the title keys of at least ``TITLE_SIMILARITY``).
 
 Entries joined by any of them form one group. A shared link or a similar title is not taken as
 evidence when the titles tell two works apart: different numbers ("Part 1" and "Part 2", the 2019
@@ -16,48 +18,22 @@ and 2020 editions of a review) or a word that marks a work about another ("Comme
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from precis.assist.text import phrase
+from precis.identity import arxiv_id, doi_of, title_key, url_key
 from precis.model import Entry
 from precis.store import Store
 
 TITLE_SIMILARITY = 95
 MIN_TITLE_WORDS = 2  # one-word titles ("Introduction") are too plain to prove anything
 MAX_SHARED_LINK = 3
-ARXIV = re.compile(
-    r"arxiv\.org/(?:abs|pdf|html)/(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?", re.IGNORECASE
-)
 DERIVED = frozenset("addendum comment comments response reply responses errata followup follow up sequel".split())
-TRACKING = re.compile(r"^(utm_\w+|ref|source|fbclid|gclid)$", re.IGNORECASE)
-
-
-def arxiv_id(url: str | None) -> str | None:
-    """The arXiv identifier a link names, without its version: ".../abs/2001.08361v2" -> "2001.08361"."""
-    if not url:
-        return None
-    m = ARXIV.search(url)
-    return m.group("id").lower() if m else None
-
-
-def normalize_url(url: str | None) -> str | None:
-    """A link in a form where two spellings of the same page compare equal."""
-    if not url or "://" not in url:
-        return None
-    parts = urlsplit(url.strip())
-    host = parts.netloc.lower().removeprefix("www.")
-    if not host:
-        return None
-    path = re.sub(r"/+$", "", parts.path) or ""
-    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query) if not TRACKING.match(k)))
-    return f"{host}{path}" + (f"?{query}" if query else "")
 
 
 @dataclass
@@ -112,18 +88,18 @@ def find_duplicates(store: Store) -> list[Group]:
         reasons[(a, b)].add(why)
         parent[root(b)] = root(a)
 
-    by_arxiv: dict[str, list[int]] = defaultdict(list)
+    by_id: dict[str, list[int]] = defaultdict(list)  # "arXiv 2001.08361", "DOI 10.1080/…"
     by_link: dict[str, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
-        aid = arxiv_id(item.link)
-        if aid:
-            by_arxiv[aid].append(i)
-        link = normalize_url(item.link)
-        if link:
+        if aid := arxiv_id(item.link):
+            by_id[f"arXiv {aid}"].append(i)
+        if doi := doi_of(item.link):
+            by_id[f"DOI {doi}"].append(i)
+        if link := url_key(item.link):
             by_link[link].append(i)
-    for aid, members in by_arxiv.items():
+    for why, members in by_id.items():
         for j in members[1:]:
-            join(members[0], j, f"arXiv {aid}")
+            join(members[0], j, why)
     for link, members in by_link.items():
         if 1 < len(members) <= MAX_SHARED_LINK:
             for n, i in enumerate(members):
@@ -131,7 +107,7 @@ def find_duplicates(store: Store) -> list[Group]:
                     if not distinct_works(items[i].title, items[j].title):
                         join(i, j, "same link")
 
-    titles = [phrase(item.title) for item in items]
+    titles = [title_key(item.title) for item in items]
     usable = [i for i, t in enumerate(titles) if len(t.split()) >= MIN_TITLE_WORDS]
     scores = process.cdist(
         [titles[i] for i in usable], [titles[i] for i in usable], scorer=fuzz.ratio,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from precis.assist.corpus import canonical_category, entry_text
 from precis.errors import PrecisError
 from precis.markup import Resolver, find_references, normalize_key
-from precis.model import Issue
+from precis.model import Issue, issue_label
 from precis.store import Store, import_records, publication_entries, settings_of
 from precis.record import record_from_entry
 
@@ -43,7 +43,7 @@ def build_split(store: Store, cutoff: int, workdir: Path) -> Split:
             raise PrecisError(f"publication {pub.slug!r}: its series list lacks its own prefix {prefix!r}")
         numbers = set(s.scalars(select(Issue.number).where(Issue.series == prefix)))
         if cutoff not in numbers:
-            raise PrecisError(f"--cutoff {cutoff}: the store has no issue {prefix} #{cutoff}")
+            raise PrecisError(f"--cutoff {cutoff}: the store has no issue {issue_label(prefix, cutoff)}")
         resolver = Resolver.from_session(s, settings.series, before=(prefix, cutoff))
         entries = [e for e in publication_entries(s, pub) if e.issue is not None]
         cut = (rank[prefix], cutoff)
@@ -86,8 +86,9 @@ def build_split(store: Store, cutoff: int, workdir: Path) -> Split:
         path.unlink()
     known = Store(str(path))
     known.init(settings)
-    import_records(known, records, by=f"bench split before {prefix} #{cutoff}")
-    return Split(f"{prefix} #{cutoff}", known, len(older), len(newer), queries, answers)
+    label = issue_label(prefix, cutoff)
+    import_records(known, records, by=f"bench split before {label}")
+    return Split(label, known, len(older), len(newer), queries, answers)
 
 
 def score(split: Split, results: dict[str, list[str]]) -> dict[str, Any]:

@@ -17,17 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from precis.errors import PrecisError
-
-CACHE_ENV = "PRECIS_AUDIO_CACHE"
-
-
-def default_cache_dir() -> Path:
-    """$PRECIS_AUDIO_CACHE, else $XDG_CACHE_HOME/precis/audio (~/.cache/precis/audio)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV]).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "precis" / "audio"
-
+from precis.paths import cache_dir
 
 def cache_key(identity: str, text: str) -> str:
     digest = hashlib.sha256()
@@ -41,7 +31,8 @@ class AudioCache:
     """Cached segment audio in a folder: ``get`` and ``put`` by key."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = Path(root) if root is not None else default_cache_dir()
+        """``root`` defaults to ``paths.cache_dir("audio")``: $PRECIS_AUDIO_CACHE, else ~/.cache/precis/audio."""
+        self.root = Path(root) if root is not None else cache_dir("audio")
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.wav"

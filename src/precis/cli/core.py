@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from precis import check as checking
 from precis import sheets, stats as statistics
 from precis.cli import app, console, err, state
-from precis.model import Entry, Issue
+from precis.model import Entry, Issue, issue_label
 from precis.publication import load_settings
 from precis.store import import_records, load_records
 
@@ -142,6 +142,6 @@ def issues_(ctx: typer.Context) -> None:
     for col in ("issue", "entries", "date", "title / link"):
         table.add_column(col, justify="right" if col == "entries" else "left", overflow="fold")
     for series, number, title, date, url, count in rows:
-        table.add_row(f"{series} #{number}", str(count), str(date or ""), title or url or "")
+        table.add_row(issue_label(series, number), str(count), str(date or ""), title or url or "")
     console.print(table)
     console.print(f"{len(rows)} issues.")

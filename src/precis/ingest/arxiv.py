@@ -14,7 +14,7 @@ from precis.errors import PrecisError
 from precis.ingest import feeds, pages
 from precis.ingest.config import IngestConfig
 from precis.ingest.fetch import Fetched, Fetcher, RateLimiter
-from precis.ingest.identify import split_arxiv_id
+from precis.identity import split_arxiv_id
 from precis.ingest.work import Work
 
 PUBLIC_ABS = "https://arxiv.org/abs/"

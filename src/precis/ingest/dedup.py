@@ -16,7 +16,7 @@ from typing import Generic, TypeVar
 
 from rapidfuzz import fuzz, process
 
-from precis.ingest.identify import arxiv_id, doi_of, numbers_in, title_key, url_key
+from precis.identity import arxiv_id, doi_of, numbers_in, title_key, url_key
 from precis.ingest.work import Work
 
 TITLE_CUTOFF = 95.0

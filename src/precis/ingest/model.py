@@ -37,8 +37,8 @@ class Candidate(Base):
     arxiv_id: Mapped[str | None] = mapped_column(String(40), index=True)  # without version
     arxiv_version: Mapped[int | None] = mapped_column(Integer)
     doi: Mapped[str | None] = mapped_column(String(300), index=True)  # lower-cased
-    url_key: Mapped[str | None] = mapped_column(Text)  # see identify.url_key
-    title_key: Mapped[str] = mapped_column(Text)  # see identify.title_key
+    url_key: Mapped[str | None] = mapped_column(Text)  # see precis.identity.url_key
+    title_key: Mapped[str] = mapped_column(Text)  # see precis.identity.title_key
 
     source: Mapped[str] = mapped_column(Text)  # "feed https://…", "arXiv API (query …)", "page …"
     found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

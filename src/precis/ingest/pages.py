@@ -18,7 +18,7 @@ from lxml import html as lxml_html
 
 from precis.errors import PrecisError
 from precis.ingest.fetch import Fetched, one_line
-from precis.ingest.identify import doi_of, site_of, split_arxiv_id
+from precis.identity import doi_of, site_of, split_arxiv_id
 from precis.ingest.work import Work, clean, person_name
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")

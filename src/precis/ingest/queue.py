@@ -18,7 +18,7 @@ from precis.errors import PrecisError
 from precis.ingest.dedup import Index, Keys
 from precis.ingest.model import NEW, SKIPPED, STATES, SUMMARIZE, Candidate, FeedState
 from precis.ingest.work import Work
-from precis.model import Entry, Issue, Publication, utcnow
+from precis.model import Entry, Issue, Publication, issue_label, utcnow
 from precis.store import Store, settings_of
 
 NEW_WORK = "new"
@@ -154,7 +154,7 @@ def archive_index(session: Session, pub: Publication) -> Index[ArchivedRef]:
     )
     for entry_id, title, title_url, url, note, series, number in rows:
         if series is not None:
-            ref = ArchivedRef(entry_id, f"{series} #{number}", (series_order.get(series, len(series_order)), number))
+            ref = ArchivedRef(entry_id, issue_label(series, number), (series_order.get(series, len(series_order)), number))
         else:
             ref = ArchivedRef(entry_id, f"the archive (entry {entry_id}, {note or 'not sent'})", (1 << 30, entry_id))
         index.add(ref, Keys.of(title, [title_url, url]))

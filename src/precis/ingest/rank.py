@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from precis.ingest.model import SKIPPED, Candidate
-from precis.model import Entry, Issue
+from precis.model import Entry, Issue, issue_label
 
 K = 5
 HIGHLIGHT_WEIGHT = 1.5
@@ -100,7 +100,7 @@ class Ranker:
             )
         ).all()
         archived = [
-            Archived(t.strip(), s, bool(h), f"{series} #{number}" if series else None)
+            Archived(t.strip(), s, bool(h), issue_label(series, number) if series else None)
             for t, s, h, series, number in rows
         ]
         return cls(archived, [(t, a) for t, a in skipped])

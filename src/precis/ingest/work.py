@@ -9,7 +9,7 @@ from datetime import date
 from lxml import etree
 from lxml import html as lxml_html
 
-from precis.ingest.identify import arxiv_id, doi_of
+from precis.identity import arxiv_id, doi_of
 
 ABSTRACT_LIMIT = 4000  # characters kept of an abstract or a post's opening
 

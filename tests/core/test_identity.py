@@ -1,11 +1,12 @@
-"""What counts as the same work: URL keys, arXiv ids, DOIs and fuzzy titles."""
+"""What counts as the same work (precis.identity): URL keys, arXiv ids, DOIs, title keys; and the
+fuzzy title match of ingest built on them."""
 
 from __future__ import annotations
 
 import pytest
 
 from precis.ingest.dedup import Index, Keys
-from precis.ingest.identify import doi_of, site_of, split_arxiv_id, title_key, url_key
+from precis.identity import doi_of, site_of, split_arxiv_id, title_key, url_key, work_keys
 
 
 @pytest.mark.parametrize(
@@ -24,6 +25,14 @@ from precis.ingest.identify import doi_of, site_of, split_arxiv_id, title_key, u
             "https://www.lesswrong.com/posts/ZDZmopKquzHYPRNxq",
         ),
         ("https://arxiv.org/abs/1811.10840v1", "http://arxiv.org/pdf/1811.10840v3.pdf"),
+        ("https://arxiv.org/abs/1811.10840", "https://arxiv.org/pdf/1811.10840"),
+        ("https://arxiv.org/abs/1811.10840v2", "https://arxiv.org/abs/1811.10840"),
+        ("https://www.arxiv.org/abs/1811.10840/", "https://arxiv.org/pdf/1811.10840.pdf"),
+        (
+            "https://example.org/post?utm_campaign=x&fbclid=1&gclid=2&mc_cid=3&mc_eid=4&ref=hn&ref_src=twsrc",
+            "https://example.org/post",
+        ),
+        ("https://example.org/post?id=7&utm_content=a", "https://example.org/post?utm_term=b&id=7"),
         ("https://doi.org/10.48550/arXiv.1906.01820", "https://arxiv.org/abs/1906.01820"),
     ],
 )
@@ -39,6 +48,10 @@ def test_links_to_the_same_work_share_one_key(a: str, b: str) -> None:
         ("https://example.org/a", "https://example.com/a"),
         ("https://arxiv.org/abs/1811.10840", "https://arxiv.org/abs/1811.10841"),
         ("https://www.lesswrong.com/posts/AAAAAAAAAAAAAAAAA/x", "https://forum.effectivealtruism.org/posts/AAAAAAAAAAAAAAAAA/x"),
+        # Post ids are case-sensitive: two ids differing only in case are two posts.
+        ("https://www.lesswrong.com/posts/ZDZmopKquzHYPRNxq/x", "https://www.lesswrong.com/posts/zdzmopkquzhyprnxq/x"),
+        ("https://www.alignmentforum.org/posts/ZDZmopKquzHYPRNxq", "https://www.lesswrong.com/posts/ZDZMOPKQUZHYPRNXQ"),
+        ("https://example.org/Paper.pdf", "https://example.org/paper.pdf"),
     ],
 )
 def test_links_to_different_works_keep_different_keys(a: str, b: str) -> None:
@@ -140,3 +153,28 @@ def test_title_keys_ignore_case_accents_and_punctuation() -> None:
 )
 def test_links_to_arxiv_and_forum_posts_name_their_venue(url: str, venue: str | None) -> None:
     assert site_of(url) == venue
+
+
+def test_an_lw_and_an_af_link_of_one_post_give_one_key_that_keeps_the_post_ids_case() -> None:
+    lw = url_key("https://www.lesswrong.com/posts/ZDZmopKquzHYPRNxq/selection-vs-control")
+    af = url_key("https://www.alignmentforum.org/posts/ZDZmopKquzHYPRNxq/selection-vs-control?utm_source=feed")
+    assert lw == af == "lesswrong:ZDZmopKquzHYPRNxq"
+
+
+def test_work_keys_give_the_link_its_doi_then_the_title_strongest_first() -> None:
+    assert work_keys("https://doi.org/10.1111/1758-5899.12890", "AI Governance: A Research Agenda") == [
+        "doi.org/10.1111/1758-5899.12890",
+        "doi:10.1111/1758-5899.12890",
+        "title:ai governance a research agenda",
+    ]
+    assert work_keys("http://arxiv.org/pdf/1706.03741v4.pdf", None) == ["arxiv:1706.03741"]
+    assert work_keys(None, "  Concrete Problems in AI Safety ") == ["title:concrete problems in ai safety"]
+    assert work_keys(None, "") == []
+
+
+def test_two_records_of_one_work_share_a_key_and_two_works_share_none() -> None:
+    lw = work_keys("https://www.lesswrong.com/posts/ZDZmopKquzHYPRNxq/x", "Selection vs Control")
+    af = work_keys("https://www.alignmentforum.org/posts/ZDZmopKquzHYPRNxq/y?utm_medium=email", "Selection vs. control")
+    other = work_keys("https://www.lesswrong.com/posts/zdzmopkquzhyprnxq/x", "Selection vs Control, part 2")
+    assert lw == af
+    assert not set(lw) & set(other)

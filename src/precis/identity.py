@@ -1,9 +1,17 @@
-"""What makes two records the same work: a normalized URL, an arXiv id, a DOI, a title key.
+"""Is this the same work? The one home of that rule: URL keys, arXiv ids, DOIs and title keys.
+
+Ingest (is this candidate already known?), assist (which entries were filed twice?) and the editions
+(where did another publication summarize this work?) all ask this module; none keeps a copy of its
+own. Other rules built on these keys stay with their users: the fuzzy title match and its number rule
+in ``ingest/dedup.py``, the "distinct works" rule in ``assist/duplicates.py``. A cross-reference's
+title key (``markup.normalize_key``) is a different rule, what ``<@Title@>`` matches, and lives in
+``markup.py``.
 
 The archive writes links in many forms ("http://arxiv.org/abs/1811.10840v1",
 "https://www.alignmentforum.org/posts/ID/slug#comment"), feeds add tracking parameters, and one
 forum post lives on lesswrong.com, alignmentforum.org and greaterwrong.com at once. These functions
-turn each form into one key, so comparison is a dictionary look-up.
+turn each form into one key, so comparison is a dictionary look-up. Paths and post ids keep their
+letter case: "posts/AbC…" and "posts/abc…" are two posts.
 """
 
 from __future__ import annotations
@@ -148,3 +156,21 @@ def title_key(title: str | None) -> str:
 def numbers_in(key: str) -> tuple[str, ...]:
     """The numbers in a title key, in order: "Part 1" and "Part 2" are different works."""
     return tuple(re.findall(r"\d+", key))
+
+
+def work_keys(link: str | None, title: str | None) -> list[str]:
+    """The keys of an entry-like record (its link and its title), strongest first.
+
+    The link's key ("arxiv:1811.10840", "lesswrong:ZDZmopKquzHYPRNxq", "example.org/post"), its DOI
+    ("doi:10.1111/1758-5899.12890") and its title's key ("title:deep double descent"). Two records
+    are the same work when they share a key; look keys up in this order so that a link match wins
+    over a title match.
+    """
+    keys = []
+    if found := url_key(link):
+        keys.append(found)
+    if found := doi_of(link):
+        keys.append(f"doi:{found}")
+    if found := title_key(title):
+        keys.append(f"title:{found}")
+    return keys

@@ -1,0 +1,35 @@
+"""Where Précis keeps what it can make again: the one lookup of its cache folders.
+
+Everything in them is safe to delete. Each kind of cache has an environment variable that moves it
+(documented in the README's "Configuration"); without it, caches live in the user's cache folder,
+``$XDG_CACHE_HOME/precis`` (``~/.cache/precis`` when XDG_CACHE_HOME is unset):
+
+- ``assist``, the fitted suggesters and sentence vectors: ``$PRECIS_CACHE_DIR``, else that folder;
+- ``audio``, the synthesized segments: ``$PRECIS_AUDIO_CACHE``, else its ``audio`` subfolder.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+CacheKind = Literal["assist", "audio"]
+
+CACHE_ENV: dict[CacheKind, str] = {"assist": "PRECIS_CACHE_DIR", "audio": "PRECIS_AUDIO_CACHE"}
+# Where each kind lives inside the user's cache folder ("" is the folder itself: the suggesters
+# were kept there before the audio cache existed, and moving them would make users train again).
+_SUBFOLDER: dict[CacheKind, str] = {"assist": "", "audio": "audio"}
+
+
+def user_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/precis, else ~/.cache/precis."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "precis"
+
+
+def cache_dir(kind: CacheKind) -> Path:
+    """The folder of one kind of cache: its environment variable if set, else its default."""
+    if value := os.environ.get(CACHE_ENV[kind]):
+        return Path(value).expanduser()
+    folder = user_cache_dir()
+    return folder / _SUBFOLDER[kind] if _SUBFOLDER[kind] else folder
