@@ -10,7 +10,8 @@ import pytest
 
 from archive_helpers import file_texts
 from precis import sheets
-from precis.search import SearchIndex, documents
+from precis.search import SearchIndex
+from precis.search.documents import documents
 from precis.site.urls import slugify
 
 pytestmark = pytest.mark.realdata

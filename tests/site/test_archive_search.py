@@ -10,7 +10,7 @@ from sqlalchemy import select
 from starlette.testclient import TestClient
 from typer.testing import CliRunner
 
-from precis.cli import app
+from precis.cli import app, error_message
 from precis.model import Entry
 from precis.search import SearchIndex
 from precis.sheets import read_file
@@ -64,7 +64,8 @@ def test_the_index_follows_changes_to_the_store(sample_store):
         entry.public_level = "Link only"
     assert not index.is_current()
     hits = index.search("microscope", limit=3)
-    assert hits[0].title == "Zoom In: Circuits under the Microscope" and hits[0].category is None
+    # A Link-only entry keeps where its issue placed it (its category), and nothing written about it.
+    assert hits[0].title == "Zoom In: Circuits under the Microscope" and hits[0].summarizer is None
     assert "Zoom In: Circuits under the Microscope" not in [h.title for h in index.search("features", limit=10)]
 
 
@@ -72,7 +73,16 @@ def test_bad_queries_are_one_line_errors(sample_store):
     empty = cli(sample_store, "search", "  ?! ")
     assert empty.exit_code == 1 and "give at least one word" in str(empty.exception)
     too_many = cli(sample_store, "search", "reward", "--limit", "500")
-    assert too_many.exit_code == 1 and "--limit 500" in str(too_many.exception)
+    assert too_many.exit_code == 1 and "--limit 500: give a number from 1 to 100" == error_message(too_many.exception)
+
+
+def test_the_search_api_words_errors_for_the_web_not_for_the_command_line(sample_store, tmp_path):
+    from precis.web.app import create_app
+
+    with TestClient(create_app(sample_store, tmp_path)) as client:
+        answer = client.get("/api/search", params={"q": "reward", "limit": "500"})
+    assert answer.status_code == 400
+    assert answer.json() == {"error": "limit 500: give a number from 1 to 100"}
 
 
 @pytest.mark.postgres
@@ -87,7 +97,7 @@ def test_postgresql_full_text_search_ranks_stems_and_hides_private_entries(pg_ur
     assert [h.title for h in index.search("preference comparisons", limit=3)][0] == "Deep Reinforcement Learning from Human Preferences"
     assert "Internal Draft on Lab Policy" not in [h.title for h in index.search("Internal Draft Lab Policy", limit=10)]
     link_only = index.search("fellowship", limit=3)
-    assert link_only[0].title == "Sample Fellowship Announcement" and link_only[0].category is None
+    assert link_only[0].title == "Sample Fellowship Announcement" and link_only[0].summarizer is None
     assert {h.category for h in index.search("reward", category="Interpretability", limit=10)} <= {"Interpretability"}
     store.engine.dispose()
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from precis.errors import InvalidValue, NotFound
-from precis.identity import title_key, url_key
+from precis.identity import work_keys
 from precis.markup import Resolver, Target, parse
 from precis.model import Entry, Issue, Publication, issue_label, parse_issue_label
 from precis.public import EntryData, as_public, private_view
@@ -117,17 +117,10 @@ class EditionSource:
     def newsletter_summary(self, entry: EntryData) -> SummaryLink | None:
         """Where another publication of the store summarized the same work in an issue, matched by
         link, else by title (the identity rules)."""
-        for key in _work_keys(entry.link, entry.title):
+        for key in work_keys(entry.link, entry.title):
             if key in self.summaries:
                 return self.summaries[key]
         return None
-
-
-def _work_keys(link: str | None, title: str) -> list[str]:
-    keys = [f"url:{key}"] if (key := url_key(link)) else []
-    if found := title_key(title):
-        keys.append(f"title:{found}")
-    return keys
 
 
 def _summary_index(session: Session, publication_id: int, rank: dict[str, int]) -> dict[str, SummaryLink]:
@@ -143,6 +136,6 @@ def _summary_index(session: Session, publication_id: int, rank: dict[str, int]) 
     index: dict[str, SummaryLink] = {}
     for entry_id, title, title_url, url, pub_id, series, number, issue_url in rows:
         link = SummaryLink(names.get(pub_id, ""), issue_label(series, number), issue_url, entry_id)
-        for key in _work_keys(title_url or url, title):
+        for key in work_keys(title_url or url, title):
             index[key] = link  # earlier issues come last and win
     return index
