@@ -1,8 +1,11 @@
-"""Shared fixtures.
+"""Shared fixtures, and the one place where tests get their ``realdata`` and ``postgres`` marks.
 
 The real archive lives in ../shared/data (never in this repository). Tests that need it use the
 ``real_xlsx`` fixture (or one built on it): it skips with a reason when the file is absent, and fails
-when CI=true so a missing fixture can never turn the suite green by skipping.
+when CI=true so a missing fixture can never turn the suite green by skipping. Every test whose
+fixtures reach ``real_xlsx`` is marked ``realdata``, and every one reaching ``pg_url`` ``postgres``,
+so ``pytest -m "not realdata"`` runs exactly what runs without ../shared. Plain helper functions
+are in ``tests/helpers.py``.
 """
 
 from __future__ import annotations
@@ -13,14 +16,23 @@ from pathlib import Path
 
 import pytest
 
-from precis.publication import load_settings
 from precis.sheets import read_file
 from precis.store import Store, import_records
+from tests.helpers import ROOT, load_sample
 
-ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["pytester"]
+
 REAL_XLSX = Path(os.environ.get("PRECIS_REAL_XLSX", ROOT.parent / "shared" / "data" / "alignment_newsletter.xlsx"))
-SAMPLE_CSV = ROOT / "src" / "precis" / "data" / "sample.csv"
-SAMPLE_TOML = ROOT / "src" / "precis" / "data" / "sample.toml"
+# The fixtures that mark a test using them, directly or through fixtures built on them.
+MARKING_FIXTURES = {"real_xlsx": pytest.mark.realdata, "pg_url": pytest.mark.postgres}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the fixtures it reaches (``fixturenames`` is their whole closure)."""
+    for item in items:
+        for name, mark in MARKING_FIXTURES.items():
+            if name in getattr(item, "fixturenames", ()):
+                item.add_marker(mark)
 
 
 def _require_real() -> Path:
@@ -66,10 +78,7 @@ def real_store(real_db_template: Path, tmp_path: Path) -> Store:
 @pytest.fixture
 def sample_store(tmp_path: Path) -> Store:
     """A store holding the small sample publication the project ships."""
-    store = Store(str(tmp_path / "sample.db"))
-    store.init(load_settings(SAMPLE_TOML))
-    import_records(store, read_file(SAMPLE_CSV))
-    return store
+    return load_sample(Store(str(tmp_path / "sample.db")))
 
 
 @pytest.fixture

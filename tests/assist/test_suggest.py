@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from precis.assist import Assistant
+from tests.helpers import run_precis
 
 
 def run(db: Path, *args: str, cache: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "precis", "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin", "PRECIS_CACHE_DIR": str(cache), "PRECIS_ASSIST_EMBED": "0"},
-    )
+    return run_precis(db, *args, env={"PRECIS_CACHE_DIR": str(cache), "PRECIS_ASSIST_EMBED": "0"})
 
 
 def test_anchor_finds_the_entry_a_short_name_means(real_assistant):

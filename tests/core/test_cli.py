@@ -1,17 +1,9 @@
 """The core commands as a user runs them."""
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import SAMPLE_CSV, SAMPLE_TOML
-
-
-def run(db: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "precis", "--db", str(db), *args], capture_output=True, text=True, timeout=300,
-        env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-    )
+from tests.helpers import SAMPLE_CSV, SAMPLE_TOML
+from tests.helpers import run_precis as run
 
 
 def test_init_import_and_look_around(tmp_path):

@@ -1,9 +1,7 @@
 """Bad input: one line naming file, row and column; exit 1; the store left as it was."""
 
 import csv
-import hashlib
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,25 +9,15 @@ import pytest
 from precis.record import AN_COLUMNS
 from precis.sheets import write_file
 from precis.store import load_records
-from tests.conftest import SAMPLE_CSV
+from tests.helpers import table_rows
+from tests.helpers import run_precis as run
+
+TABLES = ("publication", "issue", "entry", "opinion", "entry_author", "revision")
 
 
-def run(db: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "precis", "--db", str(db), *args], capture_output=True, text=True, timeout=120
-    )
-
-
-def store_state(store) -> str:
-    """A fingerprint of everything in the store, revisions included."""
-    from sqlalchemy import text
-
-    h = hashlib.sha256()
-    with store.engine.connect() as conn:
-        for table in ("publication", "issue", "entry", "opinion", "entry_author", "revision"):
-            for row in conn.execute(text(f"SELECT * FROM {table} ORDER BY id")):
-                h.update(repr(tuple(row)).encode())
-    return h.hexdigest()
+def store_state(store) -> dict[str, list[tuple]]:
+    """Everything in the store, revisions included."""
+    return table_rows(store, TABLES)
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8") -> Path:

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from precis.sheets import read_file
+from tests.helpers import SAMPLE_CSV
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -22,8 +23,6 @@ def test_google_sheets_html_export_reads_values_links_and_line_breaks():
 
 
 def test_sample_csv_reads_editorial_columns_and_link_columns():
-    from tests.conftest import SAMPLE_CSV
-
     records = {r.title: r for r in read_file(SAMPLE_CSV)}
     rec = records["Learning to summarize from human feedback"]
     assert rec.public_level == "With edits" and rec.email_status == "Sent" and rec.priority == 7

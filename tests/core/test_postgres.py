@@ -9,7 +9,7 @@ from precis.model import Entry
 from precis.record import EntryRecord
 from precis.sheets import read_file, write_file
 from precis.store import Store, history, import_records, load_records
-from tests.core.test_roundtrip import sheet_rows
+from tests.helpers import SAMPLE_CSV, sheet_rows
 
 
 def test_real_archive_round_trips_through_postgresql(pg_url, real_xlsx, real_records, tmp_path):
@@ -26,8 +26,6 @@ def test_real_archive_round_trips_through_postgresql(pg_url, real_xlsx, real_rec
 
 
 def test_a_failed_import_leaves_postgresql_unchanged(pg_url):
-    from tests.conftest import SAMPLE_CSV
-
     with Store(pg_url) as store:
         store.init()
         import_records(store, read_file(SAMPLE_CSV))

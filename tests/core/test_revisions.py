@@ -5,7 +5,7 @@ from sqlalchemy import select
 from precis.model import Entry, Opinion
 from precis.store import history, import_records
 from precis.sheets import read_file
-from tests.conftest import SAMPLE_CSV
+from tests.helpers import SAMPLE_CSV
 
 
 def _entry(session, title):

@@ -1,28 +1,13 @@
 """Import then export gives back the real spreadsheet: every row, value and hyperlink."""
 
-from pathlib import Path
 
-import openpyxl
 import pytest
 from sqlalchemy import func, select
 
 from precis.model import Entry, Issue, Opinion
 from precis.sheets import read_file, write_file
 from precis.store import Store, import_records, load_records
-
-
-def sheet_rows(path: Path) -> list[tuple]:
-    """Each row as (value, hyperlink target, hyperlink location) for the 14 AN columns."""
-    ws = openpyxl.load_workbook(path).worksheets[0]
-    rows = []
-    for row in ws.iter_rows():
-        rows.append(
-            tuple(
-                (c.value, c.hyperlink.target if c.hyperlink else None, c.hyperlink.location if c.hyperlink else None)
-                for c in row[:14]
-            )
-        )
-    return rows
+from tests.helpers import sheet_rows
 
 
 @pytest.fixture(scope="module")

@@ -5,42 +5,32 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 
-import pytest
 from sqlalchemy import select, text
-from typer.testing import CliRunner, Result
-
-from precis.cli import app
+from typer.testing import Result
 
 from precis.ingest import queue
 from precis.ingest.config import IngestConfig
 from precis.ingest.model import Candidate
 from precis.ingest.pipeline import ingest_feed
 from precis.store import Store
+from tests.helpers import invoke, run_precis
 
 from .conftest import FixtureServer
 
 
 def cli(store: Store, *args: str) -> Result:
     """A command run in this process (fast); it must succeed."""
-    result = CliRunner().invoke(app, ["--db", store.display, *args])
+    result = invoke(store, *args)
     assert result.exit_code == 0, (result.output, result.exception)
     return result
 
 
 def precis(store: Store, *args: str) -> subprocess.CompletedProcess:
     """A command run as a user runs it, for what only the real entry point does (error lines)."""
-    return subprocess.run(
-        [sys.executable, "-m", "precis", "--db", store.display, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=120,
-    )
+    return run_precis(store.display, *args, env=os.environ, timeout=120)
 
 
-@pytest.mark.realdata
 def test_works_already_in_the_archive_say_which_issue_they_went_out_in(real_store: Store, server: FixtureServer) -> None:
     report = ingest_feed(real_store, server.url("/static/feed_known.xml"), IngestConfig.from_env())
     notes = {o.work.title: o.note for o in report.outcomes if o.status == queue.ARCHIVED}
@@ -61,7 +51,6 @@ def test_works_already_in_the_archive_say_which_issue_they_went_out_in(real_stor
         ]
 
 
-@pytest.mark.realdata
 def test_the_commands_ingest_a_feed_and_list_a_ranked_explained_queue(real_store: Store, server: FixtureServer) -> None:
     feed = server.url("/static/feed_known.xml")
     ingested = cli(real_store, "ingest", "feed", feed)
@@ -85,7 +74,6 @@ def test_the_commands_ingest_a_feed_and_list_a_ranked_explained_queue(real_store
     assert skipped.stdout.count("already in AN #58") == 2 and skipped.stdout.count("already in AN #35") == 1
 
 
-@pytest.mark.realdata
 def test_triage_commands_change_the_queue_and_refuse_bad_requests(real_store: Store, server: FixtureServer) -> None:
     ingest_feed(real_store, server.url("/static/feed_known.xml"), IngestConfig.from_env())
     with real_store.session() as s:
@@ -102,7 +90,6 @@ def test_triage_commands_change_the_queue_and_refuse_bad_requests(real_store: St
     assert precis(real_store, "triage", "skip", "99999").stderr.startswith("precis: error: no candidate with id 99999")
 
 
-@pytest.mark.realdata
 def test_a_failing_feed_is_one_line_on_stderr_and_exit_1_with_the_store_unchanged(real_store: Store, server: FixtureServer) -> None:
     url = server.url("/static/feed_malformed.xml")
     with real_store.engine.connect() as conn:

@@ -10,12 +10,12 @@ import re
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import text
 
 from precis.errors import PrecisError
 from precis.ingest.config import IngestConfig
 from precis.ingest.pipeline import ingest_arxiv, ingest_feed, ingest_urls
 from precis.store import Store
+from tests.helpers import table_rows
 
 from .conftest import PASS, Canned, FixtureServer
 
@@ -23,8 +23,7 @@ TABLES = ("candidate", "feed_state", "entry", "issue", "revision", "publication"
 
 
 def snapshot(store: Store) -> dict[str, list[tuple]]:
-    with store.engine.connect() as conn:
-        return {t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}")))) for t in TABLES}
+    return table_rows(store, TABLES)
 
 
 @pytest.fixture

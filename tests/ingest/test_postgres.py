@@ -18,7 +18,6 @@ from precis.store import Store, import_records
 from .conftest import PASS, Canned, FixtureServer
 
 
-@pytest.mark.postgres
 def test_ingest_and_triage_on_postgresql(pg_url: str, server: FixtureServer) -> None:
     store = Store(pg_url)
     store.init()

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from precis.audio.cache import AudioCache
-
-
-def require_program(name: str) -> str:
-    """The path of a system program the tests need; a skip (a failure under CI) when missing."""
-    path = shutil.which(name)
-    if path is None:
-        reason = f"{name} is not installed (apt-get install {'ffmpeg' if name == 'ffprobe' else name})"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}; CI must install it")
-        pytest.skip(reason)
-    return path
+from tests.helpers import require_program
 
 
 @pytest.fixture(autouse=True)

@@ -2,38 +2,24 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import feedparser
 import pytest
 from mutagen.mp3 import MP3
 
-from precis.publication import load_settings
-from precis.sheets import read_file
-from precis.store import Store, import_records
-from tests.conftest import SAMPLE_CSV, SAMPLE_TOML
+from tests.helpers import run_precis, sample_db
 
 
 @pytest.fixture
 def db(tmp_path: Path, espeak) -> Path:
-    path = tmp_path / "sample.db"
-    store = Store(str(path))
-    store.init(load_settings(SAMPLE_TOML))
-    import_records(store, read_file(SAMPLE_CSV))
-    store.engine.dispose()
-    return path
+    return sample_db(tmp_path / "sample.db")
 
 
 def run(db: Path, *args: str, cache: Path) -> subprocess.CompletedProcess:
-    env = {"COLUMNS": "200", "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PRECIS_AUDIO_CACHE": str(cache)}
-    return subprocess.run(
-        [sys.executable, "-m", "precis", "--db", str(db), *args],
-        capture_output=True, text=True, timeout=300, env=env,
-    )
+    return run_precis(db, *args, env={"PRECIS_AUDIO_CACHE": str(cache)})
 
 
 def episodes(db: Path) -> list[tuple[int, str]]:
@@ -69,11 +55,7 @@ def test_a_second_run_uses_the_cache_and_replaces_the_episode(db, tmp_path):
     first = run(db, "podcast", "SN #3", "-o", str(tmp_path / "a.mp3"), "--engine", "espeak", cache=cache)
     assert "0 from the cache" in first.stdout
     # Without -o the file is named after the issue, in the current folder.
-    second = subprocess.run(
-        [sys.executable, "-m", "precis", "--db", str(db), "podcast", "3", "--engine", "espeak"],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
-        env={"COLUMNS": "200", "PATH": os.environ.get("PATH", ""), "PRECIS_AUDIO_CACHE": str(cache)},
-    )
+    second = run_precis(db, "podcast", "3", "--engine", "espeak", cwd=tmp_path, env={"PRECIS_AUDIO_CACHE": str(cache)})
     assert "Synthesized 0 of 7 segments" in second.stdout and "7 from the cache" in second.stdout
     assert episodes(db) == [(3, str(tmp_path / "sn-3.mp3"))]
 

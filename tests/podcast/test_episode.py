@@ -20,7 +20,7 @@ from precis.audio.episode import EpisodeResult, Plan, prepare, record
 from precis.audio.model import Episode
 from precis.model import Entry, Issue
 from precis.store import Store
-from tests.podcast.conftest import require_program
+from tests.helpers import require_program
 
 
 @dataclass

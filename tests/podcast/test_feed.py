@@ -14,11 +14,8 @@ from precis.audio.episode import EpisodeResult, clock, prepare, record
 from precis.audio.feed import write_feed
 from precis.errors import PrecisError
 from precis.model import Issue
-from precis.publication import load_settings
-from precis.sheets import read_file
-from precis.store import Store, import_records
-from tests.conftest import SAMPLE_CSV, SAMPLE_TOML
-from tests.podcast.conftest import require_program
+from precis.store import Store
+from tests.helpers import load_sample, require_program
 
 BASE = "https://podcast.example.org/sample/"
 
@@ -35,9 +32,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Published:
     """The sample publication with SN #1 (dated) and SN #2 recorded, and its feed."""
     require_program("espeak-ng")
     folder = tmp_path_factory.mktemp("feed")
-    store = Store(str(folder / "sample.db"))
-    store.init(load_settings(SAMPLE_TOML))
-    import_records(store, read_file(SAMPLE_CSV))
+    store = load_sample(Store(str(folder / "sample.db")))
     with store.session() as s:
         s.scalar(select(Issue).where(Issue.number == 1)).date = date(2021, 1, 5)
     cache = AudioCache(folder / "cache")

@@ -1,10 +1,8 @@
-"""Fixtures for the editions tests: the real archive loaded once per module, and the CLI."""
+"""Fixtures for the editions tests: the real archive loaded once per module."""
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -30,10 +28,3 @@ def real_editions(real_db: Path) -> tuple[Editions, list[str]]:
     store.engine.dispose()
     return editions, warnings
 
-
-def run(db: Path, *args: str) -> subprocess.CompletedProcess:
-    """``precis --db DB ARGS`` as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", "precis", "--db", str(db), *args],
-        capture_output=True, text=True, timeout=300, env={"COLUMNS": "200", "PATH": "/usr/bin:/bin"},
-    )

@@ -10,7 +10,7 @@ import pytest
 from lxml import html as lxml_html
 
 from precis.render import speech_script
-from tests.render.conftest import run
+from tests.helpers import run_precis as run
 
 ISSUES = 172
 # What would be Markdown (or a URL) if it were left in the speech script.

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from precis.model import Entry
 from precis.render import Editions, Links, render_all, speech_script
 from precis.store import find_entry
-from tests.render.conftest import run
+from tests.helpers import run_precis as run
 
 
 def editions(store) -> Editions:

@@ -9,7 +9,7 @@ from precis.errors import PrecisError
 from precis.model import Entry, Issue, Opinion, Publication
 from precis.publication import Settings
 from precis.render import EditionSource, Editions, available_styles
-from tests.render.conftest import run
+from tests.helpers import run_precis as run
 
 DIGEST = {
     "name": "Distilled Digest",

@@ -24,7 +24,7 @@ from precis.model import Entry
 from precis.site import BuildReport, build_site
 from precis.store import Store
 
-from archive_helpers import QuietHandler
+from tests.helpers import QuietHandler
 
 # Entries of the real archive made private in ``private_store`` (titles as in the sheet).
 # "The Bitter Lesson" is referred to by three public summaries and refers to one entry itself.

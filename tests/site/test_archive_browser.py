@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive_helpers import QuietHandler
 from precis.model import Entry
 from precis.site import build_site
+from tests.helpers import QuietHandler
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -64,7 +64,6 @@ def result_titles(page) -> list[str]:
     return page.locator("#search-results li h2 a").all_text_contents()
 
 
-@pytest.mark.realdata
 def test_search_filter_open_an_entry_and_follow_referenced_by(browser, site_server):
     p = Page(browser)
     page = p.page
@@ -111,7 +110,6 @@ def test_search_filter_open_an_entry_and_follow_referenced_by(browser, site_serv
     assert p.errors == []
 
 
-@pytest.mark.realdata
 def test_statistics_draw_charts_and_the_reference_graph(browser, site_server):
     p = Page(browser)
     page = p.page
@@ -131,7 +129,6 @@ def test_statistics_draw_charts_and_the_reference_graph(browser, site_server):
     assert p.errors == []
 
 
-@pytest.mark.realdata
 def test_keyboard_users_can_skip_to_the_content_and_dark_mode_is_followed(browser, site_server):
     p = Page(browser, color_scheme="dark")
     page = p.page

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from archive_helpers import file_texts
 from precis.errors import PrecisError
 from precis.model import Entry
 from precis.site import build_site
 from precis.site.writer import MANIFEST
 from precis.store import Store
+from tests.helpers import file_texts
 
 
 def copy_store(store: Store, path: Path) -> Store:
@@ -30,7 +30,6 @@ def mtimes(outdir: Path) -> dict[str, int]:
     return {p.relative_to(outdir).as_posix(): p.stat().st_mtime_ns for p in outdir.rglob("*") if p.is_file()}
 
 
-@pytest.mark.realdata
 def test_changing_one_summary_rewrites_its_entry_and_issue_pages_only(built_site, private_store, tmp_path):
     outdir = tmp_path / "site"
     shutil.copytree(built_site[0], outdir)

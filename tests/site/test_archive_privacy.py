@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import json
 
-import lxml.html
-import pytest
-
-from archive_helpers import file_texts
 from precis import sheets
 from precis.search import SearchIndex
 from precis.search.documents import documents
 from precis.site.urls import slugify
-
-pytestmark = pytest.mark.realdata
+from tests.helpers import file_texts, html_page
 
 
 def test_no_file_of_the_site_contains_what_is_private(built_site, private_store):
@@ -39,7 +34,7 @@ def test_a_hidden_entry_has_no_page_and_is_in_no_list_graph_download_or_issue(bu
     download_titles = {r.title.strip() for r in sheets.read_file(outdir / "downloads/alignment-newsletter.json")}
     hrefs = set()
     for page in outdir.rglob("index.html"):
-        hrefs.update(lxml.html.parse(str(page)).getroot().xpath("//a/@href"))
+        hrefs.update(html_page(page).xpath("//a/@href"))
     for p in (p for p in private if p.level == "No"):
         slug = slugify(p.title)
         assert not (outdir / "entries" / slug).exists()
@@ -48,10 +43,10 @@ def test_a_hidden_entry_has_no_page_and_is_in_no_list_graph_download_or_issue(bu
         assert p.title not in download_titles
     bitter = next(p for p in private if p.title == "The Bitter Lesson")
     assert bitter.referenced  # public summaries refer to it: their text stays, unlinked
-    issue = lxml.html.parse(str(outdir / "issues/an-49/index.html")).getroot()
+    issue = html_page(outdir / "issues/an-49/index.html")
     assert "The Bitter Lesson" not in [a.text_content() for a in issue.xpath("//article/p[1]/strong/a")]
     # A public summary referring to it keeps its words, with no link and no issue label.
-    referring = lxml.html.parse(str(outdir / "entries" / slugify("AI-GAs: AI-generating algorithms, an alternate paradigm for producing general artificial intelligence") / "index.html")).getroot()
+    referring = html_page(outdir / "entries" / slugify("AI-GAs: AI-generating algorithms, an alternate paradigm for producing general artificial intelligence") / "index.html")
     summary = referring.xpath("//section[@class='summary']")[0].text_content()
     assert "the bitter lesson has been that" in " ".join(summary.split())
     assert "bitter lesson (AN #49)" not in summary
@@ -61,13 +56,13 @@ def test_a_link_only_entry_shows_title_authors_and_link_only(built_site, private
     outdir, _ = built_site
     _, private = private_store
     p = next(p for p in private if p.level == "Link only")
-    doc = lxml.html.parse(str(outdir / "entries" / slugify(p.title) / "index.html")).getroot()
+    doc = html_page(outdir / "entries" / slugify(p.title) / "index.html")
     assert doc.xpath("//h1")[0].text_content() == p.title
     facts = [dt.text_content() for dt in doc.xpath("//dl[@class='facts']/dt")]
     assert "Authors" in facts and "Link" in facts and "Summarized by" not in facts
     assert not doc.xpath("//section[contains(@class, 'summary') or contains(@class, 'opinion')]")
     assert not doc.xpath("//*[@data-pagefind-filter]")
-    issue = lxml.html.parse(str(outdir / "issues/an-110/index.html")).getroot()
+    issue = html_page(outdir / "issues/an-110/index.html")
     article = issue.xpath(f"//article[@id='{slugify(p.title)}']")[0]
     assert p.phrase not in article.text_content()
     assert "summarized by" not in article.text_content()

@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from starlette.testclient import TestClient
-from typer.testing import CliRunner
 
-from precis.cli import app, error_message
+from precis.cli import error_message
 from precis.model import Entry
 from precis.search import SearchIndex
 from precis.sheets import read_file
 from precis.site import build_site
 from precis.store import Store, import_records
-
-SAMPLE_CSV = Path(__file__).resolve().parents[2] / "src" / "precis" / "data" / "sample.csv"
-
-runner = CliRunner()
+from tests.helpers import SAMPLE_CSV
+from tests.helpers import invoke as cli
 
 
-def cli(store: Store, *args: str):
-    return runner.invoke(app, ["--db", store.display, *args])
-
-
-@pytest.mark.realdata
 def test_mesa_optimizer_query_finds_risks_from_learned_optimization_in_the_top_five(private_store):
     store, _ = private_store
     result = cli(store, "search", "mesa optimizers and inner alignment", "--json", "--limit", "5")
@@ -42,7 +32,6 @@ def test_mesa_optimizer_query_finds_risks_from_learned_optimization_in_the_top_f
     assert [r["score"] for r in results] == sorted((r["score"] for r in results), reverse=True)
 
 
-@pytest.mark.realdata
 def test_filters_keep_only_the_category_section_year_or_summarizer_asked_for(private_store):
     store, _ = private_store
     index = SearchIndex(store)
@@ -85,7 +74,6 @@ def test_the_search_api_words_errors_for_the_web_not_for_the_command_line(sample
     assert answer.json() == {"error": "limit 500: give a number from 1 to 100"}
 
 
-@pytest.mark.postgres
 def test_postgresql_full_text_search_ranks_stems_and_hides_private_entries(pg_url):
     store = Store(pg_url)
     store.init()

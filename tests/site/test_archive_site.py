@@ -8,16 +8,14 @@ from pathlib import Path
 
 import feedparser
 import lxml.html
-import pytest
 
 from precis import sheets
 from precis.site.vendor import VENDOR, vendored_files
-
-pytestmark = pytest.mark.realdata
+from tests.helpers import html_page
 
 
 def page(outdir: Path, path: str) -> lxml.html.HtmlElement:
-    return lxml.html.parse(str(outdir / path / "index.html")).getroot()
+    return html_page(outdir / path / "index.html")
 
 
 def section_titles(doc: lxml.html.HtmlElement, heading_id: str) -> list[str]:
@@ -164,7 +162,7 @@ def test_pages_load_nothing_from_other_hosts_and_ship_their_libraries(built_site
     outdir, _ = built_site
     for path in [outdir / "index.html", outdir / "stats/index.html", outdir / "search/index.html",
                  outdir / "entries/risks-from-learned-optimization-in-advanced-machine-learning-systems/index.html"]:
-        doc = lxml.html.parse(str(path)).getroot()
+        doc = html_page(path)
         for src in doc.xpath("//script/@src | //link[@rel='stylesheet']/@href"):
             assert not re.match(r"^(https?:)?//", src), (path, src)
             assert (path.parent / src).resolve().is_file(), (path, src)
@@ -178,7 +176,7 @@ def test_pages_load_nothing_from_other_hosts_and_ship_their_libraries(built_site
 def test_pages_are_accessible_landmarks_headings_and_labelled_controls(built_site):
     outdir, _ = built_site
     for path in ("", "search", "stats", "entries/deep-double-descent", "issues/an-58", "authors"):
-        doc = page(outdir, path) if path else lxml.html.parse(str(outdir / "index.html")).getroot()
+        doc = page(outdir, path) if path else html_page(outdir / "index.html")
         assert doc.get("lang") == "en"
         assert len(doc.xpath("//main")) == 1 and doc.xpath("//header") and doc.xpath("//footer")
         assert len(doc.xpath("//h1")) == 1, path

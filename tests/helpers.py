@@ -1,0 +1,130 @@
+"""Plain helpers shared by the tests (fixtures live in the ``conftest.py`` files).
+
+Running Précis as a user does (``run_precis``, a subprocess; ``invoke``, in this process), loading
+the shipped sample publication, reading what a command wrote (sheets, tables, HTML pages, every
+file of a built site), and requiring a system program.
+"""
+
+from __future__ import annotations
+
+import gzip
+import http.server
+import io
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import lxml.html
+import openpyxl
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner, Result
+
+import precis
+from precis.cli import app
+from precis.publication import load_settings
+from precis.sheets import read_file
+from precis.store import Store, import_records
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE_CSV = ROOT / "src" / "precis" / "data" / "sample.csv"
+SAMPLE_TOML = ROOT / "src" / "precis" / "data" / "sample.toml"
+# Where the ``precis`` these tests imported lives: subprocesses run that same code.
+PRECIS_PATH = str(Path(precis.__file__).resolve().parents[1])
+
+
+def run_precis(
+    db: Path | str, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """``precis --db DB ARGS`` as a user runs it: a new process with a small environment (``env``
+    adds to it), running the same ``precis`` as the tests."""
+    base = {"COLUMNS": "200", "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": PRECIS_PATH}
+    return subprocess.run(
+        [sys.executable, "-m", "precis", "--db", str(db), *args],
+        capture_output=True, text=True, timeout=timeout, cwd=cwd, env={**base, **(env or {})},
+    )
+
+
+def invoke(store: Store | Path | str, *args: str) -> Result:
+    """``precis --db STORE ARGS`` run in this process (fast); the caller checks the exit code."""
+    db = store.display if isinstance(store, Store) else str(store)
+    return CliRunner().invoke(app, ["--db", db, *args])
+
+
+def load_sample(store: Store) -> Store:
+    """``store`` initialized with the sample publication and its entries imported."""
+    store.init(load_settings(SAMPLE_TOML))
+    import_records(store, read_file(SAMPLE_CSV))
+    return store
+
+
+def sample_db(path: Path) -> Path:
+    """A SQLite file holding the sample publication, with no connection left open."""
+    store = load_sample(Store(str(path)))
+    store.engine.dispose()
+    return path
+
+
+def sheet_rows(path: Path) -> list[tuple]:
+    """Each row as (value, hyperlink target, hyperlink location) for the 14 AN columns."""
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    rows = []
+    for row in ws.iter_rows():
+        rows.append(
+            tuple(
+                (c.value, c.hyperlink.target if c.hyperlink else None, c.hyperlink.location if c.hyperlink else None)
+                for c in row[:14]
+            )
+        )
+    return rows
+
+
+def table_rows(store: Store, tables: Iterable[str]) -> dict[str, list[tuple]]:
+    """Every row of each table, sorted: equal before and after means nothing was added or altered."""
+    with store.engine.connect() as conn:
+        return {t: sorted(map(tuple, conn.execute(text(f"SELECT * FROM {t}")))) for t in tables}
+
+
+def html_page(path: Path) -> lxml.html.HtmlElement:
+    """The root element of an HTML file."""
+    return lxml.html.parse(str(path)).getroot()
+
+
+def file_texts(outdir: Path) -> Iterator[tuple[str, str]]:
+    """(site path, text) for every file of a built site, unpacking gzip (Pagefind's index) and
+    zip (.xlsx) so that their contents can be searched too."""
+    for path in sorted(p for p in outdir.rglob("*") if p.is_file()):
+        data = path.read_bytes()
+        rel = path.relative_to(outdir).as_posix()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        if data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                for name in z.namelist():
+                    yield f"{rel}!{name}", z.read(name).decode("utf-8", "replace")
+            continue
+        if rel.startswith("assets/vendor/"):
+            continue  # third-party libraries
+        yield rel, data.decode("utf-8", "replace")
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder without logging every request."""
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def require_program(name: str) -> str:
+    """The path of a system program the tests need; a skip (a failure under CI) when missing."""
+    path = shutil.which(name)
+    if path is None:
+        reason = f"{name} is not installed (apt-get install {'ffmpeg' if name == 'ffprobe' else name})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}; CI must install it")
+        pytest.skip(reason)
+    return path
