@@ -63,7 +63,7 @@ def real_db_template(tmp_path_factory: pytest.TempPathFactory, real_records) -> 
     store = Store(str(path))
     store.init()
     import_records(store, real_records)
-    store.engine.dispose()
+    store.close()
     return path
 
 

@@ -65,7 +65,7 @@ def load_sample(store: Store) -> Store:
 def sample_db(path: Path) -> Path:
     """A SQLite file holding the sample publication, with no connection left open."""
     store = load_sample(Store(str(path)))
-    store.engine.dispose()
+    store.close()
     return path
 
 

@@ -24,7 +24,7 @@ def test_held_out_figures_beat_the_baseline_and_use_only_older_issues(real_store
     with known.session() as s:
         an = s.scalars(select(Issue.number).where(Issue.series == "AN")).all()
         assert max(an) == 120 and s.scalar(select(func.count(Entry.id))) == figures["known_entries"]
-    known.engine.dispose()
+    known.close()
     # Every answer names an entry of the older store: nothing leaked in from later issues.
     with Store(str(tmp_path / "known-121.db")).session() as s:
         titles = {t for t in s.scalars(select(Entry.title))}

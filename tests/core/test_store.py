@@ -12,7 +12,7 @@ from precis.errors import InvalidValue, NotFound, PrecisError, StoreError
 from precis.model import Entry
 from precis.sheets import read_file
 from precis.store import Store, find_entry, import_records
-from tests.conftest import SAMPLE_CSV
+from tests.helpers import SAMPLE_CSV
 
 
 def wal_files(db: Path) -> list[Path]:

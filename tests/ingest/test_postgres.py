@@ -43,4 +43,4 @@ def test_ingest_and_triage_on_postgresql(pg_url: str, server: FixtureServer) -> 
     with store.session() as s:
         after = [(c.id, c.state, c.priority, c.score) for c in s.scalars(select(Candidate).order_by(Candidate.id))]
     assert after == before
-    store.engine.dispose()
+    store.close()

@@ -20,4 +20,4 @@ def test_an_episode_recorded_in_postgresql_makes_a_feed(pg_url, espeak, tmp_path
     (item,) = feedparser.parse(str(tmp_path / "feed.xml")).entries
     assert item.enclosures[0].length == str(result.size)
     assert [c.title for c in item.psc_chapters.chapters] == [c.title for c in result.chapters]
-    store.engine.dispose()
+    store.close()

@@ -25,6 +25,6 @@ def real_editions(real_db: Path) -> tuple[Editions, list[str]]:
     warnings: list[str] = []
     store = Store(str(real_db))
     editions = Editions.load(store, warn=warnings.append)
-    store.engine.dispose()
+    store.close()
     return editions, warnings
 

@@ -87,7 +87,7 @@ def test_postgresql_full_text_search_ranks_stems_and_hides_private_entries(pg_ur
     link_only = index.search("fellowship", limit=3)
     assert link_only[0].title == "Sample Fellowship Announcement" and link_only[0].summarizer is None
     assert {h.category for h in index.search("reward", category="Interpretability", limit=10)} <= {"Interpretability"}
-    store.engine.dispose()
+    store.close()
 
 
 def test_the_web_app_serves_the_site_and_a_json_search_api(sample_store, tmp_path):

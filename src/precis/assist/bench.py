@@ -106,5 +106,5 @@ def run_benchmark(
             "cache_load_seconds": round(load_s, 2),
         }
     )
-    split.known.engine.dispose()
+    split.known.close()
     return figures

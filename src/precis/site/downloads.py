@@ -29,11 +29,10 @@ def write_downloads(database: str, folder: Path, stem: str, previous: dict[str, 
     """Write ``folder/<stem>.<ext>`` for each format, except the CSV or xlsx already made from the
     same records (``previous``: format -> the key they were made from; the JSON is always written,
     its digest being the key); ``made.json`` records the key and the number of records."""
-    store = Store(database)
-    records = load_records(store, public=True)
-    with store.session() as s:
-        settings = store.default_publication(s).settings
-    store.engine.dispose()
+    with Store(database) as store:
+        records = load_records(store, public=True)
+        with store.session() as s:
+            settings = store.default_publication(s).settings
     # The JSON file holds every field of every record (and the publication's settings), written
     # deterministically: its digest is the key of what all three files are made from.
     sheets.write_file(folder / f"{stem}.json", records, publication=settings)
