@@ -53,7 +53,7 @@ def is_link_only(level: str | None) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class IssueRef:
-    """The issue an entry went out in, as outputs name and link it."""
+    """An issue as outputs name, date and link it: plain values, no database object behind it."""
 
     id: int
     series: str
@@ -62,10 +62,11 @@ class IssueRef:
     slug: str  # "an-139"
     url: str | None
     date: date | None
+    title: str | None
 
     @classmethod
     def of(cls, issue: Issue) -> IssueRef:
-        return cls(issue.id, issue.series, issue.number, issue.label, issue.slug, issue.url, issue.date)
+        return cls(issue.id, issue.series, issue.number, issue.label, issue.slug, issue.url, issue.date, issue.title)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,8 +19,8 @@ from markupsafe import Markup
 
 from precis.errors import PrecisError
 from precis.markup import CrossRef, Doc, Target, normalize_key, parse, walk
-from precis.model import Entry, Issue, parse_issue_label
-from precis.public import EntryData, as_public, private_view
+from precis.model import Entry, parse_issue_label
+from precis.public import EntryData, IssueRef, as_public, private_view
 from precis.render.base import Links, TreeRenderer
 from precis.render.html import HtmlRenderer
 from precis.render.markdown import MarkdownRenderer
@@ -71,7 +71,7 @@ class Editions:
         self.source = source
         self.settings = source.settings
         self.resolver = source.resolver
-        self.issues: list[Issue] = source.issues
+        self.issues: list[IssueRef] = source.issues
         self.strict = strict
         self.warn = warn
         self._warned: set[tuple[int, str]] = set()
@@ -82,20 +82,20 @@ class Editions:
         """Editions of the store's default publication."""
         return cls(EditionSource.load(store), **options)
 
-    def issue(self, ref: str | int) -> Issue:
+    def issue(self, ref: str | int) -> IssueRef:
         """An issue by "139", "AN #139" or "Recon #5" (a bare number is in the publication's series)."""
         return self.source.issue(ref)
 
     # -- views ---------------------------------------------------------------------------------
 
-    def entries(self, issue: Issue, private: bool = False) -> list[EntryData]:
+    def entries(self, issue: IssueRefRef, private: bool = False) -> list[EntryData]:
         """The issue's entries in order: their public views, or with ``private`` their private ones."""
         views = self.source.by_issue.get(issue.id, [])
         if private:
             return list(views)
         return [v for v in map(as_public, views) if v is not None]
 
-    def view(self, issue: Issue, private: bool = False) -> IssueView:
+    def view(self, issue: IssueRefRef, private: bool = False) -> IssueView:
         """The issue as templates see it (cached); checks its cross-references."""
         key = (issue.id, private)
         if key not in self._views:
@@ -179,7 +179,7 @@ class Editions:
 
     def render(
         self,
-        issue: Issue,
+        issue: IssueRef,
         format: str = "markdown",
         *,
         private: bool = False,
@@ -203,7 +203,7 @@ class Editions:
         return out if fragment else _INLINER.inline(out)
 
     def speech(
-        self, issue: Issue, *, private: bool = False, style: str | None = None, links: Links | None = None
+        self, issue: IssueRefRef, *, private: bool = False, style: str | None = None, links: Links | None = None
     ) -> list[Segment]:
         """The speech edition as ordered segments: intro, each section and subsection
         announcement, each entry, footer. Empty segments are left out."""

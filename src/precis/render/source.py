@@ -18,7 +18,7 @@ from precis.errors import InvalidValue, NotFound
 from precis.identity import work_keys
 from precis.markup import Resolver, Target, parse
 from precis.model import Entry, Issue, Publication, issue_label, parse_issue_label
-from precis.public import EntryData, as_public, private_view
+from precis.public import EntryData, IssueRef, as_public, private_view
 from precis.publication import Settings
 from precis.render.view import SummaryLink
 from precis.store import Store, settings_of
@@ -31,7 +31,7 @@ class EditionSource:
     publication_id: int
     house_style: str | None
     settings: Settings
-    issues: list[Issue]  # oldest first, by the settings' series order
+    issues: list[IssueRef]  # oldest first, by the settings' series order
     entries: list[EntryData]  # the publication's entries as private views, in sheet order
     by_issue: dict[int, list[EntryData]]  # issue id -> its entries, in sheet order
     resolver: Resolver
@@ -63,7 +63,7 @@ class EditionSource:
             publication_id=publication.id,
             house_style=publication.house_style,
             settings=settings,
-            issues=sorted(issues, key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number)),
+            issues=[IssueRef.of(i) for i in sorted(issues, key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number))],
             entries=entries,
             by_issue=dict(by_issue),
             resolver=Resolver.from_session(session, settings.series),
@@ -77,7 +77,7 @@ class EditionSource:
         with store.session() as s:
             return cls.read(s, store.default_publication(s))
 
-    def issue(self, ref: str | int) -> Issue:
+    def issue(self, ref: str | int) -> IssueRef:
         """An issue by "139", "AN #139" or "Recon #5" (a bare number is in the publication's series)."""
         text = str(ref).strip()
         prefix = self.settings.issue_prefix

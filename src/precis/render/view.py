@@ -14,8 +14,7 @@ from datetime import date
 
 from precis.authors import format_authors
 from precis.markup import CrossRef, Doc, Link, Paragraph, parse, walk
-from precis.model import Issue
-from precis.public import HIDDEN, LINK_ONLY, EntryData
+from precis.public import HIDDEN, LINK_ONLY, EntryData, IssueRef
 from precis.publication import Settings
 
 HIGHLIGHTS = "Highlights"
@@ -111,7 +110,7 @@ class IssueView:
         return [e for s in self.sections for e in s.all_entries()]
 
 
-def issue_heading(settings: Settings, issue: Issue) -> str:
+def issue_heading(settings: Settings, issue: IssueRef) -> str:
     """ "Alignment Newsletter #62", with ": title" when the issue has one; other series keep their
     name ("Recon #5")."""
     name = settings.name if issue.series == settings.issue_prefix else issue.series

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from precis.markup import Doc, Target
-from precis.model import Issue
 from precis.public import EntryData, IssueRef
 from precis.publication import Settings
 from precis.render import Editions, Links
@@ -89,7 +88,7 @@ class EntryItem:
 
 @dataclass
 class IssueItem:
-    issue: Issue
+    issue: IssueRef
     view: IssueView
     entries: list[EntryItem]
 
