@@ -6,14 +6,13 @@ and only these need httpx, feedparser and scikit-learn.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from precis.cli import app, console, err, state
+from precis.cli import app, console, err, require_extra, state
 from precis.errors import PrecisError
 from precis.ingest.model import NEW, STATES, SUMMARIZE
 
@@ -34,13 +33,9 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(triage_app, name="triage")
 
 
-def _require_extra() -> None:
+def _require_extra(what: str) -> None:
     """Fetching and ranking need the ``ingest`` extra; without it, say how to get it."""
-    missing = [m for m in ("httpx", "feedparser", "sklearn") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise PrecisError(
-            f"this command needs the ingest extra: pip install 'precis[ingest]' (missing {', '.join(missing)})"
-        )
+    require_extra(what, "ingest", "httpx", "feedparser", "sklearn")
 
 
 def _say(text: str) -> None:
@@ -79,7 +74,7 @@ def url(
 
     Example: precis ingest url https://arxiv.org/abs/1906.01820 arXiv:2209.00626
     """
-    _require_extra()
+    _require_extra("ingest url")
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_urls
 
@@ -103,7 +98,7 @@ def arxiv(
 
     Example: precis ingest arxiv --query 'cat:cs.LG AND abs:"reward hacking"' --since 2024-05-01
     """
-    _require_extra()
+    _require_extra("ingest arxiv")
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_arxiv
 
@@ -132,7 +127,7 @@ def feed(
 
     Example: precis ingest feed https://www.alignmentforum.org/feed.xml
     """
-    _require_extra()
+    _require_extra("ingest feed")
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_feed
 
@@ -152,7 +147,7 @@ def all_(ctx: typer.Context) -> None:
 
     Example: precis ingest all
     """
-    _require_extra()
+    _require_extra("ingest all")
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import configured_feeds, ingest_all
 
@@ -233,7 +228,7 @@ def set_(
     Example: precis triage set 12 15 --priority 8
     """
     if new:
-        _require_extra()  # putting candidates back re-ranks the queue
+        _require_extra("triage set --new")  # putting candidates back re-ranks the queue
     from precis.ingest.queue import reopen, set_priority
 
     if (priority is None and not new) or (priority is not None and new):

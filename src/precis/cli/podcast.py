@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from precis.cli import app, console, err, state
+from precis.cli import app, console, err, require_extra, state
+
+# What recording an episode needs beyond the base install; the piper engine checks for its own.
+AUDIO_MODULES = ("pyloudnorm", "pedalboard", "mutagen")
 
 
 class PodcastGroup(TyperGroup):
@@ -19,7 +21,7 @@ class PodcastGroup(TyperGroup):
     ``issue`` command, so both the short form and the subcommands work.
     """
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = ["issue", *args]
         return super().parse_args(ctx, args)
@@ -57,6 +59,7 @@ def issue_command(
 
     Example: precis podcast 139 -o an-139.mp3 --engine espeak
     """
+    require_extra("podcast", "podcast", *AUDIO_MODULES)
     from precis.audio.cache import AudioCache
     from precis.audio.episode import clock, prepare, record
 
@@ -102,6 +105,7 @@ def feed_command(
 
     Example: precis podcast feed feed.xml --base-url https://example.org/podcast/
     """
+    require_extra("podcast feed", "podcast", "feedgen")
     from precis.audio.feed import write_feed
 
     result = write_feed(state(ctx).store(), out, base_url, image=image, email=email)

@@ -13,25 +13,23 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from precis.cli import app, console, err, state
-from precis.errors import PrecisError
+from precis.cli import app, console, err, require_extra, state
 from precis.search import SearchIndex
 from precis.store import Store
 
 if TYPE_CHECKING:
     from precis.site import BuildReport
 
-EXTRA_HINT = "the archive needs the 'site' extra: pip install 'precis[site]'"
+# What building the archive needs beyond the base install (Pagefind for its search, feedgen for its feeds).
+SITE_MODULES = ("pagefind_bin", "feedgen")
 
 site_app = typer.Typer(help="The public archive website.", no_args_is_help=True)
 app.add_typer(site_app, name="site")
 
 
 def _build(store: Store, outdir: Path, base_url: str | None) -> BuildReport:
-    try:
-        from precis.site import build_site
-    except ImportError as exc:
-        raise PrecisError(f"{EXTRA_HINT} ({exc.name} is missing)") from None
+    from precis.site import build_site
+
     with Progress(
         TextColumn("Building the archive"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
@@ -69,6 +67,7 @@ def build(
 
     Example: precis site build site/ --base-url https://example.org/archive/
     """
+    require_extra("site build", "site", *SITE_MODULES)
     report = _build(state(ctx).store(), outdir, base_url)
     console.print(_summary(report), markup=False, highlight=False)
 
@@ -90,12 +89,10 @@ def serve(
 
     Example: precis serve --port 8000   # then open http://127.0.0.1:8000/
     """
-    try:
-        import uvicorn
+    require_extra("serve", "site", "uvicorn", "starlette", *SITE_MODULES)
+    import uvicorn
 
-        from precis.web import create_app
-    except ImportError as exc:
-        raise PrecisError(f"{EXTRA_HINT} ({exc.name} is missing)") from None
+    from precis.web import create_app
 
     store = state(ctx).store()
     if site is None:
