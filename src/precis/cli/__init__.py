@@ -62,7 +62,9 @@ def options(
 
 
 def state(ctx: typer.Context) -> State:
-    return ctx.find_object(State)
+    found = ctx.find_object(State)
+    assert found is not None, "the app's callback sets the State before any command runs"
+    return found
 
 
 def require_extra(what: str, extra: str, *modules: str) -> None:

@@ -88,11 +88,23 @@ def url(
 @ingest_app.command("arxiv")
 def arxiv(
     ctx: typer.Context,
-    query: str = typer.Option(..., "--query", "-q", help="An arXiv API search_query, e.g. 'cat:cs.AI AND abs:alignment'."),
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Only papers submitted on or after this date."),
+    query: str = typer.Option(
+        ..., "--query", "-q",
+        help="An arXiv API search_query, e.g. 'cat:cs.AI AND abs:alignment'.",
+    ),
+    since: datetime | None = typer.Option(
+        None, "--since", formats=["%Y-%m-%d"],
+        help="Only papers submitted on or after this date.",
+    ),
     limit: int = typer.Option(200, "--max", min=1, help="At most this many papers."),
-    delay: float = typer.Option(None, "--delay", min=0, help="Seconds between API calls (default 3, or PRECIS_ARXIV_DELAY)."),
-    api_url: str = typer.Option(None, "--api-url", help="The arXiv API endpoint (default, or PRECIS_ARXIV_API_URL)."),
+    delay: float | None = typer.Option(
+        None, "--delay", min=0,
+        help="Seconds between API calls (default 3, or PRECIS_ARXIV_DELAY).",
+    ),
+    api_url: str | None = typer.Option(
+        None, "--api-url",
+        help="The arXiv API endpoint (default, or PRECIS_ARXIV_API_URL).",
+    ),
 ) -> None:
     """Add papers from the arXiv API, newest first, pacing calls politely and retrying 429/5xx.
 
@@ -220,7 +232,10 @@ def list_(
 def set_(
     ctx: typer.Context,
     ids: list[int] = typer.Argument(..., metavar="ID...", help="Candidate ids from `precis triage list`."),
-    priority: int = typer.Option(None, "--priority", "-p", help="Mark to summarize with this priority, 1 (low) to 10 (high)."),
+    priority: int | None = typer.Option(
+        None, "--priority", "-p",
+        help="Mark to summarize with this priority, 1 (low) to 10 (high).",
+    ),
     new: bool = typer.Option(False, "--new", help="Put back among the new candidates instead."),
 ) -> None:
     """Mark candidates to summarize with a priority (1–10), or put them back with --new.
@@ -234,7 +249,7 @@ def set_(
     if (priority is None and not new) or (priority is not None and new):
         raise PrecisError("give either --priority 1-10 or --new")
     store = state(ctx).store()
-    changed = reopen(store, ids) if new else set_priority(store, ids, priority)
+    changed = set_priority(store, ids, priority) if priority is not None else reopen(store, ids)
     for c in changed:
         what = "new again" if new else f"to summarize, priority {c.priority}"
         _say(f"#{c.id} {what}: “{c.title}”")
@@ -244,7 +259,7 @@ def set_(
 def skip(
     ctx: typer.Context,
     ids: list[int] = typer.Argument(..., metavar="ID...", help="Candidate ids from `precis triage list`."),
-    reason: str = typer.Option(None, "--reason", "-r", help="Why (kept with the candidate)."),
+    reason: str | None = typer.Option(None, "--reason", "-r", help="Why (kept with the candidate)."),
 ) -> None:
     """Skip candidates, optionally saying why.
 

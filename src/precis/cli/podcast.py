@@ -41,17 +41,20 @@ app.add_typer(podcast_app, name="podcast")
 def issue_command(
     ctx: typer.Context,
     issue: str = typer.Argument(..., metavar="ISSUE", help="139, 'AN #139' or 'Recon #5'."),
-    output: Path = typer.Option(None, "-o", "--output", help="The MP3 file to write (default: an-139.mp3 …)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="The MP3 file to write (default: an-139.mp3 …)."),
     engine: str = typer.Option("piper", "--engine", help="piper (neural voice) or espeak (espeak-ng)."),
-    voice: str = typer.Option(
+    voice: str | None = typer.Option(
         None, "--voice", help="piper: a voice model .onnx file (default: the packaged en_US-joe-medium); "
         "espeak: an espeak-ng voice name (default: en-us).",
     ),
-    cache: Path = typer.Option(
+    cache: Path | None = typer.Option(
         None, "--cache", envvar="PRECIS_AUDIO_CACHE",
         help="Folder of cached segment audio (default: ~/.cache/precis/audio).",
     ),
-    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="Paragraphs synthesized at once, in worker processes (default: one per core)."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", min=1,
+        help="Paragraphs synthesized at once, in worker processes (default: one per core).",
+    ),
 ) -> None:
     """Read an issue aloud into an MP3 with ID3 tags and a chapter per entry; record the episode.
 
@@ -98,8 +101,8 @@ def feed_command(
     ctx: typer.Context,
     out: Path = typer.Argument(..., metavar="OUT.xml", help="The feed file to write."),
     base_url: str = typer.Option(..., "--base-url", help="The URL the MP3 files are served from."),
-    image: str = typer.Option(None, "--image", help="URL of the podcast's cover image (itunes:image)."),
-    email: str = typer.Option(None, "--email", help="The owner's e-mail address (itunes:owner)."),
+    image: str | None = typer.Option(None, "--image", help="URL of the podcast's cover image (itunes:image)."),
+    email: str | None = typer.Option(None, "--email", help="The owner's e-mail address (itunes:owner)."),
 ) -> None:
     """Write the RSS podcast feed (iTunes tags, chapters) of every recorded episode.
 

@@ -6,7 +6,6 @@ import hashlib
 import json
 import tempfile
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import typer
@@ -57,8 +56,9 @@ def _summary(report: BuildReport) -> str:
 def build(
     ctx: typer.Context,
     outdir: Path = typer.Argument(..., help="Where to write the site (created if missing)."),
-    base_url: str = typer.Option(
-        None, "--base-url", metavar="URL", help="Where the site will be published; makes feed and canonical links absolute."
+    base_url: str | None = typer.Option(
+        None, "--base-url", metavar="URL",
+        help="Where the site will be published; makes feed and canonical links absolute.",
     ),
 ) -> None:
     """Build the public archive as a static website (only changed pages are rewritten).
@@ -75,12 +75,13 @@ def build(
 @app.command()
 def serve(
     ctx: typer.Context,
-    site: Path = typer.Option(
-        None, "--site", help="The directory to build the site into and serve (default: one per store in the temp folder)."
+    site: Path | None = typer.Option(
+        None, "--site",
+        help="The directory to build the site into and serve (default: one per store in the temp folder).",
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
     port: int = typer.Option(8000, "--port", help="The port to listen on."),
-    base_url: str = typer.Option(None, "--base-url", metavar="URL", help="As for `site build`."),
+    base_url: str | None = typer.Option(None, "--base-url", metavar="URL", help="As for `site build`."),
 ) -> None:
     """Build the archive and serve it with a JSON search API at /api/search?q=WORDS.
 
@@ -108,9 +109,9 @@ def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="Words to look for in titles, authors, summaries and opinions."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
-    category: str = typer.Option(None, "--category", help="Only this category or top-level section."),
-    year: int = typer.Option(None, "--year", help="Only works from this year."),
-    summarizer: str = typer.Option(None, "--summarizer", help="Only summaries by this person."),
+    category: str | None = typer.Option(None, "--category", help="Only this category or top-level section."),
+    year: int | None = typer.Option(None, "--year", help="Only works from this year."),
+    summarizer: str | None = typer.Option(None, "--summarizer", help="Only summaries by this person."),
     limit: int = typer.Option(10, "--limit", help="How many results (1 to 100)."),
 ) -> None:
     """Search the public archive, best matches first.
