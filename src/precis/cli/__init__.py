@@ -6,6 +6,7 @@ arguments and printing. Errors a user can fix are ``PrecisError``s, printed on o
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from dataclasses import dataclass, field
 
@@ -61,7 +62,22 @@ def options(
 
 
 def state(ctx: typer.Context) -> State:
-    return ctx.find_object(State)
+    found = ctx.find_object(State)
+    assert found is not None, "the app's callback sets the State before any command runs"
+    return found
+
+
+def require_extra(what: str, extra: str, *modules: str) -> None:
+    """Stop with one line when ``what`` needs an optional extra and some of its modules are missing.
+
+    Commands import their feature's library inside the command, so a missing extra never stops
+    ``precis`` itself or any other command; this check turns it into advice instead of a traceback.
+    """
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise PrecisError(
+            f"{what} needs the '{extra}' extra: pip install 'precis[{extra}]' (missing {', '.join(missing)})"
+        )
 
 
 # The library names a value by its field; the command line by the option that sets it.

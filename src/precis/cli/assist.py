@@ -6,14 +6,18 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from precis.cli import app, console, err, state
 from precis.errors import PrecisError
+
+if TYPE_CHECKING:
+    from precis.assist import Assistant
 
 suggest_app = typer.Typer(
     help="Suggest categories, cross-references and duplicates, learned from the store's entries.\n\n"
@@ -26,7 +30,7 @@ bench_app = typer.Typer(help="Measure Précis on the real archive.\n\nExample: p
 app.add_typer(bench_app, name="bench")
 
 
-def _assistant(ctx: typer.Context):
+def _assistant(ctx: typer.Context) -> Assistant:
     from precis.assist import Assistant
 
     store = state(ctx).store()
@@ -62,10 +66,14 @@ JSON = typer.Option(False, "--json", help="Print a JSON list.")
 @suggest_app.callback(invoke_without_command=True)
 def suggest(
     ctx: typer.Context,
-    batch: Path = typer.Option(
-        None, "--batch", metavar="FILE.jsonl", help='Answer every line of a JSON-lines file: {"id", "kind", "text", "context", "k"}.'
+    batch: Path | None = typer.Option(
+        None, "--batch", metavar="FILE.jsonl",
+        help='Answer every line of a JSON-lines file: {"id", "kind", "text", "context", "k"}.'
     ),
-    output: Path = typer.Option(None, "--output", "-o", help="With --batch: write the answers here (default: stdout)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o",
+        help="With --batch: write the answers here (default: stdout).",
+    ),
 ) -> None:
     """Suggest categories, cross-references and duplicates, learned from the store's entries.
 
@@ -104,7 +112,7 @@ def suggest(
 
 @suggest_app.command("category")
 def category(ctx: typer.Context, text: str = typer.Argument(..., help="The summary being written."),
-             k: int = K, as_json: bool = JSON) -> None:
+             k: int | None = K, as_json: bool = JSON) -> None:
     """The categories a text belongs in, best first.
 
     Example: precis suggest category "A survey of methods for learning rewards from human feedback."
@@ -114,7 +122,7 @@ def category(ctx: typer.Context, text: str = typer.Argument(..., help="The summa
 
 @suggest_app.command("refs")
 def refs(ctx: typer.Context, text: str = typer.Argument(..., help="The summary being written."),
-         k: int = K, as_json: bool = JSON) -> None:
+         k: int | None = K, as_json: bool = JSON) -> None:
     """Titles of earlier entries the text should link, best first.
 
     Example: precis suggest refs "This extends iterated amplification with debate between two agents."
@@ -127,7 +135,7 @@ def anchor(
     ctx: typer.Context,
     text: str = typer.Argument(..., help="The words of the link: TEXT in <@TEXT@>(@…@)."),
     context: str = typer.Option("", "--context", help="The summary the link stands in."),
-    k: int = K,
+    k: int | None = K,
     as_json: bool = JSON,
 ) -> None:
     """Which entry <@TEXT@>(@ means, given the entry being written; best first.
@@ -167,9 +175,14 @@ def duplicates(ctx: typer.Context, as_json: bool = typer.Option(False, "--json",
 @bench_app.command("assist")
 def bench_assist(
     ctx: typer.Context,
-    cutoff: list[int] = typer.Option([121], "--cutoff", help="Knowledge: issues before AN #N; questions: AN #N on. Repeatable."),
+    cutoff: list[int] = typer.Option(
+        [121], "--cutoff", help="Knowledge: issues before AN #N; questions: AN #N on. Repeatable."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
-    keep: Path = typer.Option(None, "--keep", help="Keep the held-out store, batch, answers and results in this folder."),
+    keep: Path | None = typer.Option(
+        None, "--keep",
+        help="Keep the held-out store, batch, answers and results in this folder.",
+    ),
 ) -> None:
     """Held-out benchmark of the suggesters: train on older issues, answer for newer ones.
 
@@ -187,7 +200,7 @@ def bench_assist(
             ) as progress:
                 task = progress.add_task("building the split and training", total=None)
 
-                def report(what: str, done: int, total: int) -> None:
+                def report(what: str, done: int, total: int, task: TaskID = task) -> None:
                     progress.update(task, description=what, completed=done, total=total)
 
                 figures.append(run_benchmark(store, n, (keep or Path(tmp)) / f"cutoff-{n}", report))

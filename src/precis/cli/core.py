@@ -10,7 +10,8 @@ from rich.table import Table
 from sqlalchemy import func, select
 
 from precis import check as checking
-from precis import sheets, stats as statistics
+from precis import sheets
+from precis import stats as statistics
 from precis.cli import app, console, err, state
 from precis.model import Entry, Issue, issue_label
 from precis.publication import load_settings
@@ -20,7 +21,7 @@ from precis.store import import_records, load_records
 @app.command()
 def init(
     ctx: typer.Context,
-    publication: Path = typer.Option(
+    publication: Path | None = typer.Option(
         None, "--publication", help="A publication settings TOML file (default: the Alignment Newsletter)."
     ),
 ) -> None:

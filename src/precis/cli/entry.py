@@ -18,7 +18,10 @@ app.add_typer(entry_app, name="entry")
 @entry_app.command("show")
 def show(
     ctx: typer.Context,
-    title_or_id: str = typer.Argument(..., metavar="TITLE_OR_ID", help="The entry's id, title, or a unique part of its title."),
+    title_or_id: str = typer.Argument(
+        ..., metavar="TITLE_OR_ID",
+        help="The entry's id, title, or a unique part of its title.",
+    ),
     format: str = typer.Option(
         "full", "--format", help="full: everything about the entry; planned: the planned summary and "
         "opinion in Markdown, for posting under the work before the issue goes out.",

@@ -6,14 +6,13 @@ and only these need httpx, feedparser and scikit-learn.
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from precis.cli import app, console, err, state
+from precis.cli import app, console, err, require_extra, state
 from precis.errors import PrecisError
 from precis.ingest.model import NEW, STATES, SUMMARIZE
 
@@ -34,13 +33,9 @@ app.add_typer(ingest_app, name="ingest")
 app.add_typer(triage_app, name="triage")
 
 
-def _require_extra() -> None:
+def _require_extra(what: str) -> None:
     """Fetching and ranking need the ``ingest`` extra; without it, say how to get it."""
-    missing = [m for m in ("httpx", "feedparser", "sklearn") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise PrecisError(
-            f"this command needs the ingest extra: pip install 'precis[ingest]' (missing {', '.join(missing)})"
-        )
+    require_extra(what, "ingest", "httpx", "feedparser", "sklearn")
 
 
 def _say(text: str) -> None:
@@ -79,7 +74,7 @@ def url(
 
     Example: precis ingest url https://arxiv.org/abs/1906.01820 arXiv:2209.00626
     """
-    _require_extra()
+    _require_extra("ingest url")
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_urls
 
@@ -93,17 +88,29 @@ def url(
 @ingest_app.command("arxiv")
 def arxiv(
     ctx: typer.Context,
-    query: str = typer.Option(..., "--query", "-q", help="An arXiv API search_query, e.g. 'cat:cs.AI AND abs:alignment'."),
-    since: datetime = typer.Option(None, "--since", formats=["%Y-%m-%d"], help="Only papers submitted on or after this date."),
+    query: str = typer.Option(
+        ..., "--query", "-q",
+        help="An arXiv API search_query, e.g. 'cat:cs.AI AND abs:alignment'.",
+    ),
+    since: datetime | None = typer.Option(
+        None, "--since", formats=["%Y-%m-%d"],
+        help="Only papers submitted on or after this date.",
+    ),
     limit: int = typer.Option(200, "--max", min=1, help="At most this many papers."),
-    delay: float = typer.Option(None, "--delay", min=0, help="Seconds between API calls (default 3, or PRECIS_ARXIV_DELAY)."),
-    api_url: str = typer.Option(None, "--api-url", help="The arXiv API endpoint (default, or PRECIS_ARXIV_API_URL)."),
+    delay: float | None = typer.Option(
+        None, "--delay", min=0,
+        help="Seconds between API calls (default 3, or PRECIS_ARXIV_DELAY).",
+    ),
+    api_url: str | None = typer.Option(
+        None, "--api-url",
+        help="The arXiv API endpoint (default, or PRECIS_ARXIV_API_URL).",
+    ),
 ) -> None:
     """Add papers from the arXiv API, newest first, pacing calls politely and retrying 429/5xx.
 
     Example: precis ingest arxiv --query 'cat:cs.LG AND abs:"reward hacking"' --since 2024-05-01
     """
-    _require_extra()
+    _require_extra("ingest arxiv")
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_arxiv
 
@@ -132,7 +139,7 @@ def feed(
 
     Example: precis ingest feed https://www.alignmentforum.org/feed.xml
     """
-    _require_extra()
+    _require_extra("ingest feed")
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import ingest_feed
 
@@ -152,7 +159,7 @@ def all_(ctx: typer.Context) -> None:
 
     Example: precis ingest all
     """
-    _require_extra()
+    _require_extra("ingest all")
     from precis.ingest.config import IngestConfig
     from precis.ingest.pipeline import configured_feeds, ingest_all
 
@@ -225,7 +232,10 @@ def list_(
 def set_(
     ctx: typer.Context,
     ids: list[int] = typer.Argument(..., metavar="ID...", help="Candidate ids from `precis triage list`."),
-    priority: int = typer.Option(None, "--priority", "-p", help="Mark to summarize with this priority, 1 (low) to 10 (high)."),
+    priority: int | None = typer.Option(
+        None, "--priority", "-p",
+        help="Mark to summarize with this priority, 1 (low) to 10 (high).",
+    ),
     new: bool = typer.Option(False, "--new", help="Put back among the new candidates instead."),
 ) -> None:
     """Mark candidates to summarize with a priority (1–10), or put them back with --new.
@@ -233,13 +243,13 @@ def set_(
     Example: precis triage set 12 15 --priority 8
     """
     if new:
-        _require_extra()  # putting candidates back re-ranks the queue
+        _require_extra("triage set --new")  # putting candidates back re-ranks the queue
     from precis.ingest.queue import reopen, set_priority
 
     if (priority is None and not new) or (priority is not None and new):
         raise PrecisError("give either --priority 1-10 or --new")
     store = state(ctx).store()
-    changed = reopen(store, ids) if new else set_priority(store, ids, priority)
+    changed = set_priority(store, ids, priority) if priority is not None else reopen(store, ids)
     for c in changed:
         what = "new again" if new else f"to summarize, priority {c.priority}"
         _say(f"#{c.id} {what}: “{c.title}”")
@@ -249,7 +259,7 @@ def set_(
 def skip(
     ctx: typer.Context,
     ids: list[int] = typer.Argument(..., metavar="ID...", help="Candidate ids from `precis triage list`."),
-    reason: str = typer.Option(None, "--reason", "-r", help="Why (kept with the candidate)."),
+    reason: str | None = typer.Option(None, "--reason", "-r", help="Why (kept with the candidate)."),
 ) -> None:
     """Skip candidates, optionally saying why.
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from precis.cli import app, console, err, state
+from precis.cli import app, console, err, require_extra, state
+
+# What recording an episode needs beyond the base install; the piper engine checks for its own.
+AUDIO_MODULES = ("pyloudnorm", "pedalboard", "mutagen")
 
 
 class PodcastGroup(TyperGroup):
@@ -19,7 +21,7 @@ class PodcastGroup(TyperGroup):
     ``issue`` command, so both the short form and the subcommands work.
     """
 
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = ["issue", *args]
         return super().parse_args(ctx, args)
@@ -39,17 +41,20 @@ app.add_typer(podcast_app, name="podcast")
 def issue_command(
     ctx: typer.Context,
     issue: str = typer.Argument(..., metavar="ISSUE", help="139, 'AN #139' or 'Recon #5'."),
-    output: Path = typer.Option(None, "-o", "--output", help="The MP3 file to write (default: an-139.mp3 …)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="The MP3 file to write (default: an-139.mp3 …)."),
     engine: str = typer.Option("piper", "--engine", help="piper (neural voice) or espeak (espeak-ng)."),
-    voice: str = typer.Option(
+    voice: str | None = typer.Option(
         None, "--voice", help="piper: a voice model .onnx file (default: the packaged en_US-joe-medium); "
         "espeak: an espeak-ng voice name (default: en-us).",
     ),
-    cache: Path = typer.Option(
+    cache: Path | None = typer.Option(
         None, "--cache", envvar="PRECIS_AUDIO_CACHE",
         help="Folder of cached segment audio (default: ~/.cache/precis/audio).",
     ),
-    jobs: int = typer.Option(None, "--jobs", "-j", min=1, help="Paragraphs synthesized at once, in worker processes (default: one per core)."),
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", min=1,
+        help="Paragraphs synthesized at once, in worker processes (default: one per core).",
+    ),
 ) -> None:
     """Read an issue aloud into an MP3 with ID3 tags and a chapter per entry; record the episode.
 
@@ -57,6 +62,7 @@ def issue_command(
 
     Example: precis podcast 139 -o an-139.mp3 --engine espeak
     """
+    require_extra("podcast", "podcast", *AUDIO_MODULES)
     from precis.audio.cache import AudioCache
     from precis.audio.episode import clock, prepare, record
 
@@ -95,13 +101,14 @@ def feed_command(
     ctx: typer.Context,
     out: Path = typer.Argument(..., metavar="OUT.xml", help="The feed file to write."),
     base_url: str = typer.Option(..., "--base-url", help="The URL the MP3 files are served from."),
-    image: str = typer.Option(None, "--image", help="URL of the podcast's cover image (itunes:image)."),
-    email: str = typer.Option(None, "--email", help="The owner's e-mail address (itunes:owner)."),
+    image: str | None = typer.Option(None, "--image", help="URL of the podcast's cover image (itunes:image)."),
+    email: str | None = typer.Option(None, "--email", help="The owner's e-mail address (itunes:owner)."),
 ) -> None:
     """Write the RSS podcast feed (iTunes tags, chapters) of every recorded episode.
 
     Example: precis podcast feed feed.xml --base-url https://example.org/podcast/
     """
+    require_extra("podcast feed", "podcast", "feedgen")
     from precis.audio.feed import write_feed
 
     result = write_feed(state(ctx).store(), out, base_url, image=image, email=email)

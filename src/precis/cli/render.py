@@ -30,13 +30,16 @@ def _warn(message: str) -> None:
 @app.command()
 def render(
     ctx: typer.Context,
-    issue: str = typer.Argument(None, metavar="ISSUE", help="The issue: 139, 'AN #139' or 'Recon #5'."),
+    issue: str | None = typer.Argument(None, metavar="ISSUE", help="The issue: 139, 'AN #139' or 'Recon #5'."),
     format: str = typer.Option("markdown", "--format", "-f", help=f"One of: {', '.join(FORMATS)}."),
     private: bool = typer.Option(False, "--private", help="Show every entry and mark what the public edition hides."),
-    style: str = typer.Option(None, "--style", help="House style (default: the publication's), or a directory of templates."),
-    output: Path = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
+    style: str | None = typer.Option(
+        None, "--style",
+        help="House style (default: the publication's), or a directory of templates.",
+    ),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Write to this file instead of stdout."),
     all_issues: bool = typer.Option(False, "--all", help="Render every issue into --out DIR."),
-    out: Path = typer.Option(None, "--out", help="With --all: the directory for <issue-slug>.md, .html, .txt."),
+    out: Path | None = typer.Option(None, "--out", help="With --all: the directory for <issue-slug>.md, .html, .txt."),
     formats: str = typer.Option(ALL_FORMATS, "--formats", help="With --all: which formats, comma-separated."),
     strict: bool = typer.Option(False, "--strict", help="An unresolved cross-reference is an error, not a warning."),
 ) -> None:
@@ -52,7 +55,7 @@ def render(
         raise PrecisError("--out DIR is for --all; write one issue to a file with -o FILE")
     store = state(ctx).store()
     editions = Editions.load(store, strict=strict, warn=_warn)
-    if not all_issues:
+    if issue is not None:  # one issue (checked above: exactly one of ISSUE and --all)
         if format not in FORMATS:
             raise PrecisError(f"--format {format!r}: the formats are {', '.join(FORMATS)}")
         text = editions.render(editions.issue(issue), format, private=private, style=style)

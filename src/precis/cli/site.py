@@ -6,32 +6,29 @@ import hashlib
 import json
 import tempfile
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from precis.cli import app, console, err, state
-from precis.errors import PrecisError
+from precis.cli import app, console, err, require_extra, state
 from precis.search import SearchIndex
 from precis.store import Store
 
 if TYPE_CHECKING:
     from precis.site import BuildReport
 
-EXTRA_HINT = "the archive needs the 'site' extra: pip install 'precis[site]'"
+# What building the archive needs beyond the base install (Pagefind for its search, feedgen for its feeds).
+SITE_MODULES = ("pagefind_bin", "feedgen")
 
 site_app = typer.Typer(help="The public archive website.", no_args_is_help=True)
 app.add_typer(site_app, name="site")
 
 
 def _build(store: Store, outdir: Path, base_url: str | None) -> BuildReport:
-    try:
-        from precis.site import build_site
-    except ImportError as exc:
-        raise PrecisError(f"{EXTRA_HINT} ({exc.name} is missing)") from None
+    from precis.site import build_site
+
     with Progress(
         TextColumn("Building the archive"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
@@ -59,8 +56,9 @@ def _summary(report: BuildReport) -> str:
 def build(
     ctx: typer.Context,
     outdir: Path = typer.Argument(..., help="Where to write the site (created if missing)."),
-    base_url: str = typer.Option(
-        None, "--base-url", metavar="URL", help="Where the site will be published; makes feed and canonical links absolute."
+    base_url: str | None = typer.Option(
+        None, "--base-url", metavar="URL",
+        help="Where the site will be published; makes feed and canonical links absolute.",
     ),
 ) -> None:
     """Build the public archive as a static website (only changed pages are rewritten).
@@ -69,6 +67,7 @@ def build(
 
     Example: precis site build site/ --base-url https://example.org/archive/
     """
+    require_extra("site build", "site", *SITE_MODULES)
     report = _build(state(ctx).store(), outdir, base_url)
     console.print(_summary(report), markup=False, highlight=False)
 
@@ -76,12 +75,13 @@ def build(
 @app.command()
 def serve(
     ctx: typer.Context,
-    site: Path = typer.Option(
-        None, "--site", help="The directory to build the site into and serve (default: one per store in the temp folder)."
+    site: Path | None = typer.Option(
+        None, "--site",
+        help="The directory to build the site into and serve (default: one per store in the temp folder).",
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
     port: int = typer.Option(8000, "--port", help="The port to listen on."),
-    base_url: str = typer.Option(None, "--base-url", metavar="URL", help="As for `site build`."),
+    base_url: str | None = typer.Option(None, "--base-url", metavar="URL", help="As for `site build`."),
 ) -> None:
     """Build the archive and serve it with a JSON search API at /api/search?q=WORDS.
 
@@ -90,12 +90,10 @@ def serve(
 
     Example: precis serve --port 8000   # then open http://127.0.0.1:8000/
     """
-    try:
-        import uvicorn
+    require_extra("serve", "site", "uvicorn", "starlette", *SITE_MODULES)
+    import uvicorn
 
-        from precis.web import create_app
-    except ImportError as exc:
-        raise PrecisError(f"{EXTRA_HINT} ({exc.name} is missing)") from None
+    from precis.web import create_app
 
     store = state(ctx).store()
     if site is None:
@@ -111,9 +109,9 @@ def search(
     ctx: typer.Context,
     query: str = typer.Argument(..., help="Words to look for in titles, authors, summaries and opinions."),
     as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
-    category: str = typer.Option(None, "--category", help="Only this category or top-level section."),
-    year: int = typer.Option(None, "--year", help="Only works from this year."),
-    summarizer: str = typer.Option(None, "--summarizer", help="Only summaries by this person."),
+    category: str | None = typer.Option(None, "--category", help="Only this category or top-level section."),
+    year: int | None = typer.Option(None, "--year", help="Only works from this year."),
+    summarizer: str | None = typer.Option(None, "--summarizer", help="Only summaries by this person."),
     limit: int = typer.Option(10, "--limit", help="How many results (1 to 100)."),
 ) -> None:
     """Search the public archive, best matches first.
