@@ -40,10 +40,12 @@ class InvalidValue(PrecisError):
 class MissingExtra(PrecisError):
     """A feature whose optional dependencies (the extra ``extra``) are not installed."""
 
-    def __init__(self, extra: str, feature: str) -> None:
+    def __init__(self, extra: str, feature: str, missing: tuple[str, ...] = ()) -> None:
         self.extra = extra
         self.feature = feature
-        super().__init__(f"{feature} needs the {extra} extra: pip install 'precis[{extra}]'")
+        self.missing = missing
+        said = f" (missing {', '.join(missing)})" if missing else ""
+        super().__init__(f"{feature} needs the '{extra}' extra: pip install 'precis[{extra}]'{said}")
 
 
 class StoreError(PrecisError):

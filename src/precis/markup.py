@@ -82,7 +82,7 @@ class Resolver:
     @classmethod
     def from_session(
         cls, session: Session, series_order: list[str] | None = None, before: tuple[str, int] | None = None
-    ) -> "Resolver":
+    ) -> Resolver:
         """Build a resolver over every entry of the store.
 
         ``series_order`` lists series oldest first (from the publication settings). ``before``, if

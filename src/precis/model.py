@@ -9,8 +9,8 @@ export gives back what import read.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -31,11 +31,11 @@ SUMMARIZE_VALUES = ("Yes", "No", "1", "2", "3", "4", "5")
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
 
 
 class Publication(Base):

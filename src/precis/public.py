@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from precis.model import Entry, Issue
 from precis.record import EntryRecord
@@ -40,7 +41,9 @@ WRITTEN_FIELDS = (
 )
 #: The editors' own fields: in no view, and cleared from every public record.
 EDITORIAL_FIELDS = ("email_status", "priority", "summarize", "notes")
-_WRITTEN_CLEARED: dict[str, None] = {name: None for name in WRITTEN_FIELDS if name != "opinions"}
+# Field name -> empty value, as ``dataclasses.replace`` keyword arguments (typed Any for it).
+_WRITTEN_CLEARED: dict[str, Any] = {name: None for name in WRITTEN_FIELDS if name != "opinions"}
+_EDITORIAL_CLEARED: dict[str, Any] = dict.fromkeys(EDITORIAL_FIELDS)
 
 
 def is_public(level: str | None) -> bool:
@@ -161,7 +164,7 @@ def public_record(rec: EntryRecord) -> EntryRecord | None:
     """A record (for file exports) as the public may see it, or None if it must not appear."""
     if not is_public(rec.public_level):
         return None
-    cleared = replace(rec, public_level="Yes", **{name: None for name in EDITORIAL_FIELDS})
+    cleared = replace(rec, public_level="Yes", **_EDITORIAL_CLEARED)
     if is_link_only(rec.public_level):
         return replace(cleared, **_WRITTEN_CLEARED, opinions=[])
     return cleared

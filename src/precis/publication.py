@@ -52,7 +52,7 @@ class Settings:
     ingest: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "publication settings") -> "Settings":
+    def from_dict(cls, data: dict[str, Any], source: str = "publication settings") -> Settings:
         try:
             sections = [
                 Section(str(c["name"]), tuple(str(x) for x in c.get("children", [])))

@@ -98,7 +98,7 @@ class EntryRecord:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], where: str) -> "EntryRecord":
+    def from_dict(cls, data: dict[str, Any], where: str) -> EntryRecord:
         known = set(cls.__dataclass_fields__) - {"where"}
         unknown = set(data) - known
         if unknown:
@@ -198,7 +198,7 @@ def _int(cell: Cell | None, where: str, column: str) -> int | None:
     value = cell.value
     if isinstance(value, bool):
         raise PrecisError(f"{where}, column {column}: {value!r} is not a whole number")
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and float(value).is_integer():
         return int(value)
     if isinstance(value, int):
         return value
@@ -217,7 +217,6 @@ def record_from_row(row: dict[str, Cell], where: str, position: int) -> EntryRec
         raise PrecisError(f"{where}, column Highlight?: {highlight_text!r} is not 'Highlight' or empty")
     summarizer, opinion_author = split_summarizer(_text(row.get("Summarizer")))
     email = _text(row.get("Email"))
-    email_cell = row.get("Email")
     issue = None
     issue_note = None
     if email is not None:

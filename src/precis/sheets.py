@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -84,7 +84,7 @@ def write_file(path: Path, records: list[EntryRecord], publication: dict[str, An
 
 
 def _records_from_rows(
-    path: Path, header: list[str | None], rows: Iterable[tuple[int, list[Cell]]], row_word: str = "row"
+    path: Path, header: Sequence[str | None], rows: Iterable[tuple[int, list[Cell]]], row_word: str = "row"
 ) -> list[EntryRecord]:
     """Check the header, pair cells with it and turn each non-empty row into a record."""
     from openpyxl.utils import get_column_letter
@@ -103,10 +103,10 @@ def _records_from_rows(
     duplicate = next((n for n in names if n and names.count(n) > 1), None)
     if duplicate:
         raise PrecisError(f"{path}: row 1: column {duplicate!r} appears twice")
-    records = []
+    records: list[EntryRecord] = []
     for number, cells in rows:
         row: dict[str, Cell] = {}
-        for name, cell in zip(names, cells):
+        for name, cell in zip(names, cells, strict=False):  # rows may be shorter than the header
             if name:
                 row[name] = cell
         if all(c.value in (None, "") and not c.link for c in row.values()):

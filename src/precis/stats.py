@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -21,14 +22,17 @@ class Stats:
     by_year: list[tuple[str, int]]
 
 
-def _counts(session: Session, column, publication: Publication, order_by_count: bool = True):
+def _counts(
+    session: Session, column: Any, publication: Publication, order_by_count: bool = True
+) -> list[tuple[str, int]]:
+    count = func.count(Entry.id).label("n")
     q = (
-        select(column, func.count(Entry.id))
+        select(column, count)
         .where(Entry.publication_id == publication.id)
         .group_by(column)
     )
-    q = q.order_by(func.count(Entry.id).desc(), column) if order_by_count else q.order_by(column)
-    return [("(none)" if k is None else str(k), n) for k, n in session.execute(q)]
+    q = q.order_by(count.desc(), column) if order_by_count else q.order_by(column)
+    return [("(none)" if row[0] is None else str(row[0]), int(row.n)) for row in session.execute(q)]
 
 
 def compute(session: Session, publication: Publication) -> Stats:

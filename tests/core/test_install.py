@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import SAMPLE_CSV, SAMPLE_TOML
+from tests.helpers import SAMPLE_CSV, SAMPLE_TOML
 
 # The modules the extras bring; a None in sys.modules makes them look uninstalled to imports and
 # to importlib.util.find_spec alike.

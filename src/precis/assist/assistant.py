@@ -13,6 +13,7 @@ import pickle
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import ClassVar
 
 from precis.assist import embed
 from precis.assist.category import CategoryModel, sentence_vectors
@@ -44,10 +45,10 @@ class Assistant:
 
     # -- getting one ---------------------------------------------------------------------------
 
-    _memory: dict[str, "Assistant"] = {}
+    _memory: ClassVar[dict[str, Assistant]] = {}
 
     @classmethod
-    def for_store(cls, store: Store, on_fit: Callable[[], None] | None = None) -> "Assistant":
+    def for_store(cls, store: Store, on_fit: Callable[[], None] | None = None) -> Assistant:
         """The assistant for the store's current content: from memory, the cache, or trained now.
 
         ``on_fit`` is called before training starts (to tell the user it will take a while).

@@ -100,7 +100,7 @@ def find_duplicates(store: Store) -> list[Group]:
     for why, members in by_id.items():
         for j in members[1:]:
             join(members[0], j, why)
-    for link, members in by_link.items():
+    for members in by_link.values():
         if 1 < len(members) <= MAX_SHARED_LINK:
             for n, i in enumerate(members):
                 for j in members[n + 1 :]:
@@ -113,7 +113,7 @@ def find_duplicates(store: Store) -> list[Group]:
         [titles[i] for i in usable], [titles[i] for i in usable], scorer=fuzz.ratio,
         score_cutoff=TITLE_SIMILARITY, workers=-1,
     )
-    for a, b in zip(*scores.nonzero()):
+    for a, b in zip(*scores.nonzero(), strict=True):
         i, j = usable[a], usable[b]
         if a < b and not distinct_works(items[i].title, items[j].title):
             join(i, j, "same title" if titles[i] == titles[j] else "near-identical title")
@@ -125,7 +125,7 @@ def find_duplicates(store: Store) -> list[Group]:
     for members in groups.values():
         if len(members) < 2:
             continue
-        why = sorted({r for (a, b), rs in reasons.items() if a in members for r in rs})
-        out.append(Group([items[i] for i in members], why))
+        found = sorted({r for (a, _b), rs in reasons.items() if a in members for r in rs})
+        out.append(Group([items[i] for i in members], found))
     out.sort(key=lambda g: g.items[0].id)
     return out

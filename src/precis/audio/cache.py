@@ -19,6 +19,7 @@ import numpy as np
 from precis.errors import PrecisError
 from precis.paths import cache_dir
 
+
 def cache_key(identity: str, text: str) -> str:
     digest = hashlib.sha256()
     digest.update(identity.encode("utf-8"))

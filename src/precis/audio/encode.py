@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from precis.audio.segments import Chapter, TocNode, table_of_contents
-from precis.render.segments import Segment
 from precis.errors import PrecisError
+from precis.render.segments import Segment
 
 TARGET_LUFS = -16.0
 PEAK_CEILING_DB = -3.0
@@ -40,7 +40,9 @@ def pause_before(previous: Segment | None, current: Segment) -> float:
     return 1.2
 
 
-def assemble(segments: list[Segment], audio: list[np.ndarray], sample_rate: int) -> tuple[np.ndarray, list[tuple[float, float]]]:
+def assemble(
+    segments: list[Segment], audio: list[np.ndarray], sample_rate: int
+) -> tuple[np.ndarray, list[tuple[float, float]]]:
     """The segments' audio joined with pauses, and where each segment starts and ends (seconds)."""
     pieces: list[np.ndarray] = []
     spans: list[tuple[float, float]] = []
@@ -193,6 +195,9 @@ def mp3_duration(path: Path) -> float:
     from mutagen.mp3 import MP3
 
     try:
-        return float(MP3(str(path)).info.length)
+        info = MP3(str(path)).info
+        if info is None:
+            raise PrecisError(f"{path}: not an MP3 file a player can read")
+        return float(info.length)
     except MutagenError as exc:
         raise PrecisError(f"{path}: not a readable MP3 ({exc})") from None

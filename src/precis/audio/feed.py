@@ -9,7 +9,7 @@ from the store: the files themselves need only be uploaded next to each other un
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -21,6 +21,7 @@ from precis.audio.model import Episode
 from precis.audio.segments import Chapter
 from precis.errors import PrecisError
 from precis.model import Issue
+from precis.public import IssueRef
 from precis.render.view import issue_heading
 from precis.store import Store, settings_of
 
@@ -46,7 +47,7 @@ def _psc_extensions() -> tuple[type, type]:
         def __init__(self) -> None:
             self.chapters: list[Chapter] = []
 
-        def extend_rss(self, entry):  # type: ignore[no-untyped-def]
+        def extend_rss(self, entry):
             if self.chapters:
                 element = xml_elem(f"{{{PSC_NS}}}chapters", entry)
                 element.attrib["version"] = "1.2"
@@ -115,7 +116,7 @@ def write_feed(
     for episode in episodes:  # feedgen puts each new item first: oldest goes in first
         issue = episode.issue
         chapters = [Chapter.from_dict(c) for c in episode.chapters]
-        title = issue_heading(settings, issue)
+        title = issue_heading(settings, IssueRef.of(issue))
         url = base + quote(Path(episode.path).name)
         item = fg.add_entry()
         item.id(f"{settings.slug}/{issue.slug}")
@@ -126,7 +127,7 @@ def write_feed(
         item.description(_description(title, chapters))
         item.enclosure(url, str(episode.size), "audio/mpeg")
         published = (
-            datetime.combine(issue.date, time(12), tzinfo=timezone.utc) if issue.date else _aware(episode.created_at)
+            datetime.combine(issue.date, time(12), tzinfo=UTC) if issue.date else _aware(episode.created_at)
         )
         item.pubDate(published)
         item.podcast.itunes_duration(clock(episode.duration))
@@ -148,4 +149,4 @@ def _description(title: str, chapters: list[Chapter]) -> str:
 
 def _aware(moment: datetime) -> datetime:
     """SQLite gives datetimes back without their zone; they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,7 +1,8 @@
 """The chapters an episode's segments make, and its table of contents.
 
-Segments are the speech edition's own (``precis.render.segments.Segment``). A segment is the unit of synthesis and of caching: editing one entry changes one segment's text, so
-only that segment is synthesized again. Chapters follow the listener's view of an issue: one per
+Segments are the speech edition's own (``precis.render.segments.Segment``). A segment is the unit
+of synthesis and of caching: editing one entry changes one segment's text, so only that segment is
+synthesized again. Chapters follow the listener's view of an issue: one per
 entry (starting where its section is announced, when it is the section's first entry), grouped by
 section, with the opening and the closing as chapters of their own.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from precis.render.segments import Segment
+
 
 @dataclass(frozen=True)
 class Chapter:
@@ -36,7 +38,7 @@ class Chapter:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, object]) -> "Chapter":
+    def from_dict(cls, data: dict[str, object]) -> Chapter:
         return cls(
             id=str(data["id"]),
             title=str(data["title"]),
@@ -62,7 +64,7 @@ def chapters_for(
     chapters: list[Chapter] = []
     pending: float | None = None  # the start of headings not yet given to a chapter
     counts = {"intro": 0, "entry": 0, "footer": 0}
-    for seg, (start, end) in zip(segments, spans):
+    for seg, (start, end) in zip(segments, spans, strict=True):
         if seg.is_heading:
             pending = start if pending is None else pending
             continue
@@ -98,7 +100,7 @@ class TocNode:
 
     id: str
     title: str
-    children: list["TocNode | Chapter"] = field(default_factory=list)
+    children: list[TocNode | Chapter] = field(default_factory=list)
 
 
 def table_of_contents(chapters: list[Chapter]) -> TocNode:

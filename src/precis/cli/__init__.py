@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
-from precis.errors import InvalidValue, NotFound, PrecisError
+from precis.errors import InvalidValue, MissingExtra, NotFound, PrecisError
 from precis.store import DEFAULT_DB, Store
 
 app = typer.Typer(
@@ -73,11 +73,9 @@ def require_extra(what: str, extra: str, *modules: str) -> None:
     Commands import their feature's library inside the command, so a missing extra never stops
     ``precis`` itself or any other command; this check turns it into advice instead of a traceback.
     """
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    missing = tuple(m for m in modules if importlib.util.find_spec(m) is None)
     if missing:
-        raise PrecisError(
-            f"{what} needs the '{extra}' extra: pip install 'precis[{extra}]' (missing {', '.join(missing)})"
-        )
+        raise MissingExtra(extra, what, missing)
 
 
 # The library names a value by its field; the command line by the option that sets it.

@@ -15,6 +15,7 @@ from rich.table import Table
 
 from precis.cli import app, console, err, state
 from precis.errors import PrecisError
+from precis.model import issue_label
 
 if TYPE_CHECKING:
     from precis.assist import Assistant
@@ -191,11 +192,14 @@ def bench_assist(
     from precis.assist.bench import run_benchmark
 
     store = state(ctx).store()
+    with store.session() as s:
+        prefix = store.default_publication(s).issue_prefix
     figures = []
     with tempfile.TemporaryDirectory(prefix="precis-bench-") as tmp:
         for n in cutoff:
             with Progress(
-                TextColumn(f"AN #{n}: {{task.description}}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                TextColumn(f"{issue_label(prefix, n)}: {{task.description}}"),
+                BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                 console=err, transient=True,
             ) as progress:
                 task = progress.add_task("building the split and training", total=None)

@@ -11,10 +11,10 @@ from collections.abc import Callable
 from datetime import date
 
 from precis.errors import PrecisError
+from precis.identity import split_arxiv_id
 from precis.ingest import feeds, pages
 from precis.ingest.config import IngestConfig
 from precis.ingest.fetch import Fetched, Fetcher, RateLimiter
-from precis.identity import split_arxiv_id
 from precis.ingest.work import Work
 
 PUBLIC_ABS = "https://arxiv.org/abs/"
@@ -43,7 +43,7 @@ class ArxivClient:
         while len(works) < limit:
             size = min(self.config.arxiv_page_size, limit - len(works))
             source = f"arXiv API (query {query!r}, results {start + 1}–{start + size})"
-            params = {
+            params: dict[str, str | int] = {
                 "search_query": query,
                 "start": start,
                 "max_results": size,

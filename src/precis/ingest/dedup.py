@@ -119,6 +119,4 @@ def _no_conflict(a: Keys, b: Keys) -> bool:
     """False when both records carry an arXiv id (or a DOI) and the ids differ."""
     if a.arxiv and b.arxiv and not (a.arxiv & b.arxiv):
         return False
-    if a.doi and b.doi and not (a.doi & b.doi):
-        return False
-    return True
+    return not (a.doi and b.doi and not (a.doi & b.doi))

@@ -18,8 +18,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from precis.errors import PrecisError
-from precis.ingest.fetch import Fetched, one_line
 from precis.identity import doi_of, site_of, split_arxiv_id
+from precis.ingest.fetch import Fetched, one_line
 from precis.ingest.work import Work, html_to_text
 
 
@@ -77,7 +77,7 @@ def works_of(fetched: Fetched) -> list[Work]:
         if not title:
             continue
         link = item.get("link") or next(
-            (l.get("href") for l in item.get("links", []) if l.get("rel") == "alternate"), None
+            (x.get("href") for x in item.get("links", []) if x.get("rel") == "alternate"), None
         )
         found = split_arxiv_id(link) or split_arxiv_id(item.get("id"))
         works.append(

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 
@@ -47,14 +47,14 @@ class Fetched:
 
     @property
     def media_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+        return str(self.headers.get("content-type", "")).split(";")[0].strip().lower()
 
     def declared_charset(self) -> str | None:
         """The charset the response declares: the Content-Type header, else the document itself."""
         for param in self.headers.get("content-type", "").split(";")[1:]:
             key, _, value = param.partition("=")
             if key.strip().lower() == "charset" and value.strip():
-                return value.strip().strip("\"'")
+                return str(value).strip().strip("\"'")
         head = self.content[:4096]
         found = _XML_ENCODING.match(head) or _META_CHARSET.search(head)
         return found.group(1).decode("ascii") if found else None
@@ -241,8 +241,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _reason(status: int) -> str:

@@ -17,8 +17,8 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from precis.errors import PrecisError
-from precis.ingest.fetch import Fetched, one_line
 from precis.identity import doi_of, site_of, split_arxiv_id
+from precis.ingest.fetch import Fetched, one_line
 from precis.ingest.work import Work, clean, person_name
 
 HTML_TYPES = ("text/html", "application/xhtml+xml", "")
@@ -59,7 +59,7 @@ def parse_html(text: str, base_url: str, source: str) -> Work:
         return None
 
     canonical = next(
-        (l.get("href") for l in root.xpath("//link[@href]") if "canonical" in (l.get("rel") or "").lower().split()),
+        (x.get("href") for x in root.xpath("//link[@href]") if "canonical" in (x.get("rel") or "").lower().split()),
         None,
     )
     url = urljoin(base_url, canonical or first("og:url", "citation_abstract_html_url") or ld.get("url") or base_url)

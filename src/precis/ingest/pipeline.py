@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from precis.errors import PrecisError
+from precis.identity import split_arxiv_id
 from precis.ingest import feeds, pages
 from precis.ingest.arxiv import ArxivClient
 from precis.ingest.config import IngestConfig
 from precis.ingest.fetch import Fetcher
-from precis.identity import split_arxiv_id
 from precis.ingest.queue import FeedUpdate, Report, add_works, feed_validators, remember_not_modified
 from precis.ingest.work import Work
 from precis.store import Store, settings_of

@@ -101,7 +101,9 @@ def add_works(store: Store, works: list[Work], source: str, feed: FeedUpdate | N
             elif status == REPEAT:
                 report.outcomes.append(Outcome(work, REPEAT, cand.id, f"appears twice in this batch ({reason})"))
             else:
-                note = cand.match if cand.entry_id is not None else f"already a candidate ({cand.state}; {reason})"
+                note = (
+                    (cand.match or "") if cand.entry_id is not None else f"already a candidate ({cand.state}; {reason})"
+                )
                 report.outcomes.append(Outcome(work, QUEUED, cand.id, note))
         rescore(s, pub.id)
     return report
@@ -136,7 +138,7 @@ def rescore(session: Session, publication_id: int) -> int:
     from precis.ingest.rank import Ranker  # scikit-learn: imported only when there is work to score
 
     ranker = Ranker.from_store(session, publication_id)
-    for cand, scored in zip(waiting, ranker.score([(c.title, c.abstract) for c in waiting])):
+    for cand, scored in zip(waiting, ranker.score([(c.title, c.abstract) for c in waiting]), strict=True):
         cand.score = scored.score
         cand.explanation = scored.explanation
     return len(waiting)
@@ -154,7 +156,8 @@ def archive_index(session: Session, pub: Publication) -> Index[ArchivedRef]:
     )
     for entry_id, title, title_url, url, note, series, number in rows:
         if series is not None:
-            ref = ArchivedRef(entry_id, issue_label(series, number), (series_order.get(series, len(series_order)), number))
+            rank = (series_order.get(series, len(series_order)), number)
+            ref = ArchivedRef(entry_id, issue_label(series, number), rank)
         else:
             ref = ArchivedRef(entry_id, f"the archive (entry {entry_id}, {note or 'not sent'})", (1 << 30, entry_id))
         index.add(ref, Keys.of(title, [title_url, url]))
@@ -306,7 +309,9 @@ def reopen(store: Store, ids: Iterable[int]) -> list[CandidateView]:
     return _triage(store, ids, NEW, priority=None, reason=None)
 
 
-def _triage(store: Store, ids: Iterable[int], state: str, priority: int | None, reason: str | None) -> list[CandidateView]:
+def _triage(
+    store: Store, ids: Iterable[int], state: str, priority: int | None, reason: str | None
+) -> list[CandidateView]:
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         raise PrecisError("give at least one candidate id (see `precis triage list`)")

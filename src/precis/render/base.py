@@ -12,6 +12,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 from urllib.parse import unquote, urljoin
 
 from precis.markup import Block, CrossRef, Doc, Inline, Paragraph, Target
@@ -114,14 +115,14 @@ class TreeRenderer(ABC):
     def block(self, node: Block) -> str:
         if isinstance(node, Paragraph):
             return self.paragraph(node.children)
-        return getattr(self, "_" + type(node).__name__)(node)
+        return cast(str, getattr(self, "_" + type(node).__name__)(node))
 
     def inline(self, nodes: tuple[Inline, ...]) -> str:
         return "".join(self.inline_node(n, nodes[i + 1] if i + 1 < len(nodes) else None)
                        for i, n in enumerate(nodes))
 
     def inline_node(self, node: Inline, following: Inline | None) -> str:
-        return getattr(self, "_" + type(node).__name__)(node)
+        return cast(str, getattr(self, "_" + type(node).__name__)(node))
 
     def cross_reference(self, node: CrossRef) -> tuple[Target | None, str | None, str | None]:
         """The target of a cross-reference and the links for it and its issue (None if absent)."""

@@ -64,7 +64,9 @@ def render_all(
     return len(jobs)
 
 
-def write_issue(editions: Editions, n: int, out: Path, formats: tuple[str, ...], private: bool, style: str | None) -> None:
+def write_issue(
+    editions: Editions, n: int, out: Path, formats: tuple[str, ...], private: bool, style: str | None
+) -> None:
     """Write the ``n``-th issue in each format."""
     issue = editions.issues[n]
     for fmt in formats:

@@ -88,14 +88,14 @@ class Editions:
 
     # -- views ---------------------------------------------------------------------------------
 
-    def entries(self, issue: IssueRefRef, private: bool = False) -> list[EntryData]:
+    def entries(self, issue: IssueRef, private: bool = False) -> list[EntryData]:
         """The issue's entries in order: their public views, or with ``private`` their private ones."""
         views = self.source.by_issue.get(issue.id, [])
         if private:
             return list(views)
         return [v for v in map(as_public, views) if v is not None]
 
-    def view(self, issue: IssueRefRef, private: bool = False) -> IssueView:
+    def view(self, issue: IssueRef, private: bool = False) -> IssueView:
         """The issue as templates see it (cached); checks its cross-references."""
         key = (issue.id, private)
         if key not in self._views:
@@ -203,7 +203,7 @@ class Editions:
         return out if fragment else _INLINER.inline(out)
 
     def speech(
-        self, issue: IssueRefRef, *, private: bool = False, style: str | None = None, links: Links | None = None
+        self, issue: IssueRef, *, private: bool = False, style: str | None = None, links: Links | None = None
     ) -> list[Segment]:
         """The speech edition as ordered segments: intro, each section and subsection
         announcement, each entry, footer. Empty segments are left out."""

@@ -42,7 +42,10 @@ class EditionSource:
     def read(cls, session: Session, publication: Publication) -> EditionSource:
         settings = settings_of(publication)
         rank = {s: i for i, s in enumerate(settings.series)}
-        issues = session.scalars(select(Issue).where(Issue.publication_id == publication.id)).all()
+        issues = sorted(
+            session.scalars(select(Issue).where(Issue.publication_id == publication.id)),
+            key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number),
+        )
         entries: list[EntryData] = []
         by_issue: dict[int, list[EntryData]] = defaultdict(list)
         public_ids: set[int] = set()
@@ -63,7 +66,7 @@ class EditionSource:
             publication_id=publication.id,
             house_style=publication.house_style,
             settings=settings,
-            issues=[IssueRef.of(i) for i in sorted(issues, key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number))],
+            issues=[IssueRef.of(i) for i in issues],
             entries=entries,
             by_issue=dict(by_issue),
             resolver=Resolver.from_session(session, settings.series),
@@ -127,11 +130,12 @@ def _summary_index(session: Session, publication_id: int, rank: dict[str, int]) 
     """Every work the store's other publications summarized in an issue, by work key (the earliest
     issue wins): where a digest links to "the newsletter's summary"."""
     names = dict(session.execute(select(Publication.id, Publication.name)).all())
-    rows = session.execute(
-        select(Entry.id, Entry.title, Entry.title_url, Entry.url, Entry.publication_id, Issue.series, Issue.number, Issue.url)
+    rows = list(session.execute(
+        select(Entry.id, Entry.title, Entry.title_url, Entry.url, Entry.publication_id,
+               Issue.series, Issue.number, Issue.url)
         .join(Issue, Entry.issue_id == Issue.id)
         .where(Entry.publication_id != publication_id)
-    ).all()
+    ).all())
     rows.sort(key=lambda r: (rank.get(r[5], len(rank)), r[6], r[0]), reverse=True)
     index: dict[str, SummaryLink] = {}
     for entry_id, title, title_url, url, pub_id, series, number, issue_url in rows:

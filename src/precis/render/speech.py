@@ -4,7 +4,8 @@ No URL, no Markdown symbol: a link reads as its text, a cross-reference as "text
 Newsletter 58", emphasis is dropped, list items become sentences (numbered ones "First, ...").
 Text is put in spoken form by ``speakable``: "AN #58" becomes "Alignment Newsletter 58", "et al"
 "and others", "e.g." "for example", "$2-8M" "2 to 8 million dollars", "1e15" "10 to the 15",
-"10x" "10 times", "=" "equals", bare URLs "a link"; symbols a narrator cannot read are dropped. Math is read in words when it is simple, else "an equation".
+"10x" "10 times", "=" "equals", bare URLs "a link"; symbols a narrator cannot read are dropped.
+Math is read in words when it is simple, else "an equation".
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from precis.markup import (
     Strong,
     Text,
 )
+from precis.model import issue_label
 from precis.render.base import Links, Target, TreeRenderer
 
 ORDINALS = ["First", "Second", "Third", "Fourth", "Fifth", "Sixth", "Seventh", "Eighth", "Ninth", "Tenth"]
@@ -53,7 +55,7 @@ _ABBREVIATIONS = [
     (re.compile(r"\bvs\.?(?=\s)", re.IGNORECASE), "versus"),
     (re.compile(r"\bH/T\b"), "hat tip to"),
 ]
-_SYMBOLS = [
+_SYMBOLS: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"\b(\d+(?:\.\d+)?)e\+?(-?\d+)\b"), lambda m: (
         f"10 to the {m.group(2)}" if m.group(1) == "1" else f"{m.group(1)} times 10 to the {m.group(2)}")),
     (re.compile(r"(?<=\d)x\b"), " times"),
@@ -155,12 +157,14 @@ class SpeechRenderer(TreeRenderer):
         text = _MARKDOWN_LINK.sub(r"\1", text)
         text = _URL_ASIDE.sub("", text)
         text = _URL.sub("a link", text)
-        text = re.sub(r"\b([A-Z][A-Za-z]*) ?#(\d+)\b", lambda m: self.speak_issue(f"{m.group(1)} #{m.group(2)}"), text)
+        text = re.sub(
+            r"\b([A-Z][A-Za-z]*) ?#(\d+)\b", lambda m: self.speak_issue(issue_label(m.group(1), int(m.group(2)))), text
+        )
         text = _MONEY.sub(_dollars, text)
         for pattern, words in _ABBREVIATIONS:
             text = pattern.sub(words, text)
-        for pattern, words in _SYMBOLS:
-            text = pattern.sub(words, text)
+        for pattern, replacement in _SYMBOLS:
+            text = pattern.sub(replacement, text)
         text = _DROP.sub(" ", text)
         return _SPACES.sub(" ", text)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from precis.markup import (
+    Block,
     Code,
     CodeBlock,
     CrossRef,
@@ -159,7 +160,7 @@ class TextRenderer(TreeRenderer):
 
     # -- blocks ------------------------------------------------------------------------------
 
-    def _nested(self, blocks: tuple, indent: int, tight: bool = False) -> list[str]:  # type: ignore[type-arg]
+    def _nested(self, blocks: tuple[Block, ...], indent: int, tight: bool = False) -> list[str]:
         """Render blocks ``indent`` columns narrower; returns their lines."""
         self.width -= indent
         try:

@@ -140,7 +140,6 @@ def _linked(doc: Doc, url: str | None) -> Doc:
 def entry_view(data: EntryData, private: bool, newsletter: SummaryLink | None = None) -> EntryView:
     """An entry as an edition shows it: ``data`` is its public view in a public edition, its
     private view in a private one (``private``), where a note says what the public one hides."""
-    empty = Doc(())
     return EntryView(
         id=data.id,
         title=data.clean_title,
@@ -207,8 +206,8 @@ def sections_of(settings: Settings, entries: list[EntryView]) -> list[SectionVie
                 top(place.section).subsections.append(subs[key])
             subs[key].entries.append(e)
     out = [highlights] if highlights.entries else []
-    for section in tops.values():
-        section.subsections = [s for s in section.subsections if s.entries]
-        if section.entries or section.subsections:
-            out.append(section)
+    for view in tops.values():
+        view.subsections = [s for s in view.subsections if s.entries]
+        if view.entries or view.subsections:
+            out.append(view)
     return out

@@ -15,6 +15,7 @@ import heapq
 import sqlite3
 import threading
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -55,7 +56,11 @@ class _Reader:
         rows = self.connection.execute(
             "SELECT entry_id, title, path, issue, category, link, year, summarizer, boost, section FROM search_document"
         ).fetchall()
-        self.fields = {r[0]: _Fields(*r[1:9], _lower(r[4]), _lower(r[9]), _lower(r[7])) for r in rows}
+        self.fields = {
+            entry_id: _Fields(title, path, issue, category, link, year, summarizer, boost,
+                              _lower(category), _lower(section), _lower(summarizer))
+            for entry_id, title, path, issue, category, link, year, summarizer, boost, section in rows
+        }
 
 
 class SqliteSearch:
@@ -66,7 +71,8 @@ class SqliteSearch:
     def _reader(self) -> _Reader:
         reader: _Reader | None = getattr(self._local, "reader", None)
         if reader is None:
-            reader = self._local.reader = _Reader(self.store.dedicated_connection())
+            # SQLite's driver connection is a sqlite3.Connection (the store's pragmas applied).
+            reader = self._local.reader = _Reader(cast(sqlite3.Connection, self.store.dedicated_connection()))
         return reader
 
     def ready(self) -> bool:

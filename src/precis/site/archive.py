@@ -22,7 +22,6 @@ from precis.site import urls
 from precis.store import Store
 
 
-
 class SiteURL(str):
     """A link to a page of the archive. It is relative on purpose and must reach the page as is
     (a link from the sheet, by contrast, is made absolute by the editions' rules)."""

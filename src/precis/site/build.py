@@ -23,7 +23,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from precis.errors import PrecisError
+from precis.errors import MissingExtra, PrecisError
 from precis.markup import Math, MathBlock, walk
 from precis.site import urls
 from precis.site.archive import Archive, EntryItem, Group, IssueItem
@@ -103,10 +103,8 @@ def pagefind_executable() -> Path:
     try:
         from pagefind_bin import get_executable
     except ImportError:
-        raise PrecisError(
-            "the archive's search index needs the pagefind binary: pip install 'precis[site]'"
-        ) from None
-    return get_executable()
+        raise MissingExtra("site", "the archive's search index (the pagefind binary)") from None
+    return Path(get_executable())
 
 
 def _environment() -> Environment:
@@ -406,7 +404,7 @@ class SiteBuilder:
         template = self.env.get_template("search_document.html.j2")
         docs = {}
         for item in self.archive.entries:
-            filters = []
+            filters: list[tuple[str, str]] = []
             for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
                 filters.extend((name, key) for key in self.archive.keys_of(kind, item))
             docs[item.path + "index.html"] = template.render(
@@ -423,7 +421,8 @@ class SiteBuilder:
         docs = self.search_documents()
         key = digest(json.dumps(sorted(docs.items())).encode())
         self.writer.inputs["search"] = key
-        if self.writer.previous_inputs.get("search") == key and any(p.startswith("pagefind/") for p in self.writer.previous):
+        indexed = any(p.startswith("pagefind/") for p in self.writer.previous)
+        if self.writer.previous_inputs.get("search") == key and indexed:
             return None
         source = _scratch("precis-search-documents-")
         output = _scratch("precis-pagefind-")
@@ -447,7 +446,8 @@ class SiteBuilder:
             output, _ = indexer.process.communicate()
             if indexer.process.returncode != 0:
                 lines = output.strip().splitlines()
-                raise PrecisError(f"pagefind could not make the search index: {lines[-1] if lines else indexer.process.returncode}")
+                said = lines[-1] if lines else indexer.process.returncode
+                raise PrecisError(f"pagefind could not make the search index: {said}")
             root = Path(indexer.output.name)
             for path in sorted(root.rglob("*")):
                 if path.is_file():
@@ -460,8 +460,11 @@ def start_downloads(store: Store, writer: SiteWriter) -> PendingDownloads:
     only the formats whose records changed since the last build are written."""
     with store.session() as s:
         stem = settings_of(store.default_publication(s)).slug
-    previous = {ext: writer.previous.get(f"downloads/{stem}.{ext}") for ext, _ in DOWNLOAD_FORMATS}
-    previous = {ext: key for ext, key in previous.items() if key and (writer.outdir / f"downloads/{stem}.{ext}").is_file()}
+    previous: dict[str, str] = {}
+    for ext, _label in DOWNLOAD_FORMATS:
+        key = writer.previous.get(f"downloads/{stem}.{ext}")
+        if key and (writer.outdir / f"downloads/{stem}.{ext}").is_file():
+            previous[ext] = key
     tmp = _scratch("precis-downloads-")
     return PendingDownloads(stem, tmp, DownloadsProcess(store.url, Path(tmp.name), stem, previous))
 

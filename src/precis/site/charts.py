@@ -12,6 +12,10 @@ from typing import Any
 from precis.site.archive import Archive, EntryItem
 
 
+def issue_of(item: EntryItem) -> str | None:
+    return item.issue_label
+
+
 def quarter(item: EntryItem) -> str | None:
     date = item.issue.date if item.issue is not None else None
     return f"{date.year} Q{(date.month - 1) // 3 + 1}" if date else None
@@ -26,18 +30,20 @@ def timeline(archive: Archive) -> dict[str, Any]:
     sections = archive.sections()
     dated = [i for i in archive.entries if quarter(i)]
     if dated:
-        keys = sorted({quarter(i) for i in dated})  # type: ignore[type-var]
+        keys: list[str] = sorted({q for i in dated if (q := quarter(i)) is not None})
         key_of, unit = quarter, "Quarter"
         title = "Entries per quarter by top-level category"
         items = dated
     else:
         keys = [issue.label for issue in archive.issues]
-        key_of, unit = (lambda i: i.issue_label), "Issue"
+        key_of, unit = issue_of, "Issue"
         title = "Entries per issue by top-level category (the issues have no dates)"
         items = [i for i in archive.entries if i.issue is not None]
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for item in items:
-        counts[item.section][key_of(item)] += 1  # type: ignore[index]
+        key = key_of(item)
+        if key is not None:
+            counts[item.section][key] += 1
     return {
         "title": title,
         "unit": unit,

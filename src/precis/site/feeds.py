@@ -8,7 +8,7 @@ date is its ``date`` when known, else the last time one of its public entries ch
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timezone
+from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
@@ -19,13 +19,13 @@ FEED_ISSUES = 20
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def issue_time(issue: IssueItem) -> datetime:
     if issue.issue.date is not None:
-        return datetime.combine(issue.issue.date, time(0, 0), tzinfo=timezone.utc)
-    return max(_aware(item.data.updated_at) for item in issue.entries)
+        return datetime.combine(issue.issue.date, time(0, 0), tzinfo=UTC)
+    return max(_aware(item.data.updated_at) for item in issue.entries if item.data.updated_at is not None)
 
 
 def feeds(
@@ -49,7 +49,7 @@ def feeds(
     fg.link(href=feed_base + "issues.atom", rel="self")
     fg.language("en")
     fg.generator("Précis")
-    latest = max((issue_time(i) for i in newest), default=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    latest = max((issue_time(i) for i in newest), default=datetime(2000, 1, 1, tzinfo=UTC))
     fg.updated(latest)
     fg.lastBuildDate(latest)
     for issue in reversed(newest):  # feedgen puts the last added first
@@ -64,6 +64,7 @@ def feeds(
             fe.published(moment)
             fe.pubDate(moment)
         highlights = "; ".join(h.title for h in issue.highlights)
-        fe.description(f"{len(issue.entries)} summaries" + (f"; highlights: {highlights}" if highlights else ""), isSummary=True)
+        summary = f"{len(issue.entries)} summaries" + (f"; highlights: {highlights}" if highlights else "")
+        fe.description(summary, isSummary=True)
         fe.content(str(content(issue, base)), type="html")
     return fg.rss_str(pretty=True).decode("utf-8"), fg.atom_str(pretty=True).decode("utf-8")

@@ -58,7 +58,7 @@ class SiteWriter:
 
     def _target(self, path: str) -> Path:
         parts = path.split("/")
-        if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts[:-1]) or parts[-1] in ("", ".", ".."):
+        if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
             raise ValueError(f"not a file path inside the site: {path!r}")
         return self.outdir.joinpath(*parts)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from precis.model import Entry, EntryAuthor, Opinion, Revision, utcnow
 
 SNAPSHOT_FIELDS = [
-    c for c in Entry.__table__.columns.keys() if c not in ("id", "created_at", "updated_at")
+    c.name for c in Entry.__table__.columns if c.name not in ("id", "created_at", "updated_at")
 ]
 
 
@@ -51,7 +51,9 @@ def _record_revisions(session: Session, _flush_context: Any) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, (Opinion, EntryAuthor)):
             # A removed opinion no longer points at its entry, but still holds its id.
-            parent = obj.entry or (session.get(Entry, obj.entry_id) if obj.entry_id else None)
+            parent: Entry | None = obj.entry if obj.entry is not None else None
+            if parent is None and obj.entry_id:
+                parent = session.get(Entry, obj.entry_id)
             if parent is not None:
                 touched.setdefault(parent.id, parent)
     if not touched and not deleted:
@@ -86,10 +88,8 @@ def _latest_after(session: Session, entry_ids: list[int]) -> dict[int, Any]:
             .where(Revision.entry_id.in_(chunk))
             .group_by(Revision.entry_id)
         )
-        for entry_id, after in conn.execute(
-            select(Revision.entry_id, Revision.after).where(Revision.id.in_(latest))
-        ):
-            out[entry_id] = after
+        for row in conn.execute(select(Revision.entry_id, Revision.after).where(Revision.id.in_(latest))):
+            out[int(row[0])] = row[1]
     return out
 
 

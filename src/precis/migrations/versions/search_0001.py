@@ -8,9 +8,8 @@ full-text index over it in the database's own engine: an FTS5 table on SQLite, a
 Revision ID: search_0001
 Revises: 0001_core
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = "search_0001"
 down_revision = "0001_core"
