@@ -105,3 +105,12 @@ def test_commands_on_a_missing_store_say_how_to_create_it(tmp_path, command):
 def test_export_to_an_unknown_format_is_refused(sample_store, tmp_path):
     result = run(Path(sample_store.engine.url.database), "export", str(tmp_path / "x.pdf"))
     assert_one_line_error(result, "x.pdf", ".xlsx")
+
+
+def test_library_errors_are_worded_for_the_command_line(sample_store):
+    """The library names a field; the CLI names the option or argument a user typed."""
+    db = sample_store.display
+    assert_one_line_error(run(db, "render", "nonsense"), "ISSUE 'nonsense': not an issue")
+    assert_one_line_error(run(db, "render", "SN #2", "--format", "pdf"), "--format 'pdf': the formats are")
+    assert_one_line_error(run(db, "render", "SN #99"), "no issue SN #99 in the store")
+    assert_one_line_error(run(db, "search", "reward", "--limit", "0"), "--limit 0: give a number from 1 to 100")

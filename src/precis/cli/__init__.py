@@ -79,7 +79,8 @@ def require_extra(what: str, extra: str, *modules: str) -> None:
 
 
 # The library names a value by its field; the command line by the option that sets it.
-OPTION_OF_FIELD = {"database URL": "--db"}
+# Fields given as arguments rather than options are named as their metavar.
+OPTION_OF_FIELD = {"database URL": "--db", "issue": "ISSUE", "query": "QUERY"}
 
 
 def error_message(exc: PrecisError) -> str:

@@ -18,7 +18,7 @@ from precis.errors import InvalidValue, NotFound
 from precis.identity import work_keys
 from precis.markup import Resolver, Target, parse
 from precis.model import Entry, Issue, Publication, issue_label, parse_issue_label
-from precis.public import EntryData, IssueRef, as_public, private_view
+from precis.public import EntryData, IssueRef, as_public, is_public, private_view
 from precis.publication import Settings
 from precis.render.view import SummaryLink
 from precis.store import Store, settings_of
@@ -56,7 +56,7 @@ class EditionSource:
         )
         for entry in rows:
             view = private_view(entry)
-            if as_public(view) is not None:
+            if is_public(entry.public_level):
                 public_ids.add(entry.id)
             if entry.publication_id == publication.id:
                 entries.append(view)
