@@ -118,15 +118,18 @@ class EntryData:
         return self.issue.label if self.issue else None
 
 
-def private_view(entry: Entry) -> EntryData:
-    """Everything an edition may show of an entry, whatever its public level (for reviewers)."""
+def private_view(entry: Entry, author_names: tuple[str, ...] | None = None) -> EntryData:
+    """Everything an edition may show of an entry, whatever its public level (for reviewers).
+
+    ``author_names`` saves loading the entry's parsed authors when a caller read them in bulk.
+    """
     return EntryData(
         id=entry.id,
         position=entry.position,
         title=entry.title,
         link=entry.link,
         authors=entry.authors,
-        author_names=tuple(a.name for a in entry.author_list),
+        author_names=author_names if author_names is not None else tuple(a.name for a in entry.author_list),
         venue=entry.venue,
         year=entry.year,
         category=entry.category,

@@ -237,24 +237,24 @@ class Editions:
         return tidy(out)
 
     def entry_html(
-        self,
-        entry: Entry | EntryData,
-        links: Links | None = None,
-        private: bool = False,
-        renderer: HtmlRenderer | None = None,
+        self, entry: Entry | EntryData, links: Links | None = None, private: bool = False
     ) -> EntryHTML | None:
         """One entry's summary, opinions, prerequisites and read-more as HTML fragments.
 
         None when a public rendering must leave the entry out; empty fragments for "Link only".
-        Cross-references point where ``links`` says (by default the work and its issue's URL), or
-        are rendered by ``renderer`` (the archive's, with its own links) when given.
+        Cross-references point where ``links`` says (by default the work and its issue's URL).
         """
         data = private_view(entry) if isinstance(entry, Entry) else entry
         shown = data if private else as_public(data)
         if shown is None:
             return None
-        view = self.entry_view(shown, private)
-        r = renderer or HtmlRenderer(self.resolve(private), links, self.settings.url, heading_offset=1)
+        r = HtmlRenderer(self.resolve(private), links, self.settings.url, heading_offset=1)
+        return self.entry_fragments(self.entry_view(shown, private), r)
+
+    @staticmethod
+    def entry_fragments(view: EntryView, r: HtmlRenderer) -> EntryHTML:
+        """The HTML fragments of an entry already seen as an ``EntryView`` (every entry's HTML,
+        the archive's pages included, is made here), with ``r`` deciding where links point."""
         return EntryHTML(
             summary=r.blocks(view.summary),
             opinions=[(o.author, r.blocks(o.text)) for o in view.opinions],

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from precis.errors import InvalidValue, NotFound
 from precis.identity import work_keys
 from precis.markup import Resolver, Target, parse
-from precis.model import Entry, Issue, Publication, issue_label, parse_issue_label
+from precis.model import Entry, EntryAuthor, Issue, Publication, issue_label, parse_issue_label
 from precis.public import EntryData, IssueRef, as_public, is_public, private_view
 from precis.publication import Settings
 from precis.render.view import SummaryLink
@@ -49,13 +49,16 @@ class EditionSource:
         entries: list[EntryData] = []
         by_issue: dict[int, list[EntryData]] = defaultdict(list)
         public_ids: set[int] = set()
+        names: dict[int, list[str]] = defaultdict(list)
+        for entry_id, name in session.execute(
+            select(EntryAuthor.entry_id, EntryAuthor.name).order_by(EntryAuthor.entry_id, EntryAuthor.position)
+        ):
+            names[entry_id].append(name)
         rows = session.scalars(
-            select(Entry)
-            .order_by(Entry.position, Entry.id)
-            .options(selectinload(Entry.opinions), selectinload(Entry.issue), selectinload(Entry.author_list))
+            select(Entry).order_by(Entry.position, Entry.id).options(selectinload(Entry.opinions), selectinload(Entry.issue))
         )
         for entry in rows:
-            view = private_view(entry)
+            view = private_view(entry, tuple(names.get(entry.id, ())))
             if is_public(entry.public_level):
                 public_ids.add(entry.id)
             if entry.publication_id == publication.id:
@@ -120,6 +123,8 @@ class EditionSource:
     def newsletter_summary(self, entry: EntryData) -> SummaryLink | None:
         """Where another publication of the store summarized the same work in an issue, matched by
         link, else by title (the identity rules)."""
+        if not self.summaries:  # the store holds one publication: nothing to look for
+            return None
         for key in work_keys(entry.link, entry.title):
             if key in self.summaries:
                 return self.summaries[key]

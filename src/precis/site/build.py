@@ -280,7 +280,7 @@ class SiteBuilder:
     def entry_page(self, item: EntryItem) -> None:
         root = urls.root_of(item.path)
         r = self.archive.renderer(root)
-        html = self.archive.editions.entry_html(item.data, renderer=r)
+        html = self.archive.editions.entry_fragments(item.view, r)
 
         def group(kind: str, keys: list[str]) -> Group | None:
             return self.group_of[kind].get(keys[0]) if keys else None
