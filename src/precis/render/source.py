@@ -55,7 +55,9 @@ class EditionSource:
         ):
             names[entry_id].append(name)
         rows = session.scalars(
-            select(Entry).order_by(Entry.position, Entry.id).options(selectinload(Entry.opinions), selectinload(Entry.issue))
+            select(Entry)
+            .order_by(Entry.position, Entry.id)
+            .options(selectinload(Entry.opinions), selectinload(Entry.issue))
         )
         for entry in rows:
             view = private_view(entry, tuple(names.get(entry.id, ())))
