@@ -11,7 +11,7 @@ Editorial fields (email status, Rec?, Summarize?, notes) are never in a view, pu
 ``EntryData`` simply has no field for them, so no template or output can reach them.
 
 Every public output (editions, the archive site, its feeds and downloads, search, the API,
-``export --public``) is made from ``public_view`` (or, for file exports, ``public_record``, which
+``export --public``) is made from ``public_view(private_view(entry))`` (or, for file exports, ``public_record``, which
 applies the same field lists to a record); none of them receives the ORM ``Entry``. Private
 editions for reviewers use ``private_view``, the same shape with everything written about the work.
 """
@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
-from precis.model import Entry, Issue
+from precis.model import Entry, Issue, issue_label, issue_slug
 from precis.record import EntryRecord
 
 HIDDEN = "No"
@@ -61,15 +61,21 @@ class IssueRef:
     id: int
     series: str
     number: int
-    label: str  # "AN #139"
-    slug: str  # "an-139"
     url: str | None
     date: date | None
     title: str | None
 
     @classmethod
     def of(cls, issue: Issue) -> IssueRef:
-        return cls(issue.id, issue.series, issue.number, issue.label, issue.slug, issue.url, issue.date, issue.title)
+        return cls(issue.id, issue.series, issue.number, issue.url, issue.date, issue.title)
+
+    @property
+    def label(self) -> str:
+        return issue_label(self.series, self.number)
+
+    @property
+    def slug(self) -> str:
+        return issue_slug(self.series, self.number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +155,9 @@ def private_view(entry: Entry, author_names: tuple[str, ...] | None = None) -> E
     )
 
 
-def public_view(entry: Entry) -> EntryData | None:
-    """The entry as the public may see it, or None if it must not appear at all."""
-    return as_public(private_view(entry)) if is_public(entry.public_level) else None
-
-
-def as_public(view: EntryData) -> EntryData | None:
-    """A private view cut to the public one (the same rule as ``public_view``)."""
+def public_view(view: EntryData) -> EntryData | None:
+    """An entry's private view cut to what the public may see, or None if it must not appear at all
+    (``public_view(private_view(entry))``)."""
     if not is_public(view.public_level):
         return None
     if is_link_only(view.public_level):

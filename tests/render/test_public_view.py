@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any
 
 from precis.model import Base
-from precis.public import EDITORIAL_FIELDS, WRITTEN_FIELDS, EntryData, as_public, public_record, public_view
+from precis.public import EDITORIAL_FIELDS, WRITTEN_FIELDS, EntryData, private_view, public_record, public_view
 from precis.record import record_from_entry
 from precis.render import Editions
 from precis.site.archive import Archive
@@ -57,15 +57,15 @@ def test_public_view_and_public_record_apply_the_same_rule(sample_store):
         entry.hat_tip = "a friend"
     with sample_store.session() as s:
         entry = find_entry(s, "Proximal Policy Optimization Algorithms")
-        view, record = public_view(entry), public_record(record_from_entry(entry))
+        view, record = public_view(private_view(entry)), public_record(record_from_entry(entry))
         hidden = find_entry(s, HIDDEN_TITLE)
-        assert public_view(hidden) is None and public_record(record_from_entry(hidden)) is None
+        assert public_view(private_view(hidden)) is None and public_record(record_from_entry(hidden)) is None
     assert view is not None and record is not None and view.link_only
     for name in WRITTEN_FIELDS:
         assert getattr(view, name) in (None, ()), name
         assert getattr(record, name) in (None, []), name
     assert view.title == record.title and view.category == record.category
-    assert as_public(view) == view  # cutting a public view again changes nothing
+    assert public_view(view) == view  # cutting a public view again changes nothing
 
 
 def test_a_public_summary_referring_to_a_private_entry_shows_only_the_anchor_text(sample_store):

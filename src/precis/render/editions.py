@@ -20,7 +20,7 @@ from markupsafe import Markup
 from precis.errors import PrecisError
 from precis.markup import CrossRef, Doc, Target, normalize_key, parse, walk
 from precis.model import Entry, parse_issue_label
-from precis.public import EntryData, IssueRef, as_public, private_view
+from precis.public import EntryData, IssueRef, private_view, public_view
 from precis.render.base import Links, TreeRenderer
 from precis.render.html import HtmlRenderer
 from precis.render.markdown import MarkdownRenderer
@@ -93,7 +93,7 @@ class Editions:
         views = self.source.by_issue.get(issue.id, [])
         if private:
             return list(views)
-        return [v for v in map(as_public, views) if v is not None]
+        return [v for v in map(public_view, views) if v is not None]
 
     def view(self, issue: IssueRef, private: bool = False) -> IssueView:
         """The issue as templates see it (cached); checks its cross-references."""
@@ -245,7 +245,7 @@ class Editions:
         Cross-references point where ``links`` says (by default the work and its issue's URL).
         """
         data = private_view(entry) if isinstance(entry, Entry) else entry
-        shown = data if private else as_public(data)
+        shown = data if private else public_view(data)
         if shown is None:
             return None
         r = HtmlRenderer(self.resolve(private), links, self.settings.url, heading_offset=1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -18,7 +19,7 @@ from precis.errors import InvalidValue, NotFound
 from precis.identity import work_keys
 from precis.markup import Resolver, Target, parse
 from precis.model import Entry, EntryAuthor, Issue, Publication, issue_label, parse_issue_label
-from precis.public import EntryData, IssueRef, as_public, is_public, private_view
+from precis.public import EntryData, IssueRef, is_public, private_view, public_view
 from precis.publication import Settings
 from precis.render.view import SummaryLink
 from precis.store import Store, settings_of
@@ -103,15 +104,16 @@ class EditionSource:
         target = self.resolver.resolve(key)
         return target if target is not None and target.entry_id in self.public_ids else None
 
+    @cached_property
     def public_entries(self) -> list[EntryData]:
-        """The publication's entries as the public may see them, in sheet order."""
-        return [v for v in map(as_public, self.entries) if v is not None]
+        """The publication's entries as the public may see them, in sheet order (made once)."""
+        return [v for v in map(public_view, self.entries) if v is not None]
 
     def public_references(self) -> dict[int, list[int]]:
         """For each public entry of the publication, the public entries its public texts refer to
         (each once, in order of first mention, never itself); what "referenced by" counts."""
         out: dict[int, list[int]] = {}
-        for view in self.public_entries():
+        for view in self.public_entries:
             texts = (view.summary, view.prerequisites, view.read_more, *(o.text for o in view.opinions))
             found: dict[int, None] = {}
             for text in texts:

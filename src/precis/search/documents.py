@@ -56,7 +56,7 @@ def body_text(view: EntryData) -> str:
 def make_documents(source: EditionSource) -> list[dict[str, Any]]:
     """The rows of ``search_document`` for every public entry of the source's publication."""
     settings = source.settings
-    ordered = urls.archive_order(source.public_entries(), settings.series)
+    ordered = urls.archive_order(source.public_entries, settings.series)
     slugs = urls.entry_slugs(ordered)
     referred: dict[int, int] = dict.fromkeys(slugs, 0)
     for targets in source.public_references().values():

@@ -18,6 +18,7 @@ from precis.publication import Settings
 from precis.render import Editions, Links
 from precis.render.html import HtmlRenderer
 from precis.render.view import UNCATEGORIZED, EntryView, IssueView
+from precis.search.documents import body_text
 from precis.site import urls
 from precis.store import Store
 
@@ -81,8 +82,8 @@ class EntryItem:
         return self.view.docs
 
     def search_text(self) -> str:
-        """Summary and opinions as plain words, for search indexes."""
-        return "\n\n".join(d.plain() for d in (self.view.summary, *(o.text for o in self.view.opinions)) if d)
+        """Summary and opinions as plain words, as the server's search index has them."""
+        return body_text(self.data)
 
 
 @dataclass
@@ -130,7 +131,7 @@ class Archive:
         self.warnings: list[str] = []
         self.settings: Settings = editions.settings
         self.resolver = editions.resolver
-        chronological = urls.archive_order(editions.source.public_entries(), self.settings.series)
+        chronological = urls.archive_order(editions.source.public_entries, self.settings.series)
         slugs = urls.entry_slugs(chronological)
         self.entries: list[EntryItem] = []
         for e in chronological:
@@ -205,7 +206,7 @@ class Archive:
         if kind == "categories":
             return [" ".join(e.category.split()) if e.category and e.category.strip() else UNCATEGORIZED]
         if kind == "summarizers":
-            return [e.summarizer.strip()] if e.summarizer and e.summarizer.strip() and not item.link_only else []
+            return [e.summarizer.strip()] if e.summarizer and e.summarizer.strip() else []
         if kind == "authors":
             return list(dict.fromkeys(item.authors))
         if kind == "years":
