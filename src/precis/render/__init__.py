@@ -36,7 +36,7 @@ Modules: ``source`` (what is read from the store), ``view`` (what templates see)
 ``speech``) over the markup tree.
 """
 
-from precis.render.base import Links, absolute_url
+from precis.render.base import Links
 from precis.render.batch import render_all
 from precis.render.editions import Editions, EntryHTML
 from precis.render.segments import Segment, speech_script
@@ -54,7 +54,6 @@ __all__ = [
     "Links",
     "SectionView",
     "Segment",
-    "absolute_url",
     "available_styles",
     "render_all",
     "speech_script",

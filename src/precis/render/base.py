@@ -8,13 +8,12 @@ hold state (the plain-text edition numbers its links).
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
-from urllib.parse import unquote, urljoin
 
+from precis.links import safe_url
 from precis.markup import Block, CrossRef, Doc, Inline, Paragraph, Target
 
 
@@ -38,39 +37,6 @@ class Links:
 
     entry: Callable[[Target], str | None] = field(default=_entry_link)
     issue: Callable[[Target], str | None] = field(default=_issue_link)
-
-
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_DOMAIN = re.compile(r"^(?:www\.)?[a-zA-Z0-9-]+(?:\.[a-zA-Z0-9-]+)*\.[a-zA-Z]{2,}(?:[/?#:]|$)")
-_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
-SAFE_SCHEMES = {"http", "https", "mailto", "ftp"}
-
-
-def absolute_url(href: str | None, base: str | None = None) -> str | None:
-    """The link as an absolute URL, or None when it cannot be one (then the text shows unlinked).
-
-    Sheet links are sometimes written without a scheme ("evt.to/abc", "www.x.org"), or carry
-    invisible characters pasted in front; both are repaired. A path is joined to ``base`` (the
-    publication's URL) when there is one.
-    """
-    if not href:
-        return None
-    text = href.strip()
-    while text[:9].upper() == "%E2%80%8B" or (text and text[0] in _INVISIBLE):
-        text = text[9:] if text[:9].upper() == "%E2%80%8B" else text[1:]
-    text = text.strip()
-    if not text or text.startswith("#"):
-        return None
-    if _SCHEME.match(text):
-        scheme = text.split(":", 1)[0].lower()
-        return text if scheme in SAFE_SCHEMES and len(text) > len(scheme) + 1 else None
-    if text.startswith("//"):
-        return "https:" + text
-    if _DOMAIN.match(unquote(text)):
-        return "https://" + text
-    if base and _SCHEME.match(base):
-        return urljoin(base, text)
-    return None
 
 
 class TreeRenderer(ABC):
@@ -108,7 +74,7 @@ class TreeRenderer(ABC):
         return self.join_blocks(rendered)
 
     def url(self, href: str | None) -> str | None:
-        return absolute_url(href, self.base_url)
+        return safe_url(href, self.base_url)
 
     # -- dispatch ----------------------------------------------------------------------------
 
