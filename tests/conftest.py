@@ -15,12 +15,22 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from precis.sheets import read_file
 from precis.store import Store, import_records
 from tests.helpers import ROOT, load_sample
 
 pytest_plugins = ["pytester"]
+
+# Property-based tests: a quick run in the suite; PRECIS_HYPOTHESIS=thorough runs 10,000 examples per
+# property (the hardening floor, run by hand: see BENCHMARKS.md); deadlines off, since timings here
+# are not what is being tested.
+settings.register_profile("suite", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "thorough", max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("PRECIS_HYPOTHESIS", "suite"))
 
 REAL_XLSX = Path(os.environ.get("PRECIS_REAL_XLSX", ROOT.parent / "shared" / "data" / "alignment_newsletter.xlsx"))
 # The fixtures that mark a test using them, directly or through fixtures built on them.

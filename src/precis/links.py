@@ -42,6 +42,14 @@ def scheme_of(href: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x20\x7f]")
+
+
+def _encoded(url: str) -> str:
+    """Control characters and spaces inside a URL, percent-encoded as a browser would send them."""
+    return _UNPRINTABLE.sub(lambda m: f"%{ord(m.group()):02X}", url)
+
+
 def safe_url(href: str | None, base: str | None = None) -> str | None:
     """The link as an absolute URL that may be shown as a link, or None (then show the text unlinked).
 
@@ -58,14 +66,14 @@ def safe_url(href: str | None, base: str | None = None) -> str | None:
     match = _SCHEME.match(text)
     if match:
         scheme = match.group(1).lower()
-        return text if scheme in ALLOWED_SCHEMES and len(text) > len(scheme) + 1 else None
+        return _encoded(text) if scheme in ALLOWED_SCHEMES and len(text) > len(scheme) + 1 else None
     if text.startswith(("//", "\\\\", "/\\", "\\/")):
-        return "https://" + text[2:] if text[2:] else None
+        return "https://" + _encoded(text[2:]) if text[2:] else None
     if _DOMAIN.match(unquote(text)):
-        return "https://" + text
+        return "https://" + _encoded(text)
     base_url = safe_url(base) if base else None
     if base_url and not base_url.startswith("mailto:"):
-        joined = urljoin(base_url, text)
+        joined = _encoded(urljoin(base_url, text))
         return joined if scheme_of(joined) in ("http", "https") else None
     return None
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from precis.links import link_problem, safe_url
+from precis.links import ALLOWED_SCHEMES, as_browser_reads, link_problem, safe_url, scheme_of
 
 HOSTILE = [
     "javascript:alert(1)",
@@ -52,3 +54,10 @@ def test_a_path_is_joined_to_a_safe_base_only() -> None:
     assert safe_url("issues/1", base="https://example.org/news/") == "https://example.org/news/issues/1"
     assert safe_url("issues/1", base="javascript:alert(1)//") is None
     assert safe_url("issues/1") is None
+
+
+@given(st.text())
+def test_no_text_becomes_a_link_with_another_scheme(href: str) -> None:
+    url = safe_url(href, base="https://example.org/news/")
+    assert url is None or scheme_of(url) in ALLOWED_SCHEMES
+    assert url is None or as_browser_reads(url) == url
