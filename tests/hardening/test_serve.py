@@ -8,6 +8,7 @@ the site ``serve`` builds by default lives in a new folder only its user can rea
 from __future__ import annotations
 
 import stat
+import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from precis.model import Entry
 from precis.site import build_site
 from precis.store import Store
 from precis.web import create_app
-from precis.web.app import store_fingerprint
+from precis.web.app import Built, Snapshot
 from tests.helpers import invoke, load_sample
 
 ZOOM = "Zoom In: An Introduction to Circuits"
@@ -31,9 +32,9 @@ ZOOM_PAGE = "/entries/zoom-in-an-introduction-to-circuits/"
 @pytest.fixture
 def served(tmp_path: Path) -> tuple[Store, TestClient]:
     store = load_sample(Store(str(tmp_path / "sample.db")))
-    built_from = store_fingerprint(store)
-    build_site(store, tmp_path / "site")
-    return store, TestClient(create_app(store, tmp_path / "site", built_from=built_from))
+    before = Snapshot.of(store)
+    report = build_site(store, tmp_path / "site")
+    return store, TestClient(create_app(store, tmp_path / "site", built=Built(before, report.entry_paths)))
 
 
 def set_level(store: Store, title: str, level: str) -> None:
@@ -54,7 +55,8 @@ def test_an_entry_made_private_is_gone_from_the_next_request(served: tuple[Store
     assert ZOOM not in client.get("/feeds/issues.rss").text
     assert ZOOM not in [r["title"] for r in client.get("/api/search", params={"q": "circuits"}).json()["results"]]
 
-    set_level(store, ZOOM, "Yes")  # and back: public again at once
+    set_level(store, ZOOM, "Yes")  # and back: public again once the rebuild is done, which the
+    assert client.get("/data/charts.json").status_code == 200  # chart data (showing every entry) waits for
     assert client.get(ZOOM_PAGE).status_code == 200
 
 
@@ -69,16 +71,31 @@ def _refuse(*args: Any, **kwargs: Any) -> None:
     raise AssertionError("the site was rebuilt although the store did not change")
 
 
-def test_requests_during_a_rebuild_wait_for_it(served: tuple[Store, TestClient]) -> None:
+def test_during_a_rebuild_only_pages_showing_the_change_wait(
+    served: tuple[Store, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, client = served
+    release = threading.Event()
+
+    def held_build(*args: Any, **kwargs: Any) -> Any:
+        release.wait()
+        return build_site(*args, **kwargs)
+
+    monkeypatch.setattr("precis.site.build_site", held_build)
     set_level(store, ZOOM, "No")
-    answers: list[int] = []
-    threads = [threading.Thread(target=lambda: answers.append(client.get(ZOOM_PAGE).status_code)) for _ in range(4)]
-    for t in threads:
+    assert client.get(ZOOM_PAGE).status_code == 404  # at once, while the rebuild is held
+    assert client.get("/assets/site.css").status_code == 200  # shows no entry: served at once
+    answers: list[str] = []
+    paths = ("/issues/sn-1/", "/feeds/issues.atom", "/authors/chris-olah/", "/")
+    readers = [threading.Thread(target=lambda p=p: answers.append(client.get(p).text)) for p in paths]
+    for t in readers:
         t.start()
-    for t in threads:
+    readers[0].join(timeout=1)
+    assert readers[0].is_alive()  # the issue page that held the entry waits for the rebuild
+    release.set()
+    for t in readers:
         t.join()
-    assert answers == [404] * 4
+    assert len(answers) == 4 and not any(ZOOM in a for a in answers)
 
 
 def test_serve_builds_into_a_new_private_folder_and_removes_it(
@@ -89,6 +106,7 @@ def test_serve_builds_into_a_new_private_folder_and_removes_it(
 
     def run(app: Any, **options: Any) -> None:
         site = app.routes[-1].app.site_dir
+        assert site.parent == Path(tempfile.gettempdir()).resolve()
         seen.append(site)
         assert stat.S_IMODE(site.stat().st_mode) == 0o700
         assert (site / "index.html").is_file()

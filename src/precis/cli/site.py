@@ -85,10 +85,10 @@ def serve(
 ) -> None:
     """Build the archive and serve it with a JSON search API at /api/search?q=WORDS.
 
-    Pages and the API follow changes to the store: when the store changed, the site is brought up
-    to date (only changed pages are rewritten) before the next page is served, so an entry made
-    private is gone from the next page a reader asks for. The API answers from the store's
-    full-text index (SQLite FTS5 or PostgreSQL).
+    Pages and the API follow changes to the store: when the store changed, the site is rebuilt
+    (only changed pages are rewritten) and meanwhile an entry made private is gone from the next
+    page a reader asks for, and pages that show a changed entry wait for the rebuild. The API
+    answers from the store's full-text index (SQLite FTS5 or PostgreSQL).
 
     Example: precis serve --port 8000   # then open http://127.0.0.1:8000/
     """
@@ -96,7 +96,7 @@ def serve(
     import uvicorn
 
     from precis.web import create_app
-    from precis.web.app import store_fingerprint
+    from precis.web.app import Built, Snapshot
 
     store = state(ctx).store()
     # A folder of its own (mode 0700) for each run: one under a predictable name in the shared
@@ -104,11 +104,11 @@ def serve(
     scratch = None if site is not None else tempfile.mkdtemp(prefix="precis-site-")
     folder = site if site is not None else Path(str(scratch))
     try:
-        built_from = store_fingerprint(store)
+        before = Snapshot.of(store)
         report = _build(store, folder, base_url)
         console.print(_summary(report), markup=False, highlight=False)
         console.print(f"Serving on http://{host}:{port}/ (search API: /api/search?q=...). Ctrl-C stops.")
-        app_ = create_app(store, folder, base_url=base_url, built_from=built_from)
+        app_ = create_app(store, folder, base_url=base_url, built=Built(before, report.entry_paths))
         uvicorn.run(app_, host=host, port=port, log_level="warning")
     finally:
         if scratch is not None:

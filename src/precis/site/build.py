@@ -98,6 +98,7 @@ class BuildReport:
     warnings: list[str] = field(default_factory=list)
     search_indexed: bool = False
     seconds: float = 0.0
+    entry_paths: dict[int, str] = field(default_factory=dict)  # each public entry's page ("entries/x/")
 
 
 def pagefind_executable() -> Path:
@@ -521,4 +522,5 @@ def _build(
         warnings=archive.warnings,
         search_indexed=builder.search_indexed,
         seconds=time.perf_counter() - started,
+        entry_paths={item.id: item.path for item in archive.entries},
     )
