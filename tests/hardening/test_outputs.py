@@ -343,6 +343,8 @@ def test_the_podcast_feed_links_and_texts_are_safe_and_follow_privacy(store: Sto
         s.scalars(select(Entry).where(Entry.title == "Zoom In: An Introduction to Circuits")).one().public_level = "No"
     xml = write_feed(store, tmp_path / "feed.xml", "https://example.org/pod/").path.read_text("utf-8")
     assert "Zoom In" not in xml
+    with pytest.raises(PrecisError, match="the podcast image"):
+        write_feed(store, tmp_path / "feed.xml", "https://example.org/pod/", image=" javascript:alert(1)//x.png")
     chapter_starts = [c.get("start") for c in lxml.etree.fromstring(xml.encode()).iter("{*}chapter")]
     assert chapter_starts == ["00:00:00.000", "00:00:05.000"]
 

@@ -125,3 +125,17 @@ def test_serve_keeps_a_folder_it_was_given(tmp_path: Path, monkeypatch: pytest.M
     result = invoke(store, "serve", "--site", str(tmp_path / "mine"))
     assert result.exit_code == 0, (result.output, result.exception)
     assert (tmp_path / "mine" / "index.html").is_file()
+
+
+def test_a_failed_rebuild_is_answered_503_with_its_reason_never_the_old_page(
+    served: tuple[Store, TestClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, client = served
+
+    def failing_build(*args: Any, **kwargs: Any) -> None:
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr("precis.site.build_site", failing_build)
+    set_level(store, ZOOM, "No")
+    answer = client.get("/issues/sn-1/")
+    assert answer.status_code == 503 and "No space left on device" in answer.text and ZOOM not in answer.text

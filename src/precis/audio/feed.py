@@ -20,7 +20,7 @@ from precis.audio.episode import clock, contents_text
 from precis.audio.model import Episode
 from precis.audio.segments import Chapter
 from precis.errors import PrecisError
-from precis.links import base_url_of, safe_url
+from precis.links import base_url_of, safe_url, scheme_of
 from precis.model import Entry, Issue
 from precis.public import IssueRef, is_public
 from precis.render.html import feed_text
@@ -76,6 +76,14 @@ def check_base_url(base_url: str) -> str:
     return base_url_of(base_url, "--base-url")
 
 
+def _image_url(image: str) -> str:
+    """The cover image's address, which podcast apps fetch: an http(s) URL, as the link policy reads it."""
+    url = safe_url(image)
+    if url is None or scheme_of(url) not in ("http", "https"):
+        raise PrecisError(f"the podcast image {image!r}: give the http(s) URL of a .jpg or .png file")
+    return url
+
+
 def _public_now(chapters: list[Chapter], public: set[int]) -> list[Chapter]:
     """The chapters the public may still see: an entry made private since the episode was
     recorded loses its chapter (the one before it runs on over its time) until the episode is
@@ -120,7 +128,7 @@ def write_feed(
     fg.podcast.itunes_explicit("no")
     fg.podcast.itunes_type("episodic")
     if image:
-        fg.podcast.itunes_image(image)
+        fg.podcast.itunes_image(_image_url(image))
     if email:
         fg.podcast.itunes_owner(name=settings.name, email=email)
     for episode in episodes:  # feedgen puts each new item first: oldest goes in first

@@ -101,8 +101,7 @@ def serve(
     store = state(ctx).store()
     # A folder of its own (mode 0700) for each run: one under a predictable name in the shared
     # temp folder could be made and filled by another user first.
-    scratch = None if site is not None else tempfile.mkdtemp(prefix="precis-site-")
-    folder = site if site is not None else Path(str(scratch))
+    folder = site if site is not None else Path(tempfile.mkdtemp(prefix="precis-site-"))
     try:
         before = Snapshot.of(store)
         report = _build(store, folder, base_url)
@@ -111,8 +110,8 @@ def serve(
         app_ = create_app(store, folder, base_url=base_url, built=Built(before, report.entry_paths))
         uvicorn.run(app_, host=host, port=port, log_level="warning")
     finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+        if site is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command()

@@ -187,8 +187,8 @@ class LiveSite:
                     self.built = Built(before, report.entry_paths)
                 if Snapshot.of(self.store).fingerprint == before.fingerprint:
                     break
-        except PrecisError as exc:
-            self.error = str(exc)
+        except Exception as exc:  # any failure: answered 503 to the waiting readers, not lost in the thread
+            self.error = str(exc) or type(exc).__name__
         finally:
             with self._lock:
                 self._rebuilding = None
