@@ -6,12 +6,14 @@ entry (issue and title) and the field.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from precis.markup import Resolver, find_references, normalize_key
+from precis.links import link_problem, scheme_of
+from precis.markup import Image, Link, Resolver, find_references, normalize_key, parse, walk
 from precis.model import EMAIL_STATUSES, PUBLIC_LEVELS, SUMMARIZE_VALUES, Entry, Publication
 from precis.store import publication_entries, settings_of
 
@@ -47,6 +49,7 @@ def check(session: Session, publication: Publication) -> list[Problem]:
         problems.append(Problem(severity, entry.id, _where(entry), field, message))
 
     titles: dict[str, list[Entry]] = defaultdict(list)
+    issues_seen: set[int] = set()
     for e in entries:
         titles[normalize_key(e.title)].append(e)
         if not e.category:
@@ -81,9 +84,55 @@ def check(session: Session, publication: Publication) -> list[Problem]:
                         ERROR, e, field,
                         f"cross-reference to {ref.key.strip()!r} matches no entry; closest titles: {suggestions}",
                     )
+        for field, href in _links(e):
+            problem = link_problem(href, settings.url)
+            if problem:
+                add(ERROR, e, field, problem)
+        if e.issue is not None and e.issue.id not in issues_seen:
+            issues_seen.add(e.issue.id)
+            problem = link_problem(e.issue.url, settings.url)
+            if problem:
+                add(ERROR, e, "issue url", f"{e.issue.label}'s link: {problem}")
     for same in titles.values():
         if len(same) > 1:
             for e in same[1:]:
                 add(WARNING, e, "title", f"duplicate title: also {_where(same[0])}")
     problems.sort(key=lambda p: p.severity != ERROR)
     return problems
+
+
+def _links(entry: Entry) -> list[tuple[str, str]]:
+    """Every link an entry holds, as (field, link): its link fields, the hyperlinks of columns
+    without a field of their own, and the links and images written in its texts."""
+    out = [
+        (field, href)
+        for field in ("url", "title_url", "venue_url", "prerequisites_url", "read_more_url")
+        if (href := getattr(entry, field))
+    ]
+    out += [(f"extra_links[{key!r}]", str(href)) for key, href in (entry.extra_links or {}).items() if href]
+    texts = [("summary", entry.summary), ("prerequisites", entry.prerequisites), ("read_more", entry.read_more)]
+    texts += [(f"opinion {i + 1}", o.text) for i, o in enumerate(entry.opinions)]
+    for field, text in texts:
+        if text and ("[" in text or "<" in text):  # no link is written without one
+            out += _text_links(field, text)
+    return out
+
+
+# A link written inline ("[words](destination)"), found in the text as written: the markup parser
+# leaves one with a javascript: or data: destination unparsed (its words then show with their brackets).
+_WRITTEN_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^\s)>]+)")
+
+
+def _text_links(field: str, text: str) -> list[tuple[str, str]]:
+    """The links and images written in a text, as (field, link), each once."""
+    found: dict[tuple[str, str], None] = {}
+    for node in walk(parse(text).blocks):
+        if isinstance(node, Link):
+            found[(f"{field} link", node.href)] = None
+        elif isinstance(node, Image):
+            found[(f"{field} image", node.src)] = None
+    for image, href in _WRITTEN_LINK.findall(text):
+        kind = "image" if image else "link"
+        if (f"{field} {kind}", href) not in found and scheme_of(href) not in (None, "http", "https", "mailto"):
+            found[(f"{field} {kind}", href)] = None
+    return list(found)

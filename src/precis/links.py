@@ -12,7 +12,9 @@ is kept in the store as written; it is shown as text, never as a link.
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote, urljoin
+from urllib.parse import unquote, urljoin, urlsplit
+
+from precis.errors import PrecisError
 
 #: The schemes a stored link may have to be shown as a link.
 ALLOWED_SCHEMES = ("http", "https", "mailto")
@@ -88,3 +90,17 @@ def link_problem(href: str | None, base: str | None = None) -> str | None:
     if scheme is not None and scheme not in ALLOWED_SCHEMES:
         return f"{href!r} is a {scheme}: link; only {allowed} links are shown as links"
     return f"{href!r} is not a link a reader can follow (expected an {allowed} URL)"
+
+
+def base_url_of(url: str, field: str) -> str:
+    """``url`` as the base that absolute links are made from (where a site or its audio files are
+    published), ending in "/".
+
+    A base is written by the publisher, not pasted from a sheet, so it is not repaired: it must be
+    an absolute http or https URL with a host, without spaces or control characters, or a
+    ``PrecisError`` names ``field`` (what the caller calls the setting).
+    """
+    parts = urlsplit(url)
+    if _UNPRINTABLE.search(url) or parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise PrecisError(f"{field} {url!r}: give an absolute http(s) address, e.g. https://example.org/archive/")
+    return url.rstrip("/") + "/"

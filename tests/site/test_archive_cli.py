@@ -32,7 +32,7 @@ def test_site_build_with_a_base_url_makes_feed_and_canonical_links_absolute(samp
 def test_site_build_rejects_a_relative_base_url(sample_store, tmp_path):
     result = invoke(sample_store, "site", "build", str(tmp_path / "s"), "--base-url", "archive/")
     assert result.exit_code == 1
-    assert "--base-url 'archive/'" in str(result.exception)
+    assert "the site's base URL 'archive/'" in str(result.exception)
     assert not (tmp_path / "s").exists()
 
 

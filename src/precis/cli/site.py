@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import shutil
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,7 +77,7 @@ def serve(
     ctx: typer.Context,
     site: Path | None = typer.Option(
         None, "--site",
-        help="The directory to build the site into and serve (default: one per store in the temp folder).",
+        help="The directory to build the site into and serve (default: a new private folder, removed on exit).",
     ),
     host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
     port: int = typer.Option(8000, "--port", help="The port to listen on."),
@@ -85,8 +85,10 @@ def serve(
 ) -> None:
     """Build the archive and serve it with a JSON search API at /api/search?q=WORDS.
 
-    The API answers from the store's full-text index (SQLite FTS5 or PostgreSQL) and follows
-    changes to the store; pages are as of the last build (restart to rebuild).
+    Pages and the API follow changes to the store: when the store changed, the site is rebuilt
+    (only changed pages are rewritten) and meanwhile an entry made private is gone from the next
+    page a reader asks for, and pages that show a changed entry wait for the rebuild. The API
+    answers from the store's full-text index (SQLite FTS5 or PostgreSQL).
 
     Example: precis serve --port 8000   # then open http://127.0.0.1:8000/
     """
@@ -94,14 +96,22 @@ def serve(
     import uvicorn
 
     from precis.web import create_app
+    from precis.web.app import Built, Snapshot
 
     store = state(ctx).store()
-    if site is None:
-        site = Path(tempfile.gettempdir()) / f"precis-site-{hashlib.sha1(store.url.encode()).hexdigest()[:10]}"
-    report = _build(store, site, base_url)
-    console.print(_summary(report), markup=False, highlight=False)
-    console.print(f"Serving on http://{host}:{port}/ (search API: /api/search?q=...). Ctrl-C stops.")
-    uvicorn.run(create_app(store, site), host=host, port=port, log_level="warning")
+    # A folder of its own (mode 0700) for each run: one under a predictable name in the shared
+    # temp folder could be made and filled by another user first.
+    folder = site if site is not None else Path(tempfile.mkdtemp(prefix="precis-site-"))
+    try:
+        before = Snapshot.of(store)
+        report = _build(store, folder, base_url)
+        console.print(_summary(report), markup=False, highlight=False)
+        console.print(f"Serving on http://{host}:{port}/ (search API: /api/search?q=...). Ctrl-C stops.")
+        app_ = create_app(store, folder, base_url=base_url, built=Built(before, report.entry_paths))
+        uvicorn.run(app_, host=host, port=port, log_level="warning")
+    finally:
+        if site is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @app.command()

@@ -41,6 +41,13 @@ def esc(s: str) -> str:
     return str(s) if isinstance(s, Markup) else _escape(s, quote=True)
 
 
+def feed_text(text: str) -> str:
+    """Plain text for a feed element that readers show as HTML although the format calls it text
+    (RSS's ``title`` and ``description``): "&" and "<" escaped once more, so a title holding
+    ``<script>`` is shown as those characters, never run ("A > B" stays as written)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;")
+
+
 class HtmlRenderer(TreeRenderer):
     # -- what templates call (Markup out) ------------------------------------------------------
 

@@ -44,8 +44,21 @@ def escape_markdown(text: str, line_start: bool = False) -> str:
     return out
 
 
+_URL_UNSAFE = str.maketrans({"<": "%3C", ">": "%3E", "\\": "%5C"})
+# What would open raw HTML or an autolink in Markdown: "<" before a letter, "/", "!" or "?".
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def _destination(url: str) -> str:
-    return f"<{url}>" if re.search(r"[\s()<>]", url) else url
+    """A link destination that ends where the URL ends: angle brackets and backslashes (which could
+    close it early or escape its end, leaving the rest to be read as raw HTML) are percent-encoded."""
+    url = url.translate(_URL_UNSAFE)
+    return f"<{url}>" if re.search(r"[\s()]", url) else url
+
+
+def _inert_tex(tex: str) -> str:
+    """TeX as written, except that "<" never starts an HTML tag (a space after it means the same in TeX)."""
+    return _TAG_OPEN.sub("< ", tex)
 
 
 class MarkdownRenderer(TreeRenderer):
@@ -93,7 +106,8 @@ class MarkdownRenderer(TreeRenderer):
         return f"{fence}{pad}{node.text}{pad}{fence}"
 
     def _Math(self, node: Math) -> str:
-        return f"$${node.tex}$$" if node.display else f"${node.tex}$"
+        tex = _inert_tex(node.tex)
+        return f"$${tex}$$" if node.display else f"${tex}$"
 
     def _SoftBreak(self, node: SoftBreak) -> str:
         return _BREAK
@@ -165,7 +179,7 @@ class MarkdownRenderer(TreeRenderer):
         return f"{fence}\n{node.text}\n{fence}"
 
     def _MathBlock(self, node: MathBlock) -> str:
-        return f"$$\n{node.tex}\n$$"
+        return f"$$\n{_inert_tex(node.tex)}\n$$"
 
     def _Rule(self, node: Rule) -> str:
         return "---"

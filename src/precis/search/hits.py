@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
+from precis.links import safe_url
+
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have how in is it its of on or that the this to was "
     "were what when where which who why will with".split()
@@ -36,7 +38,8 @@ class Filters:
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result. ``url`` is the entry's page on the archive site, from its root."""
+    """One search result. ``url`` is the entry's page on the archive site, from its root; ``link``
+    the work's own, when it passes the link policy (``precis.links``)."""
 
     title: str
     url: str
@@ -48,6 +51,11 @@ class Hit:
     link: str | None
     year: int | None
     summarizer: str | None
+
+    def __post_init__(self) -> None:
+        # The work's link leaves here for the API and the command line: through the link policy,
+        # so that what is not an http(s) or mailto link is never handed on as one.
+        object.__setattr__(self, "link", safe_url(self.link))
 
     def to_json(self) -> dict[str, Any]:
         # Plain field values: a comprehension, not dataclasses.asdict (which deep-copies each).

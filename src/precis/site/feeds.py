@@ -8,11 +8,13 @@ date is its ``date`` when known, else the last time one of its public entries ch
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 
 from feedgen.feed import FeedGenerator
 from markupsafe import Markup
 
+from precis.render.html import feed_text
 from precis.site.archive import Archive, IssueItem
 
 FEED_ISSUES = 20
@@ -28,43 +30,80 @@ def issue_time(issue: IssueItem) -> datetime:
     return max(_aware(item.data.updated_at) for item in issue.entries if item.data.updated_at is not None)
 
 
+@dataclass(frozen=True)
+class _Item:
+    id: str
+    title: str
+    url: str
+    moment: datetime
+    dated: bool
+    summary: str  # plain text
+    content: str  # our own HTML, its links through the link policy
+
+
 def feeds(
     archive: Archive, base: str, feed_base: str, content: Callable[[IssueItem, str], Markup]
 ) -> tuple[str, str]:
     """The (RSS, Atom) feeds of the newest issues.
 
-    ``base`` is the site's address (absolute with ``--base-url``, else relative to the feeds'
+    ``base`` is the site's address (absolute with a base URL, else relative to the feeds'
     folder); ``feed_base`` is where the feeds themselves are; ``content(issue, root)`` renders an
     issue's public edition with links starting at ``root``.
+
+    Text goes where the formats say text: Atom's ``title`` and ``summary`` are text constructs, so
+    they hold the plain text; RSS readers show ``title`` and ``description`` as HTML, so there the
+    same text is escaped once more. Only ``content:encoded`` and Atom's ``content`` (type html)
+    hold HTML, rendered by the editions.
     """
-    name = archive.settings.name
     newest = list(reversed(archive.issues))[:FEED_ISSUES]
+    items = [_item(archive, issue, base, content) for issue in reversed(newest)]  # feedgen puts the last added first
+    latest = max((i.moment for i in items), default=datetime(2000, 1, 1, tzinfo=UTC))
+    rss = _generator(archive, base, feed_base, items, latest, feed_text).rss_str(pretty=True)
+    atom = _generator(archive, base, feed_base, items, latest, str).atom_str(pretty=True)
+    return rss.decode("utf-8"), atom.decode("utf-8")
+
+
+def _item(archive: Archive, issue: IssueItem, base: str, content: Callable[[IssueItem, str], Markup]) -> _Item:
+    url = base + issue.path
+    highlights = "; ".join(h.title for h in issue.highlights)
+    return _Item(
+        id=url if "://" in url else f"urn:precis:{archive.settings.slug}:issue:{issue.slug}",
+        title=issue.view.heading,
+        url=url,
+        moment=issue_time(issue),
+        dated=issue.issue.date is not None,
+        summary=f"{len(issue.entries)} summaries" + (f"; highlights: {highlights}" if highlights else ""),
+        content=str(content(issue, base)),
+    )
+
+
+def _generator(
+    archive: Archive, base: str, feed_base: str, items: list[_Item], latest: datetime, text: Callable[[str], str]
+) -> FeedGenerator:
+    """A feed of ``items``, its text fields written through ``text``."""
+    name = archive.settings.name
+    about = f"Every issue of the {name}, from its public archive."
     fg = FeedGenerator()
     fg.id(feed_base + "issues.atom" if "://" in feed_base else f"urn:precis:{archive.settings.slug}:issues")
-    fg.title(f"{name}: issues")
-    fg.subtitle(f"Every issue of the {name}, from its public archive.")
-    fg.description(f"Every issue of the {name}, from its public archive.")
+    fg.title(text(f"{name}: issues"))
+    fg.subtitle(text(about))
+    fg.description(text(about))
     fg.author({"name": name})
     fg.link(href=base, rel="alternate")
     fg.link(href=feed_base + "issues.atom", rel="self")
     fg.language("en")
     fg.generator("Précis")
-    latest = max((issue_time(i) for i in newest), default=datetime(2000, 1, 1, tzinfo=UTC))
     fg.updated(latest)
     fg.lastBuildDate(latest)
-    for issue in reversed(newest):  # feedgen puts the last added first
+    for item in items:
         fe = fg.add_entry()
-        url = base + issue.path
-        fe.id(url if "://" in url else f"urn:precis:{archive.settings.slug}:issue:{issue.slug}")
-        fe.title(issue.view.heading)
-        fe.link(href=url)
-        moment = issue_time(issue)
-        fe.updated(moment)
-        if issue.issue.date is not None:
-            fe.published(moment)
-            fe.pubDate(moment)
-        highlights = "; ".join(h.title for h in issue.highlights)
-        summary = f"{len(issue.entries)} summaries" + (f"; highlights: {highlights}" if highlights else "")
-        fe.description(summary, isSummary=True)
-        fe.content(str(content(issue, base)), type="html")
-    return fg.rss_str(pretty=True).decode("utf-8"), fg.atom_str(pretty=True).decode("utf-8")
+        fe.id(item.id)
+        fe.title(text(item.title))
+        fe.link(href=item.url)
+        fe.updated(item.moment)
+        if item.dated:
+            fe.published(item.moment)
+            fe.pubDate(item.moment)
+        fe.description(text(item.summary), isSummary=True)
+        fe.content(item.content, type="html")
+    return fg

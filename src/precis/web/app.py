@@ -1,23 +1,31 @@
 """The ASGI app behind ``precis serve``.
 
-It serves a built archive (the same files ``precis site build`` writes) and answers
-``GET /api/search?q=...`` from the store's full-text index (``precis.search``), which follows the
-store's changes by itself. Run it with any ASGI server; ``precis serve`` uses uvicorn.
+It serves the archive (the same files ``precis site build`` writes) and answers
+``GET /api/search?q=...`` from the store's full-text index (``precis.search``). Both follow the
+store's changes: the search index is refilled before the next search, and the site is rebuilt as
+soon as the store changed, no page the store no longer allows being served meanwhile
+(``LiveSite``). Run it with any ASGI server; ``precis serve`` uses uvicorn.
 """
 
 from __future__ import annotations
 
+import threading
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from sqlalchemy import func, select
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 from precis.errors import PrecisError
+from precis.model import Entry, Revision
+from precis.public import is_public
 from precis.search import MAX_LIMIT, SearchIndex
 from precis.store import Store
 
@@ -26,8 +34,177 @@ def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
 
 
-def create_app(store: Store, site_dir: Path) -> Starlette:
-    """The app: the site in ``site_dir`` at ``/`` and the search API at ``/api/search``."""
+@dataclass(frozen=True)
+class Snapshot:
+    """What the store holds at a moment: its fingerprint (the search index's: the newest revision,
+    the numbers of entries and issues) and its newest revision."""
+
+    fingerprint: str
+    revision: int
+
+    @classmethod
+    def of(cls, store: Store) -> Snapshot:
+        with store.session() as s:
+            return cls(SearchIndex(store).fingerprint(s), s.scalar(select(func.max(Revision.id))) or 0)
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a site folder was built from (the snapshot taken before the build) and the page of each
+    entry it holds (``BuildReport.entry_paths``)."""
+
+    snapshot: Snapshot
+    entry_paths: dict[int, str]
+
+
+@dataclass(frozen=True)
+class Stale:
+    """While the site is being rebuilt after a change: the pages of entries that are no longer public
+    (answered 404 at once), and what marks a file that shows a changed entry (it waits for the
+    rebuild: the path of a changed entry's page, which every page listing or linking it holds)."""
+
+    gone: frozenset[str]
+    marks: tuple[bytes, ...]
+    changed_pages: frozenset[str]
+
+
+# Files that show entries without linking their pages (downloads, the search index, chart data):
+# while the site is being rebuilt they wait for it.
+_WAIT_UNDER = ("downloads/", "pagefind/", "data/")
+
+
+class LiveSite:
+    """The built archive in ``site_dir``, served as static files and kept in step with the store.
+
+    Before a file is served, the store's fingerprint is compared with the one the site was built
+    from. When the store changed, a rebuild starts in the background (``build_site`` rewrites only
+    what changed and deletes the pages of entries no longer public) and, until it is done: the page
+    of an entry that is no longer public answers 404; a file that shows an entry changed since the
+    build (its page, an issue or index page, a feed listing it, the downloads, the search index)
+    waits for the rebuild and is then served as rebuilt; every other file is served at once. So no
+    reader sees a page the store no longer allows, and most pages are not held up.
+    ``built`` is what the site in ``site_dir`` was built from (None: not known, so every file
+    waits for a first rebuild).
+    """
+
+    def __init__(self, store: Store, site_dir: Path, base_url: str | None, built: Built | None) -> None:
+        self.store = store
+        self.site_dir = Path(site_dir).resolve()
+        self.base_url = base_url
+        self.built = built
+        self.files = StaticFiles(directory=site_dir, html=True)
+        self._lock = threading.Lock()
+        self._done = threading.Condition(self._lock)
+        self._rebuilding: threading.Thread | None = None
+        self._stale: tuple[str, Stale] | None = None  # for which store fingerprint
+        self.error: str | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            status = await run_in_threadpool(self.verdict, scope["path"])
+        except PrecisError as exc:
+            status, self.error = 503, str(exc)
+        if status == 404:
+            await PlainTextResponse("Not Found", 404)(scope, receive, send)
+        elif status == 503:
+            await PlainTextResponse(f"The archive could not be brought up to date: {self.error}", 503)(
+                scope, receive, send
+            )
+        else:
+            await self.files(scope, receive, send)
+
+    # -- deciding, in a worker thread ------------------------------------------------------------
+
+    def verdict(self, path: str) -> int | None:
+        """404 or 503 to answer for ``path``, or None to serve the file (after waiting for a
+        rebuild when it shows a changed entry)."""
+        now = Snapshot.of(self.store)
+        with self._lock:
+            if self.built is not None and now.fingerprint == self.built.snapshot.fingerprint:
+                return None
+            self._start_rebuild()
+            stale = self._stale_for(now)
+        relative = path.lstrip("/")
+        if stale is not None and self._page_of(relative) in stale.gone:
+            return 404
+        if stale is None or self._shows_change(relative, stale):
+            return self._wait()
+        return None
+
+    def _stale_for(self, now: Snapshot) -> Stale | None:
+        """What changed since the last build (computed once per change; None if unknown)."""
+        if self.built is None:
+            return None
+        if self._stale is None or self._stale[0] != now.fingerprint:
+            self._stale = (now.fingerprint, self._changes(self.built))
+        return self._stale[1]
+
+    def _changes(self, built: Built) -> Stale:
+        with self.store.session() as s:
+            changed = set(s.scalars(select(Revision.entry_id).where(Revision.id > built.snapshot.revision)))
+            public = {i for i, level in s.execute(select(Entry.id, Entry.public_level).where(Entry.id.in_(changed)))
+                      if is_public(level)}
+        pages = {built.entry_paths[i] for i in changed if i in built.entry_paths}
+        gone = {built.entry_paths[i] for i in changed - public if i in built.entry_paths}
+        return Stale(frozenset(gone), tuple(p.encode() for p in sorted(pages)), frozenset(pages))
+
+    def _page_of(self, relative: str) -> str:
+        """The page a request path is for, as the build names pages ("entries/x/")."""
+        page = relative.removesuffix("index.html")
+        return page if not page or page.endswith("/") else page + "/"
+
+    def _shows_change(self, relative: str, stale: Stale) -> bool:
+        if relative.startswith(_WAIT_UNDER) or self._page_of(relative) in stale.changed_pages:
+            return True
+        if not stale.marks:
+            return False
+        target = (self.site_dir / relative).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        if not target.is_relative_to(self.site_dir) or not target.is_file():
+            return False
+        data = target.read_bytes()
+        return any(mark in data for mark in stale.marks)
+
+    # -- rebuilding ------------------------------------------------------------------------------
+
+    def _start_rebuild(self) -> None:
+        """Start the background rebuild unless it is running (the lock is held)."""
+        if self._rebuilding is None:
+            self.error = None
+            self._rebuilding = threading.Thread(target=self._rebuild, name="precis-site-rebuild", daemon=True)
+            self._rebuilding.start()
+
+    def _rebuild(self) -> None:
+        from precis.site import build_site
+
+        try:
+            while True:
+                # Taken before building: a change made meanwhile is seen after, and built again.
+                before = Snapshot.of(self.store)
+                report = build_site(self.store, self.site_dir, base_url=self.base_url)
+                with self._lock:
+                    self.built = Built(before, report.entry_paths)
+                if Snapshot.of(self.store).fingerprint == before.fingerprint:
+                    break
+        except Exception as exc:  # any failure: answered 503 to the waiting readers, not lost in the thread
+            self.error = str(exc) or type(exc).__name__
+        finally:
+            with self._lock:
+                self._rebuilding = None
+                self._done.notify_all()
+
+    def _wait(self) -> int | None:
+        """Wait for the running rebuild; 503 if it failed."""
+        with self._lock:
+            while self._rebuilding is not None:
+                self._done.wait()
+        return 503 if self.error else None
+
+
+def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, built: Built | None = None) -> Starlette:
+    """The app: the site in ``site_dir`` at ``/``, kept current (see ``LiveSite``; ``base_url`` as
+    for ``build_site``), and the search API at ``/api/search``."""
     index = SearchIndex(store)
     index.refresh()
 
@@ -69,6 +246,6 @@ def create_app(store: Store, site_dir: Path) -> Starlette:
         routes=[
             Route("/api/search", search),
             Route("/api/health", health),
-            Mount("/", app=StaticFiles(directory=site_dir, html=True), name="site"),
+            Mount("/", app=LiveSite(store, site_dir, base_url, built), name="site"),
         ]
     )
