@@ -64,7 +64,7 @@ def test_a_second_run_uses_the_cache_and_replaces_the_episode(db, tmp_path):
     ("args", "message"),
     [
         (["podcast", "99", "--engine", "espeak"], "no issue SN #99"),
-        (["podcast", "feed", "f.xml", "--base-url", "example.org"], "--base-url"),
+        (["podcast", "feed", "f.xml", "--base-url", "example.org"], "the podcast's base URL"),
         (["podcast", "1", "--engine", "espeak", "-o", "/tmp"], "is a folder"),
     ],
 )

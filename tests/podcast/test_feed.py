@@ -104,6 +104,6 @@ def test_items_carry_their_chapters(published):
 
 
 def test_a_base_url_that_is_not_http_is_refused(published, tmp_path):
-    with pytest.raises(PrecisError, match="--base-url"):
+    with pytest.raises(PrecisError, match="the podcast's base URL"):
         write_feed(published.store, tmp_path / "feed.xml", "podcast.example.org")
     assert not (tmp_path / "feed.xml").exists()

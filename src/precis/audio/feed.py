@@ -73,7 +73,7 @@ def _psc_time(seconds: float) -> str:
 def check_base_url(base_url: str) -> str:
     """Where the MP3 files are served from, ending in "/" (an absolute http(s) URL)."""
     # The wording names the command's option, as tests/podcast expect (see the closing note).
-    return base_url_of(base_url, "--base-url")
+    return base_url_of(base_url, "the podcast's base URL")
 
 
 def _image_url(image: str) -> str:
