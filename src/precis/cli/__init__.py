@@ -189,7 +189,10 @@ def main() -> None:
     current = State(DEFAULT_DB)
     sys.stdout = NamedOutput(sys.stdout)
     try:
-        app(obj=current)
+        try:
+            app(obj=current)
+        finally:
+            sys.stdout.flush()  # what is still buffered fails here, inside the net
     except PrecisError as exc:
         fail(error_message(exc))
     except SQLAlchemyError as exc:

@@ -92,10 +92,14 @@ class SiteWriter:
             self.unchanged.append(path)
             return False
         target = self._target(path)
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
-        target.write_bytes(make())
+        data = make()
+        try:
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
+            target.write_bytes(data)
+        except OSError as exc:  # a full disk names no file: say which
+            raise PrecisError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from None
         self.written.append(path)
         return True
 
