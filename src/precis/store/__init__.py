@@ -32,11 +32,15 @@ from precis.errors import NotFound, StoreError
 from precis.model import Publication
 from precis.publication import Settings, load_settings
 from precis.store import schema
-from precis.store.engine import DEFAULT_DB, database_url, describe, is_sqlite, open_engine
+from precis.store.engine import BUSY_TIMEOUT_MS, DEFAULT_DB, database_url, describe, is_sqlite, open_engine
 from precis.store.imports import ImportResult, import_records, set_authors
 from precis.store.queries import find_entry, load_records, publication_entries, settings_of
 from precis.store.revisions import history, snapshot, track_revisions
 from precis.store.schema import alembic_config
+
+#: How long (ms) a writing session waits for another writer to finish (an import of the real archive
+#: takes seconds) before the store is reported busy.
+WRITER_WAIT_MS = 120_000
 
 __all__ = [
     "DEFAULT_DB",
@@ -105,7 +109,7 @@ class Store:
 
         ``by`` is who makes the change, written in every revision the transaction makes ("precis"
         if not given). On SQLite a session that names ``by`` is a writer: it takes the write lock as
-        it starts (``BEGIN IMMEDIATE``, waiting up to the busy timeout for another writer to
+        it starts (``BEGIN IMMEDIATE``, waiting up to ``WRITER_WAIT_MS`` for another writer to
         finish), so that two writers take turns instead of the second one writing over rows it read
         before the first committed; any other session reads one snapshot throughout (``BEGIN``).
         """
@@ -113,7 +117,15 @@ class Store:
         session.info["by"] = by or "precis"
         try:
             if self.is_sqlite:  # the driver would begin only at the first write, after the reads
-                session.connection().exec_driver_sql("BEGIN IMMEDIATE" if by else "BEGIN")
+                connection = session.connection()
+                if by:  # a writer waits as long as another's import may take, then resets the wait
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={WRITER_WAIT_MS}")
+                    try:
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    finally:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                else:
+                    connection.exec_driver_sql("BEGIN")
             yield session
             session.commit()
         except BaseException:

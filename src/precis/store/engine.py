@@ -16,6 +16,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from precis.errors import InvalidValue, StoreError
 
 DEFAULT_DB = "precis.db"
+#: How long (ms) a SQLite statement waits for a lock another connection holds.
+BUSY_TIMEOUT_MS = 5000
 #: The package that provides a database driver's module, where its name is not the module's.
 DRIVER_PACKAGES = {
     "MySQLdb": "mysqlclient", "pymysql": "PyMySQL", "psycopg2": "psycopg2-binary", "cx_Oracle": "cx-Oracle",
@@ -88,6 +90,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
