@@ -4,10 +4,22 @@ A cross-reference is ``<@anchor text@>(@Title of the earlier entry@)`` or ``<@Ti
 (the title) matches an entry's title case-insensitively after trimming; where two entries share a
 title, the one from the earliest issue wins. This is the one place references are resolved: the
 checker, every edition, the archive and the suggesters all call it.
+
+Two promises every output relies on (see ``parse``):
+
+- **No raw HTML.** The tree has no HTML node: a few inline tags (``<em>``, ``<i>``, ``<strong>``,
+  ``<b>``, ``<br>``) become emphasis or a line break, and any other HTML, ``<script>`` or
+  ``<img onerror=...>`` included, becomes a ``Text`` node holding the tag as written, which every
+  renderer escapes.
+- **Bounded depth.** However deeply a text nests (a hundred thousand ``*``, ``>`` or ``<@``), the
+  tree is at most ``MAX_DEPTH`` nodes deep: blocks nest as far as markdown-it's ``maxNesting``
+  allows, and inline markup beyond ``MAX_INLINE_DEPTH`` is kept as the text it is (``*`` stays
+  ``*``). Renderers may therefore recurse over the tree without meeting Python's recursion limit.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -21,8 +33,6 @@ from sqlalchemy.orm import Session
 
 from precis.model import Entry, Issue, issue_label, issue_slug
 
-REFERENCE = re.compile(r"<@(?P<anchor>.+?)@>(?:\(@(?P<key>.+?)@\))?", re.DOTALL)
-
 
 @dataclass(frozen=True)
 class Reference:
@@ -35,19 +45,66 @@ class Reference:
 
 
 def find_references(text: str | None) -> list[Reference]:
-    """Every cross-reference in ``text``, in order."""
+    """Every cross-reference in ``text``, in order (in time linear in the text's length)."""
     if not text:
         return []
     out = []
-    for m in REFERENCE.finditer(text):
-        key = m.group("key") if m.group("key") is not None else m.group("anchor")
-        out.append(Reference(m.group("anchor"), key, m.start(), m.end()))
+    pos = 0
+    while (start := text.find("<@", pos)) >= 0:
+        found = _reference_at(text, start, len(text))
+        if found is None:
+            pos = start + 1
+            continue
+        anchor_end, key, end = found
+        anchor = text[start + 2 : anchor_end]
+        out.append(Reference(anchor, key if key is not None else anchor, start, end))
+        pos = end
     return out
 
 
 def replace_references(text: str, with_anchor: bool = True) -> str:
     """The text with each reference replaced by its anchor text (for plain-text uses)."""
-    return REFERENCE.sub(lambda m: m.group("anchor"), text) if with_anchor else text
+    if not with_anchor:
+        return text
+    parts, pos = [], 0
+    for ref in find_references(text):
+        parts += [text[pos : ref.start], ref.anchor]
+        pos = ref.end
+    return "".join([*parts, text[pos:]])
+
+
+def _reference_at(src: str, start: int, limit: int) -> tuple[int, str | None, int] | None:
+    """The cross-reference whose ``<@`` is at ``start`` and which ends by ``limit``: where its
+    anchor ends, its key (None when it gives none) and where it ends; None if there is none.
+
+    The anchor (at least one character) runs to the first ``@>``; a key, if ``(@`` follows at
+    once, to the first ``@)`` after it.
+    """
+    anchor_end = _find(src, "@>", start + 3, limit)
+    if anchor_end < 0:
+        return None
+    end = anchor_end + 2
+    key = None
+    if src.startswith("(@", end, limit):
+        key_end = _find(src, "@)", end + 3, limit)
+        if key_end >= 0:
+            key = src[end + 2 : key_end]
+            end = key_end + 2
+    return anchor_end, key, end
+
+
+def _find(src: str, marker: str, start: int, limit: int) -> int:
+    """``src.find(marker, start, limit)`` in logarithmic time: a text of many unclosed ``<@``
+    would otherwise be scanned to its end once per ``<@``."""
+    places = _places(src, marker)
+    i = bisect.bisect_left(places, start)
+    return places[i] if i < len(places) and places[i] + len(marker) <= limit else -1
+
+
+@lru_cache(maxsize=8)
+def _places(src: str, marker: str) -> list[int]:
+    """Where ``marker`` (which cannot overlap itself) starts in ``src``, in order."""
+    return [m.start() for m in re.finditer(re.escape(marker), src)]
 
 
 def normalize_key(key: str) -> str:
@@ -313,32 +370,25 @@ def plain_text(node: Block | Inline | tuple[Block | Inline, ...]) -> str:
 def _xref_rule(state: Any, silent: bool) -> bool:
     """markdown-it inline rule for cross-references; the anchor is tokenized as inline markup.
 
-    It reads what ``REFERENCE`` matches: the anchor runs to the first ``@>``; a key, if present,
-    to the first ``@)`` after it.
+    It reads what ``find_references`` finds, within the text being read (so a reference nested in
+    another's anchor ends inside it).
     """
     src, start = state.src, state.pos
     if not src.startswith("<@", start):
         return False
-    end = src.find("@>", start + 3)
-    if end < 0:
+    found = _reference_at(src, start, state.posMax)
+    if found is None:
         return False
-    after = end + 2
-    key = None
-    if src.startswith("(@", after):
-        key_end = src.find("@)", after + 3)
-        if key_end >= 0:
-            key = src[after + 2 : key_end]
-            after = key_end + 2
+    anchor_end, key, end = found
     if not silent:
-        anchor = src[start + 2 : end]
         token = state.push("xref_open", "", 1)
-        token.meta = {"key": key if key is not None else anchor}
+        token.meta = {"key": key if key is not None else src[start + 2 : anchor_end]}
         old_max = state.posMax
-        state.pos, state.posMax = start + 2, end
+        state.pos, state.posMax = start + 2, anchor_end
         state.md.inline.tokenize(state)
         state.posMax = old_max
         state.push("xref_close", "", -1)
-    state.pos = after
+    state.pos = end
     return True
 
 
@@ -349,11 +399,21 @@ def _markdown() -> Any:
     # Raw HTML is recognized only so that a few inline tags can become markup (see _INLINE_HTML);
     # it is never passed through. Dollar math is strict about spaces and digits, because the
     # archive writes amounts of money ("$1B to $10B") far more often than TeX.
-    md = MarkdownIt("commonmark", {"html": True})
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": BLOCK_NESTING})
     md.use(dollarmath_plugin, allow_labels=False, allow_space=False, allow_digits=False, double_inline=True)
     md.inline.ruler.before("link", "xref", _xref_rule)
     return md
 
+
+#: How deep markdown-it nests blocks (a quote or a list item is one level, a list another); deeper
+#: markers are read as text.
+BLOCK_NESTING = 20
+#: How deep emphasis, links and cross-references nest; deeper ones are kept as text.
+MAX_INLINE_DEPTH = 16
+#: The deepest a parsed tree can be, counted in nodes from a block at the top to a leaf: blocks, the
+#: list items between them, one level of indented lists read again as lists (see ``_blocks``),
+#: then inline markup.
+MAX_DEPTH = 2 * (BLOCK_NESTING + 1) + MAX_INLINE_DEPTH + 2
 
 _MD: Any = None
 _INLINE_HTML = {"em": Emph, "i": Emph, "strong": Strong, "b": Strong}
@@ -373,7 +433,9 @@ def parse(text: str | None) -> Doc:
     return Doc(tuple(_blocks(_MD.parse(text))))
 
 
-def _blocks(tokens: list[Any]) -> list[Block]:
+def _blocks(tokens: list[Any], reread: bool = True) -> list[Block]:
+    """The blocks of a token stream; ``reread`` says whether an indented list may be read again as
+    a list (once only, so that the depth of the tree stays bounded)."""
     # A stack of (token type, attributes, children) frames for container blocks.
     root: list[Any] = []
     stack: list[tuple[str, dict[str, Any], list[Any]]] = [("root", {}, root)]
@@ -406,10 +468,10 @@ def _blocks(tokens: list[Any]) -> list[Block]:
         elif kind == "blockquote_close":
             _, _, blocks = stack.pop()
             stack[-1][2].append(Quote(tuple(blocks)))
-        elif kind == "code_block" and _INDENTED_LIST.match(tok.content):
+        elif kind == "code_block" and reread and _INDENTED_LIST.match(tok.content):
             # The sheet's writers indent a list under a paragraph by four spaces and mean a list,
             # not code (CommonMark reads code); read it as the list it is.
-            children.extend(_blocks(_MD.parse(textwrap.dedent(tok.content))))
+            children.extend(_blocks(_MD.parse(textwrap.dedent(tok.content)), reread=False))
         elif kind in ("code_block", "fence"):
             children.append(CodeBlock(tok.content.rstrip("\n")))
         elif kind == "math_block":
@@ -433,17 +495,32 @@ def _is_tight(tokens: list[Any], close_index: int) -> bool:
     return True
 
 
+_OPENERS = ("em_open", "strong_open", "link_open", "xref_open")
+_CLOSERS = ("em_close", "strong_close", "link_close", "xref_close")
+
+
 def _inlines(tokens: list[Any]) -> list[Inline]:
     root: list[Inline] = []
     # Frames: (closing token type or html tag, constructor, attributes, children).
     stack: list[tuple[str, Any, dict[str, Any], list[Inline]]] = [("", None, {}, root)]
+    # How many markdown-it pairs are open beyond MAX_INLINE_DEPTH (markdown-it nests its pairs
+    # properly, so each closer beyond the depth closes one of these).
+    flat = 0
 
     def add(node: Inline) -> None:
         stack[-1][3].append(node)
 
     for tok in tokens:
         kind = tok.type
-        if kind == "text":
+        if kind in _OPENERS and (flat or len(stack) > MAX_INLINE_DEPTH):
+            flat += 1  # too deep: emphasis keeps its marker as text; a link or reference its text
+            if kind in ("em_open", "strong_open"):
+                add(Text(tok.markup))
+        elif kind in _CLOSERS and flat:
+            flat -= 1
+            if kind in ("em_close", "strong_close"):
+                add(Text(tok.markup))
+        elif kind == "text":
             add(Text(tok.content))
         elif kind == "softbreak":
             add(SoftBreak())
@@ -472,7 +549,7 @@ def _inlines(tokens: list[Any]) -> list[Inline]:
             tag = m.group(2).lower() if m else ""
             if m and tag == "br":
                 add(HardBreak())
-            elif m and tag in _INLINE_HTML and not m.group(1):
+            elif m and tag in _INLINE_HTML and not m.group(1) and not flat and len(stack) <= MAX_INLINE_DEPTH:
                 stack.append((f"</{tag}>", _INLINE_HTML[tag], {}, []))
             elif m and tag in _INLINE_HTML and stack[-1][0] == f"</{tag}>":
                 _close(stack, f"</{tag}>")
@@ -494,11 +571,20 @@ def _close(stack: list[tuple[str, Any, dict[str, Any], list[Inline]]], closing: 
 
 
 def _merge_text(nodes: list[Inline]) -> list[Inline]:
-    """Adjacent text nodes as one (markdown-it splits text at every special character)."""
+    """Adjacent text nodes as one (markdown-it splits text at every special character).
+
+    Each run is joined once, so a long run (a hundred thousand ``*`` kept as text) costs linear time.
+    """
     out: list[Inline] = []
+    run: list[str] = []
     for node in nodes:
-        if isinstance(node, Text) and out and isinstance(out[-1], Text):
-            out[-1] = Text(out[-1].text + node.text)
-        else:
-            out.append(node)
+        if isinstance(node, Text):
+            run.append(node.text)
+            continue
+        if run:
+            out.append(Text("".join(run)))
+            run = []
+        out.append(node)
+    if run:
+        out.append(Text("".join(run)))
     return out

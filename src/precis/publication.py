@@ -141,12 +141,27 @@ def load_settings(path: Path | None = None) -> Settings:
         source = DEFAULT_PUBLICATION
     else:
         try:
-            text = Path(path).read_text("utf-8")
+            raw = Path(path).read_bytes()
         except OSError as exc:
             raise PrecisError(f"{path}: cannot read publication settings: {exc.strerror}") from None
+        text = _utf8(raw, str(path))
         source = str(path)
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except tomllib.TOMLDecodeError as exc:  # its message ends "(at line L, column C)"
         raise PrecisError(f"{source}: invalid TOML: {exc}") from None
     return Settings.from_dict(data, source)
+
+
+def _utf8(raw: bytes, source: str) -> str:
+    """The file's text; a ``PrecisError`` naming the first byte that is not UTF-8 and where it is
+    (TOML files are UTF-8 by definition)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise PrecisError(
+            f"{source}: not UTF-8: byte 0x{raw[exc.start]:02x} at line {line}, column {column}; "
+            "save the file as UTF-8"
+        ) from None

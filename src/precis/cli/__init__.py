@@ -6,16 +6,21 @@ arguments and printing. Errors a user can fix are ``PrecisError``s, printed on o
 
 from __future__ import annotations
 
+import errno
 import importlib.util
+import os
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 import typer
+from alembic.util import CommandError
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
 from precis.errors import InvalidValue, MissingExtra, NotFound, PrecisError
 from precis.store import DEFAULT_DB, Store
+from precis.store.engine import describe
 
 app = typer.Typer(
     name="precis",
@@ -58,7 +63,10 @@ def options(
     ),
 ) -> None:
     """Précis: the newsroom of a research-summary newsletter."""
-    ctx.obj = State(db)
+    if isinstance(ctx.obj, State):  # given by main(), which names the store in its error lines
+        ctx.obj.db = db
+    else:
+        ctx.obj = State(db)
 
 
 def state(ctx: typer.Context) -> State:
@@ -76,6 +84,16 @@ def require_extra(what: str, extra: str, *modules: str) -> None:
     missing = tuple(m for m in modules if importlib.util.find_spec(m) is None)
     if missing:
         raise MissingExtra(extra, what, missing)
+
+
+#: The largest id a store can hold (a 64-bit signed integer, in SQLite and PostgreSQL alike).
+LARGEST_ID = 2**63 - 1
+
+
+def check_ids(ids: list[int], what: str) -> None:
+    """Stop with one line at an id no store can hold (the database would overflow on it)."""
+    if wrong := [i for i in ids if not 0 < i <= LARGEST_ID]:
+        raise PrecisError(f"ID {wrong[0]}: no {what} has that id")
 
 
 # The library names a value by its field; the command line by the option that sets it.
@@ -97,17 +115,98 @@ def error_message(exc: PrecisError) -> str:
     return str(exc)
 
 
+#: What SQLite's own words for a problem with the database file mean to a user.
+SQLITE_PROBLEMS = {
+    "database is locked": "another process is writing to the store; try again when it has finished",
+    "attempt to write a readonly database": "the store is read-only (its file or folder cannot be written)",
+    "unable to open database file": "cannot open the database file (its folder is missing or cannot be written)",
+    "file is not a database": "not a SQLite database",
+    "database disk image is malformed": "the database file is damaged",
+}
+
+
+def database_message(exc: SQLAlchemyError, db: str) -> str:
+    """A database error as one line naming the store (a URL without its password)."""
+    detail = str(getattr(exc, "orig", None) or exc).strip()
+    for words, meaning in SQLITE_PROBLEMS.items():
+        if detail.startswith(words):
+            return f"{describe(db)}: {meaning}"
+    return f"database error in {describe(db)}: {detail}"
+
+
+STDOUT = "standard output"
+
+
+class NamedOutput:
+    """Standard output whose write errors name it, as a file's name its file (``OSError.filename``)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return int(self._stream.write(text))
+        except OSError as exc:
+            exc.filename = exc.filename or STDOUT
+            raise
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            exc.filename = exc.filename or STDOUT
+            raise
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def os_message(exc: OSError) -> str:
+    """A failed read or write as one line naming the file (or standard output)."""
+    reason = exc.strerror or str(exc)
+    return f"{exc.filename}: {reason}" if exc.filename is not None else reason
+
+
+def _drop_output() -> None:
+    """Point standard output at the null device, so that the interpreter's last flush of what it
+    could not write does not fail again on the way out."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+
+
+def one_line(message: str) -> str:
+    """A message on one line (a database driver's may span several)."""
+    return " ".join(message.split())
+
+
+def fail(message: str, code: int = 1) -> None:
+    print(f"precis: error: {one_line(message)}", file=sys.stderr)
+    sys.exit(code)
+
+
 def main() -> None:
-    """Entry point: run the app, turning user errors into one line on stderr and exit 1."""
+    """Entry point: run the app, turning every error a user can cause into one line on stderr and
+    exit 1. Anything else is a bug and keeps its traceback."""
+    current = State(DEFAULT_DB)
+    sys.stdout = NamedOutput(sys.stdout)
     try:
-        app()
+        try:
+            app(obj=current)
+        finally:
+            sys.stdout.flush()  # what is still buffered fails here, inside the net
     except PrecisError as exc:
-        print(f"precis: error: {error_message(exc)}", file=sys.stderr)
-        sys.exit(1)
+        fail(error_message(exc))
     except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        print(f"precis: database error: {detail}", file=sys.stderr)
-        sys.exit(1)
+        fail(database_message(exc, current.db))
+    except CommandError as exc:  # Alembic, on a schema it cannot read
+        fail(f"{describe(current.db)}: {exc}")
+    except OSError as exc:
+        if exc.filename == STDOUT:
+            _drop_output()
+            if exc.errno == errno.EPIPE:
+                sys.exit(1)  # the reader of the output went away (`precis ... | head`): nothing to say
+        fail(os_message(exc))
+    except OverflowError as exc:
+        fail(f"a number is too large: {exc}")
     except KeyboardInterrupt:
         print("precis: interrupted; nothing was committed", file=sys.stderr)
         sys.exit(130)

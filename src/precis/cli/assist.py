@@ -96,7 +96,8 @@ def suggest(
         raise PrecisError(f"{batch}: cannot read: {exc.strerror}") from None
     assistant = _assistant(ctx)
     with Progress(
-        TextColumn("Answering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+        TextColumn("Answering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("answer", total=len(questions))
         results = answer_all(assistant, questions, lambda n: progress.update(task, completed=n))
@@ -200,7 +201,7 @@ def bench_assist(
             with Progress(
                 TextColumn(f"{issue_label(prefix, n)}: {{task.description}}"),
                 BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=err, transient=True,
+                console=err, transient=True, disable=not err.is_terminal,
             ) as progress:
                 task = progress.add_task("building the split and training", total=None)
 

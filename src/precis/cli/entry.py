@@ -7,7 +7,7 @@ import sys
 import typer
 from rich.markup import escape
 
-from precis.cli import app, console, state
+from precis.cli import LARGEST_ID, app, console, state
 from precis.errors import PrecisError
 from precis.store import find_entry, history
 
@@ -33,6 +33,8 @@ def show(
     """
     if format not in ("full", "planned"):
         raise PrecisError(f"--format {format!r}: use full or planned")
+    if title_or_id.isdigit() and int(title_or_id) > LARGEST_ID:
+        raise PrecisError(f"TITLE_OR_ID {title_or_id}: no entry has so large an id")
     store = state(ctx).store()
     with store.session() as s:
         e = find_entry(s, title_or_id)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from precis.cli import app, console, err, require_extra, state
+from precis.cli import app, check_ids, console, err, require_extra, state
 from precis.errors import PrecisError
 from precis.ingest.model import NEW, STATES, SUMMARIZE
 
@@ -117,7 +117,8 @@ def arxiv(
     store = state(ctx).store()
     config = IngestConfig.from_env(arxiv_delay=delay, arxiv_api_url=api_url)
     with Progress(
-        TextColumn("arXiv"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=True
+        TextColumn("arXiv"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=err, transient=True, disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("arxiv", total=limit)
 
@@ -168,7 +169,7 @@ def all_(ctx: typer.Context) -> None:
     feeds = configured_feeds(store)
     with Progress(
         TextColumn("Feeds"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-        console=err, transient=True,
+        console=err, transient=True, disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("", total=len(feeds))
 
@@ -248,6 +249,7 @@ def set_(
 
     if (priority is None and not new) or (priority is not None and new):
         raise PrecisError("give either --priority 1-10 or --new")
+    check_ids(ids, "candidate")
     store = state(ctx).store()
     changed = set_priority(store, ids, priority) if priority is not None else reopen(store, ids)
     for c in changed:
@@ -267,6 +269,7 @@ def skip(
     """
     from precis.ingest.queue import skip as skip_candidates
 
+    check_ids(ids, "candidate")
     store = state(ctx).store()
     for c in skip_candidates(store, ids, reason):
         _say(f"#{c.id} skipped{': ' + c.reason if c.reason else ''}: “{c.title}”")

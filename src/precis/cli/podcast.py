@@ -72,7 +72,7 @@ def issue_command(
     out = output or Path(f"{plan.slug}.mp3")
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        console=err, transient=True, disable=not err.is_terminal,
     ) as bar:
         synth = bar.add_task(f"Reading {plan.label} ({plan.spec.label})", total=len(plan.segments))
         encode = bar.add_task("Normalizing and encoding", total=1, visible=False)

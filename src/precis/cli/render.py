@@ -70,7 +70,7 @@ def render(
     wanted = _formats(formats)
     with Progress(
         TextColumn("Rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        console=err, transient=True, disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("render", total=len(editions.issues))
         count = render_all(

@@ -38,6 +38,8 @@ def render_all(
     """
     for fmt in formats:  # a missing style or template fails before any work starts
         template(editions.style(style), FORMATS[check_format(fmt)][0], fmt == "html")
+    if out.exists() and not out.is_dir():
+        raise PrecisError(f"{out}: a file, not a folder; give a folder for the rendered issues")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -9,9 +9,11 @@ Python, so database triggers could not keep it current.
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from precis.errors import InvalidValue, StoreError
@@ -26,6 +28,10 @@ from precis.store import Store
 #: Bump when the documents' content changes shape, so that old indexes are refilled.
 INDEX_VERSION = "2"
 MAX_LIMIT = 100
+#: Full-text query operators (FTS5's, written in capitals as a user of search engines writes them):
+#: a query's words are looked for whatever the database, so these are dropped, never searched as
+#: the common words "and", "or", "not" that every document holds.
+OPERATORS = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
 
 
 class Dialect(Protocol):
@@ -85,15 +91,32 @@ class SearchIndex:
         with self.store.session() as s:
             fingerprint = self.fingerprint(s)
             rows = make_documents(EditionSource.read(s, self.store.default_publication(s)))
-        with self.store.session(by="search index") as s:
-            self.backend.before_fill(s)
-            s.execute(delete(documents))
-            if rows:
-                s.execute(insert(documents), rows)
-            self.backend.after_fill(s)
-            s.execute(delete(state).where(state.c.name == "fingerprint"))
-            s.execute(insert(state).values(name="fingerprint", value=fingerprint))
+        try:
+            with self.store.session(by="search index") as s:
+                self.backend.before_fill(s)
+                s.execute(delete(documents))
+                if rows:
+                    s.execute(insert(documents), rows)
+                self.backend.after_fill(s)
+                s.execute(delete(state).where(state.c.name == "fingerprint"))
+                s.execute(insert(state).values(name="fingerprint", value=fingerprint))
+        except OperationalError as exc:
+            if "readonly" not in str(exc.orig):
+                raise
+            return self._read_only()
         return True
+
+    def _read_only(self) -> bool:
+        """A store that cannot be written is searched as its index was last filled; one never
+        filled cannot be searched."""
+        with self.store.session() as s:
+            filled = s.scalar(select(state.c.value).where(state.c.name == "fingerprint"))
+        if filled is None:
+            raise StoreError(
+                f"{self.store.display}: the store is read-only and its search index was never made; "
+                "search it once where it can be written"
+            )
+        return False
 
     # -- querying ----------------------------------------------------------------------------
 
@@ -116,8 +139,10 @@ class SearchIndex:
         """
         if limit < 1 or limit > MAX_LIMIT:
             raise InvalidValue("limit", limit, f"give a number from 1 to {MAX_LIMIT}")
-        words = query_words(query)
+        words = query_words(OPERATORS.sub(" ", query))
         if not words:
+            if query_words(query):
+                return []  # only operators (AND, OR, NOT, NEAR): nothing to look for
             raise InvalidValue("query", query, "give at least one word to search for")
         if refresh and not self.backend.ready():
             self.refresh()

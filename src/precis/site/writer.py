@@ -5,6 +5,11 @@ rewritten only when its digest differs from the manifest's or it is missing on d
 the previous build that this build did not produce (an entry that became private, say) are
 deleted. For files whose bytes are not reproducible (an ``.xlsx`` carries a timestamp), the
 digest is taken over the file's *inputs* and the file is produced only when they changed.
+
+A build that stops midway (a write error, Ctrl-C) leaves the folder usable: the manifest is saved
+as "partial" before the first file is written, and a build that finds a partial manifest trusts no
+digest in it and takes every file in the folder for one of its own, so it rewrites what it makes
+and deletes the rest, ending as a clean build would.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ class SiteWriter:
 
     def __init__(self, outdir: Path) -> None:
         self.outdir = Path(outdir)
+        if self.outdir.exists() and not self.outdir.is_dir():
+            raise PrecisError(f"{outdir}: a file, not a folder; give a folder for the site")
         try:
             self.outdir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -37,17 +44,24 @@ class SiteWriter:
         manifest = self.outdir / MANIFEST
         self.previous: dict[str, str] = {}
         self.previous_inputs: dict[str, str] = {}
+        partial = False
         if manifest.exists():
             try:
                 saved = json.loads(manifest.read_text("utf-8"))
                 self.previous, self.previous_inputs = dict(saved["files"]), dict(saved.get("inputs", {}))
+                partial = bool(saved.get("partial"))
             except (ValueError, KeyError, TypeError, AttributeError):
-                self.previous = {}  # an unreadable manifest only costs a full rewrite
+                self.previous, partial = {}, True  # an unreadable manifest only costs a full rewrite
         elif any(self.outdir.iterdir()):
             raise PrecisError(
                 f"{outdir}: the directory holds files but no {MANIFEST}; "
                 "give an empty or new directory (or one a previous `site build` wrote)"
             )
+        if partial:  # the last build stopped midway: any file here may be its, with any content
+            on_disk = {p.relative_to(self.outdir).as_posix() for p in self.outdir.rglob("*") if p.is_file()}
+            self.previous = dict.fromkeys(sorted((set(self.previous) | on_disk) - {MANIFEST}), "")
+            self.previous_inputs = {}
+        self._save(self.previous, self.previous_inputs, partial=True)
         self.current: dict[str, str] = {}
         # Digests of what groups of files were made from (e.g. the search index's documents).
         self.inputs: dict[str, str] = {}
@@ -78,10 +92,14 @@ class SiteWriter:
             self.unchanged.append(path)
             return False
         target = self._target(path)
-        if target.parent not in self._folders:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
-        target.write_bytes(make())
+        data = make()
+        try:
+            if target.parent not in self._folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._folders.add(target.parent)
+            target.write_bytes(data)
+        except OSError as exc:  # a full disk names no file: say which
+            raise PrecisError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from None
         self.written.append(path)
         return True
 
@@ -109,5 +127,14 @@ class SiteWriter:
     def finish(self) -> None:
         """Delete every stale file and save the manifest."""
         self.prune()
-        manifest = {"files": dict(sorted(self.current.items())), "inputs": dict(sorted(self.inputs.items()))}
-        (self.outdir / MANIFEST).write_text(json.dumps(manifest, indent=0) + "\n", "utf-8")
+        self._save(self.current, self.inputs, partial=False)
+
+    def _save(self, files: dict[str, str], inputs: dict[str, str], partial: bool) -> None:
+        manifest: dict[str, object] = {"files": dict(sorted(files.items())), "inputs": dict(sorted(inputs.items()))}
+        if partial:
+            manifest["partial"] = True
+        path = self.outdir / MANIFEST
+        try:
+            path.write_text(json.dumps(manifest, indent=0) + "\n", "utf-8")
+        except OSError as exc:
+            raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None

@@ -24,6 +24,7 @@ from types import TracebackType
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import PoolProxiedConnection
 
@@ -31,11 +32,15 @@ from precis.errors import NotFound, StoreError
 from precis.model import Publication
 from precis.publication import Settings, load_settings
 from precis.store import schema
-from precis.store.engine import DEFAULT_DB, database_url, is_sqlite, open_engine
+from precis.store.engine import BUSY_TIMEOUT_MS, DEFAULT_DB, database_url, describe, is_sqlite, open_engine
 from precis.store.imports import ImportResult, import_records, set_authors
 from precis.store.queries import find_entry, load_records, publication_entries, settings_of
 from precis.store.revisions import history, snapshot, track_revisions
 from precis.store.schema import alembic_config
+
+#: How long (ms) a writing session waits for another writer to finish (an import of the real archive
+#: takes seconds) before the store is reported busy.
+WRITER_WAIT_MS = 120_000
 
 __all__ = [
     "DEFAULT_DB",
@@ -59,7 +64,7 @@ class Store:
 
     def __init__(self, path_or_url: str = DEFAULT_DB) -> None:
         self.url = database_url(path_or_url)
-        self.display = path_or_url
+        self.display = describe(path_or_url)  # the path, or the URL without its password
         self.is_sqlite = is_sqlite(self.url)
         self._engine: Engine | None = open_engine(self.url)
         event.listen(self._engine, "checkin", self._close_if_store_closed)
@@ -99,14 +104,28 @@ class Store:
     # -- connections -----------------------------------------------------------------------
 
     @contextmanager
-    def session(self, by: str = "precis") -> Iterator[Session]:
+    def session(self, by: str | None = None) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back entirely on any error.
 
-        ``by`` is who makes the change, written in every revision the transaction makes.
+        ``by`` is who makes the change, written in every revision the transaction makes ("precis"
+        if not given). On SQLite a session that names ``by`` is a writer: it takes the write lock as
+        it starts (``BEGIN IMMEDIATE``, waiting up to ``WRITER_WAIT_MS`` for another writer to
+        finish), so that two writers take turns instead of the second one writing over rows it read
+        before the first committed; any other session reads one snapshot throughout (``BEGIN``).
         """
         session = self._sessions(bind=self.engine)
-        session.info["by"] = by
+        session.info["by"] = by or "precis"
         try:
+            if self.is_sqlite:  # the driver would begin only at the first write, after the reads
+                connection = session.connection()
+                if by:  # a writer waits as long as another's import may take, then resets the wait
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={WRITER_WAIT_MS}")
+                    try:
+                        connection.exec_driver_sql("BEGIN IMMEDIATE")
+                    finally:
+                        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                else:
+                    connection.exec_driver_sql("BEGIN")
             yield session
             session.commit()
         except BaseException:
@@ -169,6 +188,12 @@ class Store:
         """
         self.migrate()
         settings = settings or load_settings()
+        try:
+            return self._save_publication(settings)
+        except IntegrityError:  # another process made the same publication meanwhile: update it
+            return self._save_publication(settings)
+
+    def _save_publication(self, settings: Settings) -> Publication:
         with self.session(by="init") as s:
             pub = s.scalar(select(Publication).where(Publication.slug == settings.slug))
             if pub is None:

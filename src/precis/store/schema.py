@@ -8,6 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from precis.errors import NotFound, StoreError
@@ -51,24 +54,52 @@ def is_current(store: Store) -> bool:
     """
     script = ScriptDirectory.from_config(alembic_config(store.url))
     heads = set(schema_revision(store) or ())
+    _refuse_unknown(store, script, heads)
+    return heads == set(script.get_heads())
+
+
+def _refuse_unknown(store: Store, script: ScriptDirectory, heads: set[str]) -> None:
     known = {rev.revision for rev in script.walk_revisions()}
     if unknown := sorted(heads - known):
         raise StoreError(
             f"{store.display}: made by a newer version of Précis (schema {', '.join(unknown)}); "
             "upgrade Précis to use it"
         )
-    return heads == set(script.get_heads())
 
 
 def migrate(store: Store) -> None:
-    """Create or upgrade the schema to the newest revision of every branch."""
+    """Create or upgrade the schema to the newest revision of every branch, in one transaction.
+
+    Two processes migrating one store at once take turns (the second finds the schema made), and a
+    database that holds tables but no Précis schema is refused before anything is written to it.
+    """
     cfg = alembic_config(store.url)
     try:
         with store.engine.begin() as conn:
+            _lock(conn)
+            heads = set(MigrationContext.configure(conn).get_current_heads())
+            _refuse_unknown(store, ScriptDirectory.from_config(cfg), heads)
+            if not heads and (tables := inspect(conn).get_table_names()):
+                shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
+                raise StoreError(
+                    f"{store.display}: holds tables that are not a Précis store ({shown}); "
+                    "give a new file or an empty database"
+                )
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "heads")
     except OperationalError as exc:
         raise StoreError(f"cannot open database {store.display}: {exc.orig}") from None
+    except CommandError as exc:
+        raise StoreError(f"{store.display}: cannot upgrade the schema: {exc}") from None
+
+
+def _lock(conn: Connection) -> None:
+    """Hold the database's write lock (SQLite) or a migration lock (PostgreSQL) until the
+    transaction ends, so that two migrations of one store run one after the other."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('precis schema'))"))
 
 
 def require(store: Store) -> None:
