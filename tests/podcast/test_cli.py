@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 import subprocess
 from pathlib import Path
 
@@ -81,3 +83,14 @@ def test_help_gives_an_example_for_each_command(tmp_path):
         result = run(tmp_path / "x.db", *command, "--help", cache=tmp_path / "cache")
         assert result.returncode == 0, command
         assert "Example:" in result.stdout, command
+
+
+def test_an_episode_never_writes_through_a_link_to_something_that_is_not_a_file(db, tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "episode.mp3"
+    link.symlink_to(fifo)
+    result = run(db, "podcast", "1", "--engine", "espeak", "-o", str(link), cache=tmp_path / "cache")
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"precis: error: {link}: not a regular file; give a new file name such as sn-1.mp3"
+    assert stat.S_ISFIFO(fifo.stat().st_mode) and link.is_symlink()

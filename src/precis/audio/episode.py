@@ -102,9 +102,13 @@ def record(
 ) -> EpisodeResult:
     """Synthesize the plan, write the MP3 to ``out`` and record the episode in the store."""
     started = time.perf_counter()
-    out = Path(out).expanduser().resolve()
+    # absolute(), not resolve(): the episode replaces the file at ``out``; through a symbolic link it
+    # would replace whatever the link points to (a device, another user's file).
+    out = Path(out).expanduser().absolute()
     if out.is_dir():
-        raise PrecisError(f"-o {out}: is a folder; give a file name such as {plan.slug}.mp3")
+        raise PrecisError(f"{out}: is a folder; give a file name such as {plan.slug}.mp3")
+    if out.exists() and not out.is_file():
+        raise PrecisError(f"{out}: not a regular file; give a new file name such as {plan.slug}.mp3")
     segments = plan.segments
     total = len(segments)
     done = 0
