@@ -38,13 +38,17 @@ PRECIS_PATH = str(Path(precis.__file__).resolve().parents[1])
 
 
 def run_precis(
-    db: Path | str, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 300
+    db: Path | str, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 300,
+    unprivileged: bool = False,
 ) -> subprocess.CompletedProcess:
     """``precis --db DB ARGS`` as a user runs it: a new process with a small environment (``env``
-    adds to it), running the same ``precis`` as the tests."""
+    adds to it), running the same ``precis`` as the tests. ``unprivileged`` runs it as the user
+    nobody when the tests run as root (who may write where permissions say no one may)."""
     base = {"COLUMNS": "200", "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": PRECIS_PATH}
+    as_nobody = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+    prefix = as_nobody if unprivileged and os.geteuid() == 0 else []
     return subprocess.run(
-        [sys.executable, "-m", "precis", "--db", str(db), *args],
+        [*prefix, sys.executable, "-m", "precis", "--db", str(db), *args],
         capture_output=True, text=True, timeout=timeout, cwd=cwd, env={**base, **(env or {})},
     )
 

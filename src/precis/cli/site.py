@@ -31,7 +31,7 @@ def _build(store: Store, outdir: Path, base_url: str | None) -> BuildReport:
 
     with Progress(
         TextColumn("Building the archive"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        console=err, transient=True, disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("build", total=None)
         report = build_site(
