@@ -39,7 +39,6 @@ from precis.record import (
     AN_COLUMNS,
     CELL_LIMIT,
     EDITORIAL_COLUMNS,
-    LINK_FIELDS,
     LINK_SUFFIX,
     Cell,
     EntryRecord,
@@ -233,29 +232,32 @@ def xlsx_rows(
     """The header and each record's row, as (value, hyperlink) pairs: the one layout of every
     .xlsx written (``write_xlsx`` and the archive's downloads).
 
-    Only a link the policy allows is a hyperlink. Otherwise ``public`` drops it; the private
-    export keeps it as text in a "<Column> link" column. A text over ``CELL_LIMIT`` is refused.
+    A link is a hyperlink only if the policy allows it and its cell has a value (a hyperlink on an
+    empty cell does not survive an .xlsx). Otherwise ``public`` drops it, and the private export
+    keeps it as text in a "<Column> link" column. A text over ``CELL_LIMIT`` is refused.
     """
     editorial = _has_editorial(records)
     columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])
     rows = [row_from_record(rec, editorial) for rec in records]
-    unsafe = [] if public else [
-        c for c in AN_COLUMNS if any(row[c].link and safe_url(row[c].link) is None for row in rows)
-    ]
-    yield [(name, None) for name in columns + [c + LINK_SUFFIX for c in unsafe]]
+    as_text = [] if public else [c for c in AN_COLUMNS if any(_link_as_text(row[c]) for row in rows)]
+    yield [(name, None) for name in columns + [c + LINK_SUFFIX for c in as_text]]
     for rec, row in zip(records, rows, strict=True):
         out: list[tuple[str | int | None, str | None]] = []
         for name in columns:
             cell = row[name]
             _check_limit(path, rec, name, cell.value)
-            link = safe_url(cell.link) if cell.link else None
-            out.append((cell.value, (link if public else cell.link) if link else None))
-        for name in unsafe:
-            link = row[name].link
-            text = link if link and safe_url(link) is None else None
+            safe = None if _link_as_text(cell) else safe_url(cell.link)
+            out.append((cell.value, (safe if public else cell.link) if safe else None))
+        for name in as_text:
+            text = row[name].link if _link_as_text(row[name]) else None
             _check_limit(path, rec, name + LINK_SUFFIX, text)
             out.append((text, None))
         yield out
+
+
+def _link_as_text(cell: Cell) -> bool:
+    """Whether a cell's link cannot be an .xlsx hyperlink: the policy refuses it, or the cell is empty."""
+    return bool(cell.link) and (cell.value in (None, "") or safe_url(cell.link) is None)
 
 
 def _check_limit(path: Path, rec: EntryRecord, column: str, value: object) -> None:
@@ -342,7 +344,7 @@ def csv_unescape(text: str) -> str:
 
 def write_csv(path: Path, records: list[EntryRecord]) -> None:
     editorial = _has_editorial(records)
-    link_columns = [c for c in LINK_FIELDS if any(row_from_record(r, False)[c].link for r in records)]
+    link_columns = [c for c in AN_COLUMNS if any(row_from_record(r, False)[c].link for r in records)]
     columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else []) + [c + LINK_SUFFIX for c in link_columns]
     try:
         with open(path, "w", newline="", encoding="utf-8") as f:
