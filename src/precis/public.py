@@ -16,7 +16,8 @@ applies the same field lists to a record); none of them receives the ORM ``Entry
 editions for reviewers use ``private_view``, the same shape with everything written about the work.
 
 A public record holds only what a view holds: no editorial field, no public level, none of the
-record fields a view has no place for (``UNVIEWED_FIELDS``), and, in its texts, a cross-reference
+record fields a view has no place for (``UNVIEWED_FIELDS``), its links only as the link policy
+gives them (``precis.links.safe_url``), and, in its texts, a cross-reference
 to an entry that is not public (or to no entry) is rewritten to its anchor text, as the public
 editions show it. It provides only those fields (``EntryRecord.provided``), so a public JSON file
 has no key for the rest, and importing any public file changes none of them.
@@ -29,6 +30,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from precis.links import safe_url
 from precis.markup import Resolver, find_references
 from precis.model import Entry, Issue, issue_label, issue_slug
 from precis.record import RECORD_FIELDS, EntryRecord
@@ -51,6 +53,9 @@ WRITTEN_FIELDS = (
 EDITORIAL_FIELDS = ("email_status", "priority", "summarize", "notes")
 #: Record fields a view has no place for (a venue's link, links on other cells): in no public record.
 UNVIEWED_FIELDS = ("venue_url", "extra_links")
+#: Record fields that are only ever links (hyperlinks of cells): a public record holds them as the
+#: link policy gives them, or not at all.
+HYPERLINK_FIELDS = ("title_url", "prerequisites_url", "read_more_url", "issue_url")
 #: Record fields whose text is summary markup, where cross-references are.
 MARKUP_FIELDS = ("summary", "prerequisites", "read_more")
 # Field name -> empty value, as ``dataclasses.replace`` keyword arguments (typed Any for it).
@@ -186,7 +191,8 @@ def public_record(rec: EntryRecord, public_key: Callable[[str], bool] | None = N
     if not is_public(rec.public_level):
         return None
     hidden = {*EDITORIAL_FIELDS, "public_level", *UNVIEWED_FIELDS}
-    cleared = replace(rec, public_level="Yes", venue_url=None, extra_links=None, **_EDITORIAL_CLEARED)
+    links: dict[str, Any] = {name: safe_url(getattr(rec, name)) for name in HYPERLINK_FIELDS}
+    cleared = replace(rec, public_level="Yes", venue_url=None, extra_links=None, **links, **_EDITORIAL_CLEARED)
     if is_link_only(rec.public_level):
         hidden |= set(WRITTEN_FIELDS)
         cleared = replace(cleared, **_WRITTEN_CLEARED, opinions=[])

@@ -143,6 +143,7 @@ def make_leaky(store: Store) -> None:
         link_only.summary = "written but not for the public"
         link_only.extra_links = {"H/T": "https://secret.example/source"}
         link_only.venue_url = "https://secret.example/venue"
+        find_entry(s, "Proximal Policy Optimization Algorithms").title_url = " JavaScript:alert('public')"
         find_entry(s, "Curve Detectors").summary = (
             f"See <@the lab's draft@>(@{PRIVATE_TITLE}@), <@{PRIVATE_TITLE}@> and <@gone@>(@No Such Title@); "
             "but <@the circuits work@>(@Zoom In: An Introduction to Circuits@) stays."
@@ -160,7 +161,7 @@ def test_public_export_holds_only_public_view_fields(sample_store, tmp_path, fmt
     assert result.returncode == 0, result.stderr
     text = read_text(out)
     for secret in ("a secret source", "written but not for the public", "secret.example", f"(@{PRIVATE_TITLE}@)",
-                   "Check the KL coefficient", "Email status", "Do not send", "private-draft"):
+                   "Check the KL coefficient", "Email status", "Do not send", "private-draft", "alert('public')"):
         assert secret not in text, secret
     records = {r.title: r for r in read_file(out)}
     curve = records["Curve Detectors"].summary or ""
@@ -180,7 +181,8 @@ def test_the_archive_downloads_hold_only_public_view_fields(sample_store, tmp_pa
     write_downloads(sample_store.display, folder, "sample", {})
     for ext in ("json", "csv", "xlsx"):
         text = read_text(folder / f"sample.{ext}")
-        for secret in ("a secret source", "secret.example", f"(@{PRIVATE_TITLE}@)", "Check the KL", "Do not send"):
+        for secret in ("a secret source", "secret.example", f"(@{PRIVATE_TITLE}@)", "Check the KL", "Do not send",
+                       "alert('public')"):
             assert secret not in text, (ext, secret)
     entries = json.loads((folder / "sample.json").read_text("utf-8"))["entries"]
     assert all("notes" not in e and "public_level" not in e and "email_status" not in e for e in entries)

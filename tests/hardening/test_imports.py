@@ -358,3 +358,10 @@ def test_the_html_reader_expands_no_external_entity(empty_store, tmp_path):
     except PrecisError:
         return
     assert all("root:" not in json.dumps(r.to_dict()) for r in records)
+
+
+def test_a_bad_first_import_leaves_no_store_behind(tmp_path):
+    path = write_csv(tmp_path / "short.csv", AN_COLUMNS, [good_row("Short")[:5]])
+    result = run_precis(tmp_path / "new.db", "import", str(path))
+    assert result.returncode == 1 and "short.csv: line 2" in result.stderr
+    assert not (tmp_path / "new.db").exists()

@@ -47,12 +47,12 @@ def import_(
     Example: precis import ../shared/data/alignment_newsletter.xlsx
     """
     store = state(ctx).store(require=False)
-    if not store.exists():
-        store.init()
-    else:
+    if store.exists():
         store.require()
     with console.status(f"Reading {file} …"):
-        records = sheets.read_file(file)
+        records = sheets.read_file(file)  # before making a store: a bad file leaves nothing behind
+    if not store.exists():
+        store.init()
     with Progress(
         TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
