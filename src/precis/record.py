@@ -21,7 +21,7 @@ Limits, checked for every format at import (with the row and column, or the entr
   carriage return; DEL), no U+FFFE/U+FFFF and no lone surrogate;
 - Year is from ``YEAR_RANGE``; Rec? from 1 to 10; an issue number and a position fit an
   ``Integer`` column (``model.INTEGER_MAX``); texts stored in sized columns (Category, Summarizer,
-  an Email note, an issue's series) fit their column.
+  an Email note, an issue's series, an opinion's author, each author's name) fit their column.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from typing import Any
 
+from precis.authors import parse_authors
 from precis.errors import PrecisError
 from precis.model import (
     EMAIL_STATUSES,
@@ -41,6 +42,7 @@ from precis.model import (
     PUBLIC_LEVELS,
     SUMMARIZE_VALUES,
     Entry,
+    EntryAuthor,
     Issue,
     Opinion,
     issue_label,
@@ -291,6 +293,10 @@ def validate(rec: EntryRecord, where: str, columns: bool = True) -> None:
             value, limit = getattr(o, name), _column_size(Opinion, name)
             if value is not None and len(value) > limit:
                 fail("opinions", f"an opinion's {name} {value[:40]!r} is over {limit} characters")
+    limit = _column_size(EntryAuthor, "name")
+    too_long = next((a.name for a in parse_authors(rec.authors) if len(a.name) > limit), None)
+    if too_long is not None:
+        fail("authors", f"the author {too_long[:40]!r} is over {limit} characters (authors are separated by commas)")
     _validate_issue(rec.issue, fail)
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from precis.errors import MissingExtra, PrecisError
+from precis.errors import PrecisError
 from precis.links import safe_url
 from precis.record import (
     AN_COLUMNS,
@@ -180,8 +180,10 @@ def read_xlsx(path: Path) -> list[EntryRecord]:
     import openpyxl.xml
     from openpyxl import load_workbook
 
-    if not openpyxl.xml.DEFUSEDXML:  # else openpyxl would expand entities
-        raise MissingExtra("base", "reading .xlsx safely", ("defusedxml, or OPENPYXL_DEFUSEDXML is off",))
+    if not openpyxl.xml.DEFUSEDXML:  # else openpyxl would parse with entity expansion on
+        raise PrecisError(
+            f"{path}: not read: reading .xlsx safely needs defusedxml installed and OPENPYXL_DEFUSEDXML not False"
+        )
     try:
         wb = load_workbook(path)  # not read-only: only a full load gives cell hyperlinks
         ws = wb.worksheets[0]

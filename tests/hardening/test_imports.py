@@ -284,6 +284,8 @@ def test_a_control_character_in_html_is_refused_with_row_and_column(sample_store
         ({"Email": "Averyveryverylongseriesname #3"}, ("column Email", "series")),
         ({"Category": "c" * 201}, ("column Category", "200")),
         ({"Summarizer": "s" * 201}, ("column Summarizer",)),
+        ({"Authors": "Ann Lee, " + "a" * 301}, ("column Authors", "300")),
+        ({"Summarizer": "Ann/" + "b" * 201, "My opinion": "Good."}, ("column My opinion", "200")),
     ],
 )
 def test_numbers_and_sized_texts_are_range_checked(sample_store, tmp_path, values, needles):

@@ -58,7 +58,7 @@ def import_(
         console=err, transient=True,
     ) as progress:
         task = progress.add_task("import", total=len(records))
-        result = import_records(store, records, by=f"import {file.name}",
+        result = import_records(store, records, by=f"import {file.name}"[:200],
                                 progress=lambda n: progress.update(task, completed=n))
     console.print(
         f"Imported {result.total} entries from {file}: {result.created} new, {result.updated} updated, "
