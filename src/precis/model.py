@@ -28,6 +28,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 PUBLIC_LEVELS = ("Yes", "With edits", "Link only", "No")
 EMAIL_STATUSES = ("Do not send", "Pending", "Sent", "Sent link only", "N/A")
 SUMMARIZE_VALUES = ("Yes", "No", "1", "2", "3", "4", "5")
+#: The largest value an ``Integer`` column holds on every store (PostgreSQL's ``integer``).
+INTEGER_MAX = 2**31 - 1
 
 
 def utcnow() -> datetime:

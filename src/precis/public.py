@@ -14,16 +14,26 @@ Every public output (editions, the archive site, its feeds and downloads, search
 ``export --public``) is made from ``public_view(private_view(entry))`` (or, for file exports, ``public_record``, which
 applies the same field lists to a record); none of them receives the ORM ``Entry``. Private
 editions for reviewers use ``private_view``, the same shape with everything written about the work.
+
+A public record holds only what a view holds: no editorial field, no public level, none of the
+record fields a view has no place for (``UNVIEWED_FIELDS``), its links only as the link policy
+gives them (``precis.links.safe_url``), and, in its texts, a cross-reference
+to an entry that is not public (or to no entry) is rewritten to its anchor text, as the public
+editions show it. It provides only those fields (``EntryRecord.provided``), so a public JSON file
+has no key for the rest, and importing any public file changes none of them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from precis.links import safe_url
+from precis.markup import Resolver, find_references
 from precis.model import Entry, Issue, issue_label, issue_slug
-from precis.record import EntryRecord
+from precis.record import RECORD_FIELDS, EntryRecord
 
 HIDDEN = "No"
 LINK_ONLY = "Link only"
@@ -41,6 +51,13 @@ WRITTEN_FIELDS = (
 )
 #: The editors' own fields: in no view, and cleared from every public record.
 EDITORIAL_FIELDS = ("email_status", "priority", "summarize", "notes")
+#: Record fields a view has no place for (a venue's link, links on other cells): in no public record.
+UNVIEWED_FIELDS = ("venue_url", "extra_links")
+#: Record fields that are only ever links (hyperlinks of cells): a public record holds them as the
+#: link policy gives them, or not at all.
+HYPERLINK_FIELDS = ("title_url", "prerequisites_url", "read_more_url", "issue_url")
+#: Record fields whose text is summary markup, where cross-references are.
+MARKUP_FIELDS = ("summary", "prerequisites", "read_more")
 # Field name -> empty value, as ``dataclasses.replace`` keyword arguments (typed Any for it).
 _WRITTEN_CLEARED: dict[str, Any] = {name: None for name in WRITTEN_FIELDS if name != "opinions"}
 _EDITORIAL_CLEARED: dict[str, Any] = dict.fromkeys(EDITORIAL_FIELDS)
@@ -165,11 +182,52 @@ def public_view(view: EntryData) -> EntryData | None:
     return view
 
 
-def public_record(rec: EntryRecord) -> EntryRecord | None:
-    """A record (for file exports) as the public may see it, or None if it must not appear."""
+def public_record(rec: EntryRecord, public_key: Callable[[str], bool] | None = None) -> EntryRecord | None:
+    """A record (for file exports) as the public may see it, or None if it must not appear.
+
+    ``public_key`` says whether a cross-reference key names a public entry (``public_keys``);
+    without it no key does, and every cross-reference is cut to its anchor text.
+    """
     if not is_public(rec.public_level):
         return None
-    cleared = replace(rec, public_level="Yes", **_EDITORIAL_CLEARED)
+    hidden = {*EDITORIAL_FIELDS, "public_level", *UNVIEWED_FIELDS}
+    links: dict[str, Any] = {name: safe_url(getattr(rec, name)) for name in HYPERLINK_FIELDS}
+    cleared = replace(rec, public_level="Yes", venue_url=None, extra_links=None, **links, **_EDITORIAL_CLEARED)
     if is_link_only(rec.public_level):
-        return replace(cleared, **_WRITTEN_CLEARED, opinions=[])
-    return cleared
+        hidden |= set(WRITTEN_FIELDS)
+        cleared = replace(cleared, **_WRITTEN_CLEARED, opinions=[])
+    else:
+        keep = public_key or (lambda key: False)
+        texts: dict[str, Any] = {name: public_text(getattr(rec, name), keep) for name in MARKUP_FIELDS}
+        cleared = replace(
+            cleared,
+            **texts,
+            opinions=[replace(o, text=public_text(o.text, keep) or "") for o in rec.opinions],
+        )
+    provided = (rec.provided or frozenset(RECORD_FIELDS)) - hidden
+    return replace(cleared, provided=frozenset(provided))
+
+
+def public_text(text: str | None, public_key: Callable[[str], bool]) -> str | None:
+    """The text with each cross-reference whose key names no public entry rewritten to its anchor
+    text (references are found by the markup module, never here)."""
+    if not text:
+        return text
+    parts: list[str] = []
+    done = 0
+    for ref in find_references(text):
+        if not public_key(ref.key):
+            parts += [text[done : ref.start], ref.anchor]
+            done = ref.end
+    return "".join(parts) + text[done:]
+
+
+def public_keys(resolver: Resolver, public_ids: Collection[int]) -> Callable[[str], bool]:
+    """Whether a cross-reference key names a public entry: the one the resolver picks for it is in
+    ``public_ids`` (the ids of the entries whose public level ``is_public``)."""
+
+    def test(key: str) -> bool:
+        target = resolver.resolve(key)
+        return target is not None and target.entry_id in public_ids
+
+    return test

@@ -7,20 +7,43 @@ formats, this module with what the cells mean:
 - My opinion can hold further opinions, each introduced by ``**Name’s opinion:**``; they become
   separate opinions with their authors, and the exact heading is kept for a faithful export.
 - Email holds the issue ("AN #62") and links to where it was published; "N/A" is kept as written.
+
+What a source does not hold, it does not change: a record knows which fields its file provided
+(``provided``: a sheet provides the fields of the columns it has, a JSON entry its keys), and an
+import applies only those to an entry already in the store (``EntryRecord.over``). A sheet without
+Public? or the editorial columns, such as the published 14-column sheet, never makes a private
+entry public nor clears its notes.
+
+Limits, checked for every format at import (with the row and column, or the entry and field):
+
+- a text holds at most ``CELL_LIMIT`` (32,767) characters, Excel's limit for a cell, so that every
+  stored text can be exported to .xlsx whole; no control character (C0 but tab, line feed and
+  carriage return; DEL), no U+FFFE/U+FFFF and no lone surrogate;
+- Year is from ``YEAR_RANGE``; Rec? from 1 to 10; an issue number and a position fit an
+  ``Integer`` column (``model.INTEGER_MAX``); texts stored in sized columns (Category, Summarizer,
+  an Email note, an issue's series, an opinion's author, each author's name) fit their column.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import asdict, dataclass, field
+import typing
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from functools import cache
 from typing import Any
 
+from precis.authors import parse_authors
 from precis.errors import PrecisError
 from precis.model import (
     EMAIL_STATUSES,
+    INTEGER_MAX,
     PUBLIC_LEVELS,
     SUMMARIZE_VALUES,
     Entry,
+    EntryAuthor,
+    Issue,
     Opinion,
     issue_label,
     parse_issue_label,
@@ -43,6 +66,23 @@ LINK_FIELDS = {
 }
 # In CSV, which has no hyperlinks, a link travels in a column of its own: "Title link".
 LINK_SUFFIX = " link"
+# The record fields each column provides (its hyperlink aside: see ``provided_by``).
+COLUMN_FIELDS = {
+    "Category": ("category",), "Highlight?": ("highlight",), "Title": ("title",), "Authors": ("authors",),
+    "Venue": ("venue",), "Year": ("year",), "H/T": ("hat_tip",), "Email": ("issue", "issue_note"),
+    "Summarizer": ("summarizer",), "Summary": ("summary",), "My opinion": ("opinions",),
+    "Prerequisites": ("prerequisites",), "Read more": ("read_more",), "URL": ("url",),
+    "Public?": ("public_level",), "Email status": ("email_status",), "Rec?": ("priority",),
+    "Summarize?": ("summarize",), "Notes": ("notes",),
+}
+
+#: Excel's limit on the characters of a cell; no stored text may be longer (see the module doc).
+CELL_LIMIT = 32_767
+#: The years an entry may have: a typo such as 20119 is refused rather than stored.
+YEAR_RANGE = (1000, 2999)
+# Characters no text may hold: C0 controls but tab, LF and CR; DEL; the non-characters U+FFFE and
+# U+FFFF; lone surrogates. None of them can be written to an .xlsx (XML 1.0) or means anything.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
 
 INLINE_OPINION = re.compile(r"(\s*)\*\*(?P<name>[^*\n]{1,60}?)[’']s opinion(?::\*\*|\*\*:?)[ \t]*")
 
@@ -87,53 +127,197 @@ class EntryRecord:
     extra_links: dict[str, str] | None = None
     position: int = 0
     where: str = field(default="", compare=False)
+    # The fields the source provided (None: all of them); "extra_links:Authors" names the link of one
+    # column when a source provides only some of them (a CSV's link columns).
+    provided: frozenset[str] | None = field(default=None, compare=False)
 
     def identity(self) -> tuple[str, str]:
         """What makes two records the same entry: its issue (or Email note) and trimmed title."""
         return identity(self.issue or self.issue_note or "", self.title)
 
     def to_dict(self) -> dict[str, Any]:
+        """The fields the record provides, as JSON-ready values."""
         data = asdict(self)
-        data.pop("where")
+        del data["where"], data["provided"]
+        if self.provided is not None:
+            data = {name: value for name, value in data.items() if name in self.provided}
         return data
+
+    def over(self, current: EntryRecord) -> EntryRecord:
+        """This record as an update of ``current``: every field the source did not provide keeps
+        ``current``'s value (a column absent from a file means "unchanged", never "empty")."""
+        if self.provided is None:
+            return self
+        kept = {name: getattr(current, name) for name in RECORD_FIELDS if name not in self.provided}
+        if "extra_links" not in self.provided:
+            given = {name.partition(":")[2] for name in self.provided if name.startswith("extra_links:")}
+            links = {c: url for c, url in (current.extra_links or {}).items() if c not in given}
+            kept["extra_links"] = {**links, **(self.extra_links or {})} or None
+        return replace(self, **kept, provided=None)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], where: str) -> EntryRecord:
-        known = set(cls.__dataclass_fields__) - {"where"}
-        unknown = set(data) - known
-        if unknown:
-            raise PrecisError(f"{where}: unknown field {sorted(unknown)[0]!r}")
-        if not isinstance(data.get("title"), str) or not data["title"].strip():
-            raise PrecisError(f"{where}: field 'title' must be a non-empty text")
+        """A record from a JSON object, each field checked for its type; absent keys are not provided."""
+        from pydantic import ValidationError
+
         try:
-            opinions = [OpinionRecord(**o) for o in data.get("opinions") or []]
-        except TypeError as exc:
-            raise PrecisError(f"{where}: field 'opinions': {exc}") from None
-        rec = cls(**{**data, "opinions": opinions}, where=where)
-        validate(rec, where)
+            checked = _json_model().model_validate(data)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise PrecisError(f"{where}, field {_json_path(error['loc'])!r}: {error['msg']}") from None
+        values = checked.model_dump()
+        values["opinions"] = [OpinionRecord(**o) for o in values["opinions"]]
+        rec = cls(**values, where=where, provided=frozenset(data))
+        if not rec.title.strip():
+            raise PrecisError(f"{where}, field 'title': empty title")
+        for name, text in _texts(rec):
+            problem = text_problem(text)
+            if problem:
+                raise PrecisError(f"{where}, field {name!r}: {problem}")
+        if rec.issue is not None and rec.issue != _canonical_issue(rec.issue):
+            raise PrecisError(f"{where}, field 'issue': {rec.issue!r} is not an issue such as 'AN #62'")
+        validate(rec, where, columns=False)
         return rec
+
+
+RECORD_FIELDS = tuple(f.name for f in dataclasses.fields(EntryRecord) if f.name not in ("where", "provided"))
+
+
+@cache
+def _json_model() -> Any:
+    """A pydantic model of ``EntryRecord`` as JSON holds it, made from the dataclass's own fields
+    (strict: 2019 is a year, "2019" is not; unknown keys are refused)."""
+    from pydantic import ConfigDict, create_model
+
+    config = ConfigDict(strict=True, extra="forbid")
+
+    def model(cls: type, **types: Any) -> Any:
+        hints = typing.get_type_hints(cls)
+        fields: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name in ("where", "provided"):
+                continue
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
+            else:
+                default = ...
+            fields[f.name] = (types.get(f.name, hints[f.name]), default)
+        return create_model(f"{cls.__name__}JSON", __config__=config, **fields)
+
+    return model(EntryRecord, opinions=list[model(OpinionRecord)])  # type: ignore[misc]
+
+
+def _json_path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a field path: ('opinions', 0, 'text') -> "opinions[0].text"."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "entry"
+
+
+def _texts(rec: EntryRecord) -> Iterator[tuple[str, str]]:
+    """Every text a record holds, with its field path."""
+    for name in RECORD_FIELDS:
+        value = getattr(rec, name)
+        if isinstance(value, str):
+            yield name, value
+    for i, o in enumerate(rec.opinions):
+        for name in ("author", "text", "marker"):
+            value = getattr(o, name)
+            if value is not None:
+                yield f"opinions[{i}].{name}", value
+    for column, url in (rec.extra_links or {}).items():
+        yield "extra_links", column
+        yield f"extra_links[{column!r}]", url
+
+
+def text_problem(text: str) -> str | None:
+    """Why a text may not be stored (a forbidden character, over the cell limit), or None."""
+    bad = _FORBIDDEN.search(text)
+    if bad:
+        return f"control character U+{ord(bad.group()):04X} at character {bad.start() + 1}"
+    if len(text) > CELL_LIMIT:
+        return f"{len(text):,} characters, over the limit of {CELL_LIMIT:,} (Excel's limit for a cell)"
+    return None
+
+
+def _canonical_issue(text: str) -> str | None:
+    parsed = _parse_issue(text)
+    return issue_label(*parsed) if parsed else None
 
 
 def identity(issue: str, title: str) -> tuple[str, str]:
     return (" ".join(issue.split()).casefold(), " ".join(title.split()).casefold())
 
 
-def validate(rec: EntryRecord, where: str) -> None:
-    """Check enumerated values; errors name the field."""
-    checks = [
-        ("public_level", "Public?", rec.public_level, PUBLIC_LEVELS),
-        ("email_status", "Email status", rec.email_status, EMAIL_STATUSES),
-        ("summarize", "Summarize?", rec.summarize, SUMMARIZE_VALUES),
-    ]
-    for _field, column, value, allowed in checks:
+# Field -> the column it is read from, for messages about sheet rows.
+_FIELD_COLUMNS = {f: c for c, fields in COLUMN_FIELDS.items() for f in fields}
+_SIZED_FIELDS = ("category", "summarizer", "issue_note")
+
+
+def _column_size(table: Any, name: str) -> int:
+    length = table.__table__.c[name].type.length
+    assert isinstance(length, int)
+    return length
+
+
+def validate(rec: EntryRecord, where: str, columns: bool = True) -> None:
+    """Check enumerated values, ranges and sizes; errors name the column (or, with ``columns``
+    false, the JSON field)."""
+
+    def fail(name: str, message: str) -> typing.NoReturn:
+        place = f"column {_FIELD_COLUMNS[name]}" if columns else f"field {name!r}"
+        raise PrecisError(f"{where}, {place}: {message}")
+
+    for name, allowed in (
+        ("public_level", PUBLIC_LEVELS), ("email_status", EMAIL_STATUSES), ("summarize", SUMMARIZE_VALUES),
+    ):
+        value = getattr(rec, name)
         if value is not None and value not in allowed:
-            raise PrecisError(
-                f"{where}, column {column}: {value!r} is not one of {', '.join(allowed)}"
-            )
+            fail(name, f"{value!r} is not one of {', '.join(allowed)}")
     if rec.priority is not None and not 1 <= rec.priority <= 10:
-        raise PrecisError(f"{where}, column Rec?: {rec.priority!r} is not a number from 1 to 10")
-    if rec.year is not None and not isinstance(rec.year, int):
-        raise PrecisError(f"{where}, column Year: {rec.year!r} is not a year")
+        fail("priority", f"{rec.priority!r} is not a number from 1 to 10")
+    low, high = YEAR_RANGE
+    if rec.year is not None and not low <= rec.year <= high:
+        fail("year", f"{rec.year!r} is not a year from {low} to {high}")
+    if not columns and not 0 <= rec.position <= INTEGER_MAX:
+        fail("position", f"{rec.position!r} is not a number from 0 to {INTEGER_MAX}")
+    for name in _SIZED_FIELDS:
+        value = getattr(rec, name)
+        if value is not None and len(value) > _column_size(Entry, name):
+            fail(name, f"{len(value)} characters, over the {_column_size(Entry, name)} this column holds")
+    for o in rec.opinions:
+        for name in ("author", "marker"):
+            value, limit = getattr(o, name), _column_size(Opinion, name)
+            if value is not None and len(value) > limit:
+                fail("opinions", f"an opinion's {name} {value[:40]!r} is over {limit} characters")
+    limit = _column_size(EntryAuthor, "name")
+    too_long = next((a.name for a in parse_authors(rec.authors) if len(a.name) > limit), None)
+    if too_long is not None:
+        fail("authors", f"the author {too_long[:40]!r} is over {limit} characters (authors are separated by commas)")
+    _validate_issue(rec.issue, fail)
+
+
+def _parse_issue(text: str) -> tuple[str, int] | None:
+    """``parse_issue_label``, for texts short enough to be an issue (a longer one, however many
+    digits it ends with, is an Email note, and too long for one)."""
+    return parse_issue_label(text) if len(text) <= _ISSUE_TEXT_MAX else None
+
+
+_ISSUE_TEXT_MAX = 100
+
+
+def _validate_issue(issue: str | None, fail: typing.Callable[[str, str], typing.NoReturn]) -> None:
+    parsed = _parse_issue(issue) if issue else None
+    if parsed is None:
+        return
+    series, number = parsed
+    if number > INTEGER_MAX:
+        fail("issue", f"issue number {number} is over {INTEGER_MAX}")
+    if len(series) > _column_size(Issue, "series"):
+        fail("issue", f"the series {series[:40]!r} is over {_column_size(Issue, 'series')} characters")
 
 
 # -- rows <-> records -------------------------------------------------------------------------
@@ -202,13 +386,32 @@ def _int(cell: Cell | None, where: str, column: str) -> int | None:
         return int(value)
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        if text.removeprefix("-").isdecimal() and len(text) <= 20:  # longer: no year, Rec? or number
+            return int(text)
     raise PrecisError(f"{where}, column {column}: {value!r} is not a whole number")
 
 
-def record_from_row(row: dict[str, Cell], where: str, position: int) -> EntryRecord:
-    """Turn one sheet row (column header -> cell) into a record, applying the sheet's rules."""
+def provided_by(columns: set[str], cell_links: bool) -> frozenset[str]:
+    """The record fields a sheet with these columns provides. ``cell_links``: its cells carry their
+    hyperlinks (xlsx, HTML), so every link is provided; else (CSV) a link is provided by its column
+    ("Title link")."""
+    fields = {"position"} | {f for c in columns & set(COLUMN_FIELDS) for f in COLUMN_FIELDS[c]}
+    if cell_links:
+        fields |= {*LINK_FIELDS.values(), "issue_linked", "extra_links"}
+    for column in AN_COLUMNS:
+        if not cell_links and column + LINK_SUFFIX in columns:
+            fields |= {LINK_FIELDS[column]} if column in LINK_FIELDS else {f"extra_links:{column}"}
+            fields |= {"issue_linked"} if column == "Email" else set()
+    return frozenset(fields)
+
+
+def record_from_row(
+    row: dict[str, Cell], where: str, position: int, provided: frozenset[str] | None = None
+) -> EntryRecord:
+    """Turn one sheet row (column header -> cell) into a record, applying the sheet's rules;
+    ``provided`` is what the sheet's columns provide (``provided_by``)."""
     title = _text(row.get("Title"))
     if title is None or not title.strip():
         raise PrecisError(f"{where}, column Title: empty title")
@@ -220,7 +423,7 @@ def record_from_row(row: dict[str, Cell], where: str, position: int) -> EntryRec
     issue = None
     issue_note = None
     if email is not None:
-        parsed = parse_issue_label(email)
+        parsed = _parse_issue(email)
         if parsed:
             issue = issue_label(*parsed)
             if issue != email:  # keep unusual spellings verbatim
@@ -260,6 +463,7 @@ def record_from_row(row: dict[str, Cell], where: str, position: int) -> EntryRec
         extra_links=extra,
         position=position,
         where=where,
+        provided=provided,
     )
     validate(rec, where)
     return rec

@@ -1,9 +1,25 @@
 """Spreadsheet files in and out: the AN ``.xlsx`` (with cell hyperlinks), CSV, a Google Sheets
 "download as HTML" export, and Précis JSON.
 
-Reading gives ``EntryRecord``s (see ``record.py`` for what the cells mean); writing takes them.
-Every reading error names the file, the row and the column. openpyxl is imported where it is
-used: it is the slowest import of the CLI, and most commands never touch a spreadsheet.
+Reading gives ``EntryRecord``s (see ``record.py`` for what the cells mean and the limits every
+text is held to); writing takes them. Every reading error names the file, the row and the column.
+openpyxl is imported where it is used: it is the slowest import of the CLI, and most commands never
+touch a spreadsheet.
+
+Safety rules, the same for every file this module or the archive's downloads write:
+
+- No formula ever (OWASP "CSV injection"). In .xlsx every text is a string cell, so
+  ``=HYPERLINK(...)`` stays the text it is. In CSV a text that a spreadsheet would read as a formula
+  (starting with ``=``, ``+``, ``-``, ``@``, tab or CR, after any number of ``'``) gets one more
+  leading ``'``, and reading a CSV removes exactly one from a text that starts with ``'`` and such a
+  character: every text round-trips.
+- A hyperlink in an .xlsx only where the link policy (``precis.links``) allows the link. The private
+  export is a lossless backup, so a link the policy refuses travels as text in a "<Column> link"
+  column, as links do in CSV; reading takes it back. The public downloads drop such a link.
+- A text over Excel's 32,767 characters is refused by the .xlsx writer with its entry and column,
+  never cut (import refuses such texts in the first place).
+- XML is read with entity expansion and external entities off: openpyxl through defusedxml, the
+  Google Sheets HTML through lxml without network access.
 """
 
 from __future__ import annotations
@@ -11,22 +27,25 @@ from __future__ import annotations
 import csv
 import io
 import json
-import zipfile
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from precis.errors import PrecisError
+from precis.links import safe_url
 from precis.record import (
     AN_COLUMNS,
+    CELL_LIMIT,
     EDITORIAL_COLUMNS,
-    LINK_FIELDS,
     LINK_SUFFIX,
     Cell,
     EntryRecord,
+    provided_by,
     record_from_row,
     row_from_record,
+    text_problem,
 )
 
 FORMATS = ("xlsx", "csv", "html", "json")
@@ -84,9 +103,17 @@ def write_file(path: Path, records: list[EntryRecord], publication: dict[str, An
 
 
 def _records_from_rows(
-    path: Path, header: Sequence[str | None], rows: Iterable[tuple[int, list[Cell]]], row_word: str = "row"
+    path: Path,
+    header: Sequence[str | None],
+    rows: Iterable[tuple[int, list[Cell]]],
+    row_word: str = "row",
+    cell_links: bool = True,
 ) -> list[EntryRecord]:
-    """Check the header, pair cells with it and turn each non-empty row into a record."""
+    """Check the header, pair cells with it and turn each non-empty row into a record.
+
+    ``cell_links``: the format's cells carry hyperlinks (xlsx, HTML; not CSV). A CSV row must be as
+    wide as the header (empty fields beyond it are allowed: they hold nothing).
+    """
     from openpyxl.utils import get_column_letter
 
     names = [(h or "").strip() for h in header]
@@ -103,20 +130,37 @@ def _records_from_rows(
     duplicate = next((n for n in names if n and names.count(n) > 1), None)
     if duplicate:
         raise PrecisError(f"{path}: row 1: column {duplicate!r} appears twice")
+    provided = provided_by(set(names), cell_links)
     records: list[EntryRecord] = []
     for number, cells in rows:
+        where = f"{path}: {row_word} {number}"
+        if not cell_links and cells:
+            _check_width(where, len(names), cells)
         row: dict[str, Cell] = {}
-        for name, cell in zip(names, cells, strict=False):  # rows may be shorter than the header
+        for i, (name, cell) in enumerate(zip(names, cells, strict=False)):  # xlsx rows may be shorter
             if name:
+                _check_cell(f"{where}, column {name}", cell, get_column_letter(i + 1))
                 row[name] = cell
         if all(c.value in (None, "") and not c.link for c in row.values()):
             continue
-        for col in AN_COLUMNS:  # CSV link columns: "Title link"
+        for col in AN_COLUMNS:  # link columns: "Title link"
             link_col = row.pop(col + LINK_SUFFIX, None)
             if link_col is not None and link_col.value not in (None, "") and col in row:
                 row[col].link = str(link_col.value)
-        records.append(record_from_row(row, f"{path}: {row_word} {number}", len(records)))
+        records.append(record_from_row(row, where, len(records), provided))
     return records
+
+
+def _check_width(where: str, width: int, cells: list[Cell]) -> None:
+    if len(cells) < width or any(c.value not in (None, "") for c in cells[width:]):
+        raise PrecisError(f"{where}: {len(cells)} fields, but the header has {width}; a row must match the header")
+
+
+def _check_cell(where: str, cell: Cell, letter: str) -> None:
+    for value, what in ((cell.value, ""), (cell.link, " (its hyperlink)")):
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise PrecisError(f"{where} ({letter}){what}: {problem}")
 
 
 # -- xlsx --------------------------------------------------------------------------------------
@@ -133,14 +177,21 @@ def _link(cell: Any) -> str | None:
 
 
 def read_xlsx(path: Path) -> list[EntryRecord]:
+    import openpyxl.xml
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    if not openpyxl.xml.DEFUSEDXML:  # else openpyxl would parse with entity expansion on
+        raise PrecisError(
+            f"{path}: not read: reading .xlsx safely needs defusedxml installed and OPENPYXL_DEFUSEDXML not False"
+        )
     try:
         wb = load_workbook(path)  # not read-only: only a full load gives cell hyperlinks
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, EOFError) as exc:
-        raise PrecisError(f"{path}: not a readable .xlsx file ({exc.__class__.__name__}: {exc})") from None
-    ws = wb.worksheets[0]
+        ws = wb.worksheets[0]
+    # A hostile or broken file can make openpyxl and the XML parsers beneath it raise nearly
+    # anything (BadZipFile, KeyError, defusedxml's EntitiesForbidden, ParseError, TypeError …):
+    # every one of them means the same to the user.
+    except Exception as exc:
+        raise PrecisError(f"{path}: not a readable .xlsx file ({exc.__class__.__name__}: {_first_line(exc)})") from None
     all_rows = ws.iter_rows()
     try:
         header_cells = next(all_rows)
@@ -155,31 +206,86 @@ def read_xlsx(path: Path) -> list[EntryRecord]:
     return _records_from_rows(path, header, rows())
 
 
-def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.hyperlink import Hyperlink
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [""])[0][:200]
 
-    editorial = _has_editorial(records)
-    columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])
+
+def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
+    """The records in the newsletter's layout; a link the policy refuses goes to a "<Column> link"
+    text column (read back by ``read_xlsx``), so the file is a lossless backup with no live link
+    but safe ones."""
+    from openpyxl import Workbook
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Sheet1"
-    ws.append(columns)
-    for r, rec in enumerate(records, 2):
-        row = row_from_record(rec, editorial)
-        for c, name in enumerate(columns, 1):
-            cell = row[name]
-            ws.cell(row=r, column=c, value=cell.value)
-            if cell.link:
-                target, _, location = cell.link.partition("#")
-                ws.cell(row=r, column=c).hyperlink = Hyperlink(
-                    ref=f"{get_column_letter(c)}{r}", target=target or None, location=location or None
-                )
+    for r, row in enumerate(xlsx_rows(path, records, public=False), 1):
+        for c, (value, link) in enumerate(row, 1):
+            fill_xlsx_cell(ws.cell(row=r, column=c), value, link)
     try:
         wb.save(path)
     except OSError as exc:
         raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def xlsx_rows(
+    path: Path, records: list[EntryRecord], public: bool
+) -> Iterator[list[tuple[str | int | None, str | None]]]:
+    """The header and each record's row, as (value, hyperlink) pairs: the one layout of every
+    .xlsx written (``write_xlsx`` and the archive's downloads).
+
+    A link is a hyperlink only if the policy allows it and its cell has a value (a hyperlink on an
+    empty cell does not survive an .xlsx). Otherwise ``public`` drops it, and the private export
+    keeps it as text in a "<Column> link" column. A text over ``CELL_LIMIT`` is refused.
+    """
+    editorial = _has_editorial(records)
+    columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])
+    rows = [row_from_record(rec, editorial) for rec in records]
+    as_text = [] if public else [c for c in AN_COLUMNS if any(_link_as_text(row[c]) for row in rows)]
+    yield [(name, None) for name in columns + [c + LINK_SUFFIX for c in as_text]]
+    for rec, row in zip(records, rows, strict=True):
+        out: list[tuple[str | int | None, str | None]] = []
+        for name in columns:
+            cell = row[name]
+            _check_limit(path, rec, name, cell.value)
+            safe = None if _link_as_text(cell) else safe_url(cell.link)
+            out.append((cell.value, (safe if public else cell.link) if safe else None))
+        for name in as_text:
+            text = row[name].link if _link_as_text(row[name]) else None
+            _check_limit(path, rec, name + LINK_SUFFIX, text)
+            out.append((text, None))
+        yield out
+
+
+def _link_as_text(cell: Cell) -> bool:
+    """Whether a cell's link cannot be an .xlsx hyperlink: the policy refuses it, or the cell is empty."""
+    return bool(cell.link) and (cell.value in (None, "") or safe_url(cell.link) is None)
+
+
+def _check_limit(path: Path, rec: EntryRecord, column: str, value: object) -> None:
+    if isinstance(value, str) and len(value) > CELL_LIMIT:
+        raise PrecisError(
+            f"{path}: entry {rec.title.strip()[:80]!r}, column {column}: {len(value):,} characters, "
+            f"over Excel's limit of {CELL_LIMIT:,} for a cell"
+        )
+
+
+def fill_xlsx_cell(cell: Any, value: str | int | None, link: str | None) -> None:
+    """Write a value (and its hyperlink) into an openpyxl cell, normal or write-only: a text is
+    always a string cell, never a formula, whatever it starts with."""
+    from openpyxl.utils.exceptions import IllegalCharacterError
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
+    if link:
+        target, _, location = link.partition("#")
+        cell.hyperlink = Hyperlink(ref="", target=target or None, location=location or None)
+    try:
+        cell.value = value
+    except IllegalCharacterError:
+        problem = text_problem(str(value)) or "a character .xlsx cannot hold"
+        raise PrecisError(f"a cell of .xlsx cannot hold {str(value)[:40]!r}: {problem}") from None
+    if isinstance(value, str):
+        cell.data_type = "s"
 
 
 def _has_editorial(records: list[EntryRecord]) -> bool:
@@ -216,16 +322,31 @@ def read_csv(path: Path) -> list[EntryRecord]:
     def rows() -> Iterable[tuple[int, list[Cell]]]:
         try:
             for values in reader:
-                yield reader.line_num, [Cell(v if v != "" else None) for v in values]
+                yield reader.line_num, [Cell(csv_unescape(v) if v != "" else None) for v in values]
         except csv.Error as exc:
             raise PrecisError(f"{path}: row {reader.line_num}: malformed CSV ({exc})") from None
 
-    return _records_from_rows(path, header, rows(), row_word="line")
+    return _records_from_rows(path, header, rows(), row_word="line", cell_links=False)
+
+
+# A text a spreadsheet reads as a formula, after the quotes that escape it; and an escaped one.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_ESCAPED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+
+
+def csv_escape(text: str) -> str:
+    """A text as CSV holds it: one more leading ``'`` if a spreadsheet would read it as a formula."""
+    return "'" + text if _FORMULA.match(text) else text
+
+
+def csv_unescape(text: str) -> str:
+    """The inverse of ``csv_escape``: ``csv_unescape(csv_escape(t)) == t`` for every text."""
+    return text[1:] if _ESCAPED_FORMULA.match(text) else text
 
 
 def write_csv(path: Path, records: list[EntryRecord]) -> None:
     editorial = _has_editorial(records)
-    link_columns = [c for c in LINK_FIELDS if any(row_from_record(r, False)[c].link for r in records)]
+    link_columns = [c for c in AN_COLUMNS if any(row_from_record(r, False)[c].link for r in records)]
     columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else []) + [c + LINK_SUFFIX for c in link_columns]
     try:
         with open(path, "w", newline="", encoding="utf-8") as f:
@@ -235,7 +356,7 @@ def write_csv(path: Path, records: list[EntryRecord]) -> None:
                 row = row_from_record(rec, editorial)
                 values = [row[c].value for c in AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])]
                 values += [row[c].link for c in link_columns]
-                w.writerow(["" if v is None else v for v in values])
+                w.writerow(["" if v is None else csv_escape(v) if isinstance(v, str) else v for v in values])
     except OSError as exc:
         raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
 
@@ -267,10 +388,11 @@ def _html_cell(td: Any) -> Cell:
 def read_html(path: Path) -> list[EntryRecord]:
     from lxml import etree, html
 
+    parser = html.HTMLParser(no_network=True, remove_pis=True)
     try:
-        doc = html.fromstring(path.read_bytes())
-    except (etree.ParserError, OSError, ValueError) as exc:
-        raise PrecisError(f"{path}: not a readable HTML file ({exc})") from None
+        doc = html.fromstring(path.read_bytes(), parser=parser)
+    except (etree.LxmlError, OSError, ValueError) as exc:
+        raise PrecisError(f"{path}: not a readable HTML file ({_first_line(exc)})") from None
     trs = doc.findall(".//table//tr")
     header_index = None
     table: list[list[Cell]] = []
@@ -295,11 +417,15 @@ def read_html(path: Path) -> list[EntryRecord]:
 
 def read_json(path: Path) -> list[EntryRecord]:
     try:
-        data = json.loads(path.read_text("utf-8"))
+        data = json.loads(path.read_text("utf-8-sig"))  # a BOM is accepted, as in CSV
+    except OSError as exc:
+        raise PrecisError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise PrecisError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
     except json.JSONDecodeError as exc:
         raise PrecisError(f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON ({exc.msg})") from None
+    except (ValueError, RecursionError) as exc:  # a number of over 4,300 digits; nesting too deep
+        raise PrecisError(f"{path}: invalid JSON ({_first_line(exc)})") from None
     if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
         raise PrecisError(f"{path}: not a Précis JSON export (expected an object with 'entries')")
     records = []

@@ -47,18 +47,18 @@ def import_(
     Example: precis import ../shared/data/alignment_newsletter.xlsx
     """
     store = state(ctx).store(require=False)
-    if not store.exists():
-        store.init()
-    else:
+    if store.exists():
         store.require()
     with console.status(f"Reading {file} …"):
-        records = sheets.read_file(file)
+        records = sheets.read_file(file)  # before making a store: a bad file leaves nothing behind
+    if not store.exists():
+        store.init()
     with Progress(
         TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True,
     ) as progress:
         task = progress.add_task("import", total=len(records))
-        result = import_records(store, records, by=f"import {file.name}",
+        result = import_records(store, records, by=f"import {file.name}"[:200],
                                 progress=lambda n: progress.update(task, completed=n))
     console.print(
         f"Imported {result.total} entries from {file}: {result.created} new, {result.updated} updated, "

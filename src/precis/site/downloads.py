@@ -48,32 +48,22 @@ def write_downloads(database: str, folder: Path, stem: str, previous: dict[str, 
 
 
 def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
-    """The records in the newsletter's spreadsheet layout, as ``precis.sheets.write_xlsx`` writes
-    them (same columns, values and hyperlinks), but with openpyxl's write-only workbook, which
-    streams the rows out instead of building a cell object per value: several times faster for
-    the whole archive."""
+    """The public records in the newsletter's spreadsheet layout, by the rules of every .xlsx
+    written (``precis.sheets.xlsx_rows`` and ``fill_xlsx_cell``: text cells never formulas, only
+    links the policy allows), but with openpyxl's write-only workbook, which streams the rows out
+    instead of building a cell object per value: several times faster for the whole archive."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.worksheet.hyperlink import Hyperlink
 
-    editorial = sheets._has_editorial(records)
-    columns = sheets.AN_COLUMNS + (sheets.EDITORIAL_COLUMNS if editorial else [])
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Sheet1")
-    ws.append(columns)
-    for rec in records:
-        row = sheets.row_from_record(rec, editorial)
-        values: list[Any] = []
-        for name in columns:
-            cell = row[name]
-            if cell.link:
-                linked = WriteOnlyCell(ws, value=cell.value)
-                target, _, location = cell.link.partition("#")
-                linked.hyperlink = Hyperlink(ref="", target=target or None, location=location or None)
-                values.append(linked)
-            else:
-                values.append(cell.value)
-        ws.append(values)
+    for row in sheets.xlsx_rows(path, records, public=True):
+        cells: list[Any] = []
+        for value, link in row:
+            cell = WriteOnlyCell(ws)
+            sheets.fill_xlsx_cell(cell, value, link)
+            cells.append(cell)
+        ws.append(cells)
     try:
         wb.save(path)
     except OSError as exc:

@@ -39,7 +39,9 @@ def import_records(
     """Write records into the store in one transaction: all of them, or on any error none.
 
     An entry is identified by its issue (or Email note) and trimmed, case-folded title: importing
-    the same file twice updates in place and creates nothing new.
+    the same file twice updates in place and creates nothing new. Only the fields a record's source
+    provided change an entry already there (``EntryRecord.over``); a new entry takes the defaults
+    (public: "Yes") for the rest.
     """
     result = ImportResult()
     with store.session(by=by) as s:
@@ -64,11 +66,17 @@ def import_records(
                     f"{rec.where}: same title and issue as {seen[key]}; one entry cannot be in a file twice"
                 )
             seen[key] = rec.where
+            entry = by_identity.get(key)
+            current = record_from_entry(entry) if entry is not None else None
+            if current is not None:
+                rec = rec.over(current)  # what the file does not provide stays as it is
             issue = None
             if rec.issue is not None:
                 issue = issues.get(rec.issue)
                 if issue is None:
                     series, number = parse_issue_label(rec.issue) or (None, None)
+                    if series is None or number is None:  # records are validated: a bug, not input
+                        raise PrecisError(f"{rec.where}: {rec.issue!r} is not an issue")
                     issue = Issue(publication=pub, series=series, number=number)
                     s.add(issue)
                     issues[rec.issue] = issue
@@ -81,13 +89,12 @@ def import_records(
                         )
                     issue.url = rec.issue_url
                     issue_link_source[rec.issue] = rec.where
-            entry = by_identity.get(key)
             if entry is None:
                 entry = Entry(publication_id=pub.id, title=rec.title, opinions=[], author_list=[])
                 s.add(entry)
                 by_identity[key] = entry
                 result.created += 1
-            elif record_from_entry(entry).to_dict() == rec.to_dict():
+            elif current is not None and current.to_dict() == rec.to_dict():
                 result.unchanged += 1
                 if progress:
                     progress(n)

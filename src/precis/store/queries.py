@@ -36,15 +36,20 @@ def load_records(store: Store, public: bool = False) -> list[EntryRecord]:
     """Every entry of the default publication as records, in sheet order.
 
     With ``public``, entries that are not public are left out and the rest are cut to what the
-    public may see (see ``public.py``).
+    public may see (see ``public.py``), cross-references to entries that are not public included.
     """
-    from precis.public import public_record
+    from precis.markup import Resolver
+    from precis.public import is_public, public_keys, public_record
 
     with store.session() as s:
-        records = [record_from_entry(e) for e in publication_entries(s, store.default_publication(s))]
-    if public:
-        return [r for r in map(public_record, records) if r is not None]
-    return records
+        publication = store.default_publication(s)
+        records = [record_from_entry(e) for e in publication_entries(s, publication)]
+        if not public:
+            return records
+        resolver = Resolver.from_session(s, settings_of(publication).series)
+        public_ids = {i for i, level in s.execute(select(Entry.id, Entry.public_level)) if is_public(level)}
+    public_key = public_keys(resolver, public_ids)
+    return [r for r in (public_record(rec, public_key) for rec in records) if r is not None]
 
 
 def find_entry(session: Session, title_or_id: str) -> Entry:
