@@ -367,3 +367,40 @@ def test_a_bad_first_import_leaves_no_store_behind(tmp_path):
     result = run_precis(tmp_path / "new.db", "import", str(path))
     assert result.returncode == 1 and "short.csv: line 2" in result.stderr
     assert not (tmp_path / "new.db").exists()
+
+
+def with_hidden_words(store: Store) -> Store:
+    """The sample with words a public file cannot show: a Link-only entry's summary and H/T, and a
+    public summary's reference to the private entry."""
+    with store.session(by="test") as s:
+        link_only = find_entry(s, "Sample Fellowship Announcement")
+        link_only.summary, link_only.hat_tip = "Written for the team only.", "Someone"
+        public = find_entry(s, "Curve Detectors")
+        public.summary = (public.summary or "") + " See <@the draft@>(@Internal Draft on Lab Policy@)."
+    return store
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "json"])
+def test_reimporting_the_public_export_changes_no_word(sample_store, tmp_path, fmt):
+    # What a public file cannot show (a Link-only entry's summary, a reference to a private entry,
+    # cut to its anchor) is not taken for a change when the file comes back.
+    before = load_records(with_hidden_words(sample_store))
+    public = load_records(sample_store, public=True)
+    hidden = [(r.summary, p.summary) for r in before for p in public if r.title == p.title and r.summary != p.summary]
+    assert len(hidden) == 2
+    out = tmp_path / f"public.{fmt}"
+    write_file(out, public)
+    result = import_records(sample_store, read_file(out))
+    assert result.updated == 0
+    assert [r.to_dict() for r in load_records(sample_store)] == [r.to_dict() for r in before]
+
+
+def test_a_change_made_in_a_public_file_is_imported(sample_store, tmp_path):
+    public = load_records(with_hidden_words(sample_store), public=True)
+    out = tmp_path / "public.csv"
+    edited = "Sample Fellowship Announcement"
+    write_file(out, [replace(r, summary="Now summarized.") if r.title == edited else r for r in public])
+    result = import_records(sample_store, read_file(out))
+    assert result.updated == 1
+    with sample_store.session() as s:
+        assert find_entry(s, edited).summary == "Now summarized."

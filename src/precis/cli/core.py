@@ -55,7 +55,7 @@ def import_(
         store.init()
     with Progress(
         TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True,
+        console=err, transient=True, disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("import", total=len(records))
         result = import_records(store, records, by=f"import {file.name}"[:200],

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from precis.authors import parse_authors
 from precis.errors import PrecisError
-from precis.model import Entry, EntryAuthor, Issue, parse_issue_label
-from precis.record import EntryRecord, apply_record, identity, record_from_entry
+from precis.model import Entry, EntryAuthor, Issue, Publication, parse_issue_label
+from precis.public import public_record
+from precis.record import RECORD_FIELDS, EntryRecord, apply_record, identity, record_from_entry
+from precis.store.queries import public_key_of
 
 if TYPE_CHECKING:
     from precis.store import Store
@@ -46,6 +48,7 @@ def import_records(
     result = ImportResult()
     with store.session(by=by) as s:
         pub = store.default_publication(s)
+        shown = _public_shape(s, pub) if any(_reads_as_public(r) for r in records) else None
         entries = s.scalars(
             select(Entry)
             .where(Entry.publication_id == pub.id)
@@ -69,6 +72,8 @@ def import_records(
             entry = by_identity.get(key)
             current = record_from_entry(entry) if entry is not None else None
             if current is not None:
+                if shown is not None and _reads_as_public(rec):
+                    rec = _unchanged_where_public(rec, shown(current))
                 rec = rec.over(current)  # what the file does not provide stays as it is
             issue = None
             if rec.issue is not None:
@@ -108,6 +113,30 @@ def import_records(
             if progress:
                 progress(n)
     return result
+
+
+def _reads_as_public(rec: EntryRecord) -> bool:
+    """A record from a file without the Public? column, such as the published sheet or a public
+    export: it cannot tell what it does not show from what is empty."""
+    return rec.provided is not None and "public_level" not in rec.provided
+
+
+def _public_shape(session: Session, publication: Publication) -> Callable[[EntryRecord], EntryRecord | None]:
+    """What a public file holds of a stored entry (``public_record``, with the store's own public
+    cross-reference targets)."""
+    public_key = public_key_of(session, publication)
+    return lambda current: public_record(current, public_key)
+
+
+def _unchanged_where_public(rec: EntryRecord, shown: EntryRecord | None) -> EntryRecord:
+    """A record from a file read as public (``_reads_as_public``), without the fields that hold
+    exactly what the public sees of the stored entry: a Link-only entry's empty summary, a
+    cross-reference cut to its anchor text, a link the policy left out are not changes to it. Nor
+    is its place in the file, which cannot count the entries the public does not see."""
+    if shown is None or rec.provided is None:
+        return rec
+    same = {name for name in rec.provided if name in RECORD_FIELDS and getattr(rec, name) == getattr(shown, name)}
+    return replace(rec, provided=rec.provided - same - {"position"})
 
 
 def set_authors(entry: Entry) -> None:

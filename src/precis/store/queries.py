@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -38,18 +39,28 @@ def load_records(store: Store, public: bool = False) -> list[EntryRecord]:
     With ``public``, entries that are not public are left out and the rest are cut to what the
     public may see (see ``public.py``), cross-references to entries that are not public included.
     """
-    from precis.markup import Resolver
-    from precis.public import is_public, public_keys, public_record
+    from precis.public import public_record
 
     with store.session() as s:
         publication = store.default_publication(s)
         records = [record_from_entry(e) for e in publication_entries(s, publication)]
         if not public:
             return records
-        resolver = Resolver.from_session(s, settings_of(publication).series)
-        public_ids = {i for i, level in s.execute(select(Entry.id, Entry.public_level)) if is_public(level)}
-    public_key = public_keys(resolver, public_ids)
+        public_key = public_key_of(s, publication)
     return [r for r in (public_record(rec, public_key) for rec in records) if r is not None]
+
+
+def public_key_of(session: Session, publication: Publication) -> Callable[[str], bool]:
+    """Whether a cross-reference key names a public entry of the publication (``public.public_keys``)."""
+    from precis.markup import Resolver
+    from precis.public import is_public, public_keys
+
+    public_ids = {
+        i for i, level in session.execute(
+            select(Entry.id, Entry.public_level).where(Entry.publication_id == publication.id)
+        ) if is_public(level)
+    }
+    return public_keys(Resolver.from_session(session, settings_of(publication).series), public_ids)
 
 
 def find_entry(session: Session, title_or_id: str) -> Entry:
