@@ -31,7 +31,7 @@ from datetime import date, datetime
 from typing import Any
 
 from precis.links import safe_url
-from precis.markup import Resolver, find_references
+from precis.markup import Resolver, Target, find_references
 from precis.model import Entry, Issue, issue_label, issue_slug
 from precis.record import RECORD_FIELDS, EntryRecord
 
@@ -222,12 +222,14 @@ def public_text(text: str | None, public_key: Callable[[str], bool]) -> str | No
     return "".join(parts) + text[done:]
 
 
+def public_target(resolver: Resolver, public_ids: Collection[int], key: str) -> Target | None:
+    """A cross-reference's target as public outputs see it: the entry the resolver picks for the
+    key if it is in ``public_ids`` (the ids of the entries whose public level ``is_public``); else
+    none, and the reference shows as its anchor text alone."""
+    target = resolver.resolve(key)
+    return target if target is not None and target.entry_id in public_ids else None
+
+
 def public_keys(resolver: Resolver, public_ids: Collection[int]) -> Callable[[str], bool]:
-    """Whether a cross-reference key names a public entry: the one the resolver picks for it is in
-    ``public_ids`` (the ids of the entries whose public level ``is_public``)."""
-
-    def test(key: str) -> bool:
-        target = resolver.resolve(key)
-        return target is not None and target.entry_id in public_ids
-
-    return test
+    """Whether a cross-reference key names a public entry (``public_target``)."""
+    return lambda key: public_target(resolver, public_ids, key) is not None

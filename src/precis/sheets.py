@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from precis.errors import PrecisError
+from precis.files import replacing, write_bytes
 from precis.links import safe_url
 from precis.record import (
     AN_COLUMNS,
@@ -222,10 +223,15 @@ def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
     for r, row in enumerate(xlsx_rows(path, records, public=False), 1):
         for c, (value, link) in enumerate(row, 1):
             fill_xlsx_cell(ws.cell(row=r, column=c), value, link)
-    try:
-        wb.save(path)
-    except OSError as exc:
-        raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+    save_workbook(wb, path)
+
+
+def save_workbook(wb: Any, path: Path) -> None:
+    """Save an openpyxl workbook whole or not at all. It is made in memory first: openpyxl leaves
+    its zip file open when a write fails, and that file's clean-up fails again, noisily."""
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    write_bytes(path, buffer.getvalue())
 
 
 def xlsx_rows(
@@ -348,17 +354,17 @@ def write_csv(path: Path, records: list[EntryRecord]) -> None:
     editorial = _has_editorial(records)
     link_columns = [c for c in AN_COLUMNS if any(row_from_record(r, False)[c].link for r in records)]
     columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else []) + [c + LINK_SUFFIX for c in link_columns]
-    try:
-        with open(path, "w", newline="", encoding="utf-8") as f:
-            w = csv.writer(f)
-            w.writerow(columns)
-            for rec in records:
-                row = row_from_record(rec, editorial)
-                values = [row[c].value for c in AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])]
-                values += [row[c].link for c in link_columns]
-                w.writerow(["" if v is None else csv_escape(v) if isinstance(v, str) else v for v in values])
-    except OSError as exc:
-        raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+    with replacing(path) as binary:
+        f = io.TextIOWrapper(binary, encoding="utf-8", newline="")
+        w = csv.writer(f)
+        w.writerow(columns)
+        for rec in records:
+            row = row_from_record(rec, editorial)
+            values = [row[c].value for c in AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])]
+            values += [row[c].link for c in link_columns]
+            w.writerow(["" if v is None else csv_escape(v) if isinstance(v, str) else v for v in values])
+        f.flush()
+        f.detach()  # the file is closed by ``replacing``
 
 
 # -- Google Sheets HTML ------------------------------------------------------------------------
@@ -442,7 +448,4 @@ def write_json(path: Path, records: list[EntryRecord], publication: dict[str, An
         "publication": publication,
         "entries": [r.to_dict() for r in records],
     }
-    try:
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
-    except OSError as exc:
-        raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+    write_bytes(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))

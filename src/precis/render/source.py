@@ -19,7 +19,7 @@ from precis.errors import InvalidValue, NotFound
 from precis.identity import work_keys
 from precis.markup import Resolver, Target, parse
 from precis.model import Entry, EntryAuthor, Issue, Publication, issue_label, parse_issue_label
-from precis.public import EntryData, IssueRef, is_public, private_view, public_view
+from precis.public import EntryData, IssueRef, is_public, private_view, public_target, public_view
 from precis.publication import Settings
 from precis.render.view import SummaryLink
 from precis.store import Store, settings_of
@@ -101,8 +101,7 @@ class EditionSource:
     def resolve_public(self, key: str) -> Target | None:
         """A cross-reference's target as public outputs see it: an entry that is not public is no
         target, so the reference shows as its anchor text alone."""
-        target = self.resolver.resolve(key)
-        return target if target is not None and target.entry_id in self.public_ids else None
+        return public_target(self.resolver, self.public_ids, key)
 
     @cached_property
     def public_entries(self) -> list[EntryData]:

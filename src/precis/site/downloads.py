@@ -64,10 +64,7 @@ def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
             sheets.fill_xlsx_cell(cell, value, link)
             cells.append(cell)
         ws.append(cells)
-    try:
-        wb.save(path)
-    except OSError as exc:
-        raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+    sheets.save_workbook(wb, path)
 
 
 @dataclass
