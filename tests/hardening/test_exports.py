@@ -123,6 +123,17 @@ def test_the_xlsx_export_refuses_a_cell_over_excels_limit(sample_store, tmp_path
         write_file(tmp_path / "big.xlsx", load_records(sample_store))
 
 
+def test_a_site_build_whose_download_cannot_hold_a_text_names_it_in_one_line(sample_store, tmp_path):
+    # A text over Excel's limit can only come by a route other than import; the archive's .xlsx
+    # download refuses it by name rather than cutting it.
+    with sample_store.session() as s:
+        find_entry(s, "Curve Detectors").summary = "x" * (CELL_LIMIT + 1)
+    result = run_precis(sample_store.display, "site", "build", str(tmp_path / "site"))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "entry 'Curve Detectors', column Summary: 32,768 characters, over Excel's limit" in result.stderr
+
+
 def test_the_xlsx_export_of_a_stored_control_character_is_one_line(sample_store, tmp_path):
     with sample_store.session() as s:
         find_entry(s, "Curve Detectors").summary = "nul \x00 here"

@@ -57,13 +57,17 @@ def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Sheet1")
-    for row in sheets.xlsx_rows(path, records, public=True):
-        cells: list[Any] = []
-        for value, link in row:
-            cell = WriteOnlyCell(ws)
-            sheets.fill_xlsx_cell(cell, value, link)
-            cells.append(cell)
-        ws.append(cells)
+    try:
+        for row in sheets.xlsx_rows(path, records, public=True):
+            cells: list[Any] = []
+            for value, link in row:
+                cell = WriteOnlyCell(ws)
+                sheets.fill_xlsx_cell(cell, value, link)
+                cells.append(cell)
+            ws.append(cells)
+    except BaseException:
+        ws.close()  # else its XML writer fails again at exit, and that error hides this one
+        raise
     sheets.save_workbook(wb, path)
 
 
