@@ -120,7 +120,8 @@ def _links(entry: Entry) -> list[tuple[str, str]]:
 
 # A link written inline ("[words](destination)"), found in the text as written: the markup parser
 # leaves one with a javascript: or data: destination unparsed (its words then show with their brackets).
-_WRITTEN_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^\s)>]+)")
+# The destination runs to the closing parenthesis: a browser drops the tab in "java<TAB>script:".
+_WRITTEN_LINK = re.compile(r"(!?)\[[^\]\n]*\]\(\s*<?([^)>\n]+)")
 
 
 def _text_links(field: str, text: str) -> list[tuple[str, str]]:

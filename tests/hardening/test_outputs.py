@@ -64,7 +64,7 @@ SUMMARY = (
     "<img src=x onerror=alert('img')> and [safe](https://example.org/ok)."
 )
 OPINION = "[o](\tJAVASCRIPT:alert('opinion'))"
-PREREQUISITES = "The [primer](vbscript:msgbox('p'))"
+PREREQUISITES = "The [primer](vb\tscript:msgbox('p'))"
 READ_MORE = "The sequel"
 SCRIPTS = ("alert(", "msgbox(")
 
