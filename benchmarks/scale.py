@@ -14,7 +14,8 @@ the command or of its largest child):
 - search: ``SearchIndex.search`` in process and ``GET /api/search`` over HTTP against
   ``precis serve`` (p50/p95 of 300 queries after a warm-up; memory not measured).
 
-The PostgreSQL database named in --pg is emptied (its public schema dropped) before each size.
+The PostgreSQL database named in --pg must exist (`createdb -O USER precis_scale`); it is emptied
+(its public schema dropped) before each size.
 Results print as a Markdown table and are saved as JSON next to the work folder (--out).
 """
 
