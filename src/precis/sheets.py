@@ -18,8 +18,9 @@ Safety rules, the same for every file this module or the archive's downloads wri
   column, as links do in CSV; reading takes it back. The public downloads drop such a link.
 - A text over Excel's 32,767 characters is refused by the .xlsx writer with its entry and column,
   never cut (import refuses such texts in the first place).
-- XML is read with entity expansion and external entities off: openpyxl through defusedxml, the
-  Google Sheets HTML through lxml without network access.
+- XML is read with entity expansion and external entities off: openpyxl parses worksheets through
+  defusedxml (which refuses any entity declaration) and its other parts with lxml's entity
+  resolution off; the Google Sheets HTML is read by lxml without network access.
 """
 
 from __future__ import annotations
@@ -179,6 +180,7 @@ def _link(cell: Any) -> str | None:
 
 def read_xlsx(path: Path) -> list[EntryRecord]:
     import openpyxl.xml
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]  # (no stubs; one name used)
     from openpyxl import load_workbook
 
     if not openpyxl.xml.DEFUSEDXML:  # else openpyxl would parse with entity expansion on
@@ -192,6 +194,12 @@ def read_xlsx(path: Path) -> list[EntryRecord]:
     # anything (BadZipFile, KeyError, defusedxml's EntitiesForbidden, ParseError, TypeError …):
     # every one of them means the same to the user.
     except Exception as exc:
+        refused = _cause(exc, DefusedXmlException)
+        if refused is not None:
+            raise PrecisError(
+                f"{path}: not a readable .xlsx file: its XML declares entities or a DTD, which no spreadsheet "
+                f"needs ({refused.__class__.__name__})"
+            ) from None
         raise PrecisError(f"{path}: not a readable .xlsx file ({exc.__class__.__name__}: {_first_line(exc)})") from None
     all_rows = ws.iter_rows()
     try:
@@ -205,6 +213,15 @@ def read_xlsx(path: Path) -> list[EntryRecord]:
             yield number, [Cell(c.value, _link(c)) for c in row]
 
     return _records_from_rows(path, header, rows())
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    """The exception of ``kind`` that ``exc`` was raised from or while handling, if any (openpyxl
+    wraps what its XML parser raised)."""
+    seen: BaseException | None = exc
+    while seen is not None and not isinstance(seen, kind):
+        seen = seen.__cause__ or seen.__context__
+    return seen
 
 
 def _first_line(exc: BaseException) -> str:

@@ -404,3 +404,7 @@ def test_a_change_made_in_a_public_file_is_imported(sample_store, tmp_path):
     assert result.updated == 1
     with sample_store.session() as s:
         assert find_entry(s, edited).summary == "Now summarized."
+
+
+def test_an_xlsx_declaring_entities_says_so(sample_store, tmp_path):
+    refused(sample_store, hostile_xlsx(tmp_path, XXE), "its XML declares entities or a DTD", "EntitiesForbidden")
