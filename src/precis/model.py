@@ -28,6 +28,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 PUBLIC_LEVELS = ("Yes", "With edits", "Link only", "No")
 EMAIL_STATUSES = ("Do not send", "Pending", "Sent", "Sent link only", "N/A")
 SUMMARIZE_VALUES = ("Yes", "No", "1", "2", "3", "4", "5")
+#: A person's role: owner (people, settings), editor (everything editorial, approves), contributor.
+ROLES = ("owner", "editor", "contributor")
+#: Where an entry is in its life, in order.
+STATUSES = ("idea", "assigned", "draft", "in review", "approved", "scheduled", "published")
 #: The largest value an ``Integer`` column holds on every store (PostgreSQL's ``integer``).
 INTEGER_MAX = 2**31 - 1
 
@@ -142,6 +146,13 @@ class Entry(Base):
     # Hyperlinks on columns with no field of their own: {"Authors": "https://..."}.
     extra_links: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
+    # The newsroom's: where the entry is in its life, who it is assigned to, and its version, which
+    # every flush that changes the entry (or its opinions) raises by one and every UPDATE names, so
+    # that a save made on an older version fails instead of overwriting (``version_id_col``).
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
@@ -158,6 +169,9 @@ class Entry(Base):
         order_by="EntryAuthor.position",
         cascade="all, delete-orphan",
     )
+    assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as given)
 
     @property
     def clean_title(self) -> str:
@@ -182,6 +196,8 @@ class Opinion(Base):
     # For the second and later opinions of a sheet cell: the exact separator and heading that
     # introduced it ("\n\n**Rohin's opinion:** "), so that export writes the cell back unchanged.
     marker: Mapped[str | None] = mapped_column(String(200))
+    # The person who wrote it, when known (an opinion written in the newsroom): they may edit it.
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
 
     entry: Mapped[Entry] = relationship(back_populates="opinions")
 
@@ -214,3 +230,105 @@ class Revision(Base):
     by: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The entry's version after the change, and the person who made it (None: a command or import).
+    version: Mapped[int | None] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class Person(Base):
+    """Someone on the team. ``aliases`` are the other names they appear under in the archive
+    ("Flo" for "Flo Dorner"); ``email`` is kept lower-cased and is private everywhere."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str | None] = mapped_column(Text)  # argon2; None until they set one
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+class Credential(Base):
+    """A secret that stands for a person, stored only as its SHA-256: an API token, a login
+    session, or a one-time invitation to set a password (``kind``)."""
+
+    __tablename__ = "credential"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "token", "session", "invitation"
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """A failed login, kept to limit how fast passwords can be guessed (by email and by address)."""
+
+    __tablename__ = "login_attempt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    address: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class AppSecret(Base):
+    """A key the app signs with (cookies, CSRF tokens, links): in the store, so every worker
+    process shares it."""
+
+    __tablename__ = "app_secret"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class Comment(Base):
+    """A comment on an entry; ``parent_id`` makes threads. Resolved comments stay, marked."""
+
+    __tablename__ = "comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id", ondelete="CASCADE"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    mentions: Mapped[list[Mention]] = relationship(cascade="all, delete-orphan")
+
+
+class Mention(Base):
+    """A person named with @ in a comment: it shows on their "for me" page."""
+
+    __tablename__ = "mention"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(ForeignKey("comment.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+
+
+class Activity(Base):
+    """One thing that happened in the newsroom: an entry made, saved, moved to a status, restored,
+    commented on. ``detail`` holds what a line on the activity page shows."""
+
+    __tablename__ = "activity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("person.id"), index=True)
+    entry_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

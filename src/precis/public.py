@@ -37,6 +37,8 @@ from precis.record import RECORD_FIELDS, EntryRecord
 
 HIDDEN = "No"
 LINK_ONLY = "Link only"
+#: The one status whose entries the public may see outside the editions of their issue.
+PUBLISHED = "published"
 
 #: What was written about a work: absent from the public view of a "Link only" entry.
 WRITTEN_FIELDS = (
@@ -63,8 +65,10 @@ _WRITTEN_CLEARED: dict[str, Any] = {name: None for name in WRITTEN_FIELDS if nam
 _EDITORIAL_CLEARED: dict[str, Any] = dict.fromkeys(EDITORIAL_FIELDS)
 
 
-def is_public(level: str | None) -> bool:
-    return level != HIDDEN
+def is_public(level: str | None, status: str | None) -> bool:
+    """Whether an entry may appear in the public archive, its search, feeds and exports, and be
+    reached by a public cross-reference: published, at a public level other than "No"."""
+    return status == PUBLISHED and level != HIDDEN
 
 
 def is_link_only(level: str | None) -> bool:
@@ -122,6 +126,7 @@ class EntryData:
     issue: IssueRef | None
     updated_at: datetime | None
     public_level: str
+    status: str
     link_only: bool
     summarizer: str | None
     hat_tip: str | None
@@ -160,6 +165,7 @@ def private_view(entry: Entry, author_names: tuple[str, ...] | None = None) -> E
         issue=IssueRef.of(entry.issue) if entry.issue is not None else None,
         updated_at=entry.updated_at,
         public_level=entry.public_level,
+        status=entry.status,
         link_only=False,
         summarizer=entry.summarizer,
         hat_tip=entry.hat_tip,
@@ -172,10 +178,15 @@ def private_view(entry: Entry, author_names: tuple[str, ...] | None = None) -> E
     )
 
 
-def public_view(view: EntryData) -> EntryData | None:
+def public_view(view: EntryData, *, in_issue: bool = False) -> EntryData | None:
     """An entry's private view cut to what the public may see, or None if it must not appear at all
-    (``public_view(private_view(entry))``)."""
-    if not is_public(view.public_level):
+    (``public_view(private_view(entry))``).
+
+    An issue's public editions are made before the issue goes out: ``in_issue`` (the view is of an
+    entry of the issue being rendered) lifts the need to be published; its public level holds all
+    the same.
+    """
+    if view.public_level == HIDDEN or (not in_issue and view.status != PUBLISHED):
         return None
     if is_link_only(view.public_level):
         return replace(view, **_WRITTEN_CLEARED, opinions=(), link_only=True)
@@ -185,10 +196,13 @@ def public_view(view: EntryData) -> EntryData | None:
 def public_record(rec: EntryRecord, public_key: Callable[[str], bool] | None = None) -> EntryRecord | None:
     """A record (for file exports) as the public may see it, or None if it must not appear.
 
+    A record carries no status: callers exporting the store leave out entries that are not
+    published first (``queries.load_records``).
+
     ``public_key`` says whether a cross-reference key names a public entry (``public_keys``);
     without it no key does, and every cross-reference is cut to its anchor text.
     """
-    if not is_public(rec.public_level):
+    if rec.public_level == HIDDEN:
         return None
     hidden = {*EDITORIAL_FIELDS, "public_level", *UNVIEWED_FIELDS}
     links: dict[str, Any] = {name: safe_url(getattr(rec, name)) for name in HYPERLINK_FIELDS}

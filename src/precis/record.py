@@ -525,6 +525,17 @@ def record_from_entry(entry: Entry) -> EntryRecord:
     )
 
 
+def imported_status(rec: EntryRecord) -> str:
+    """The status a sheet row gives a new entry: a row of an issue went out, and so did every row
+    the sheet holds without a plan to send it ("N/A", "Sent", or nothing: the published database);
+    "Pending" was waiting for the next issue, approved; "Do not send" is still a draft."""
+    if rec.issue is None and rec.email_status == "Pending":
+        return "approved"
+    if rec.issue is None and rec.email_status == "Do not send":
+        return "draft"
+    return "published"
+
+
 def apply_record(entry: Entry, rec: EntryRecord) -> None:
     """Copy a record's values onto an entry, touching only what differs (so revisions stay few)."""
     for name in ENTRY_FIELDS:

@@ -108,7 +108,10 @@ def write_feed(
             .where(Issue.publication_id == publication.id)
             .options(selectinload(Episode.issue))
         ).all()
-        public = {i for i, level in s.execute(select(Entry.id, Entry.public_level)) if is_public(level)}
+        public = {
+            i for i, level, status in s.execute(select(Entry.id, Entry.public_level, Entry.status))
+            if is_public(level, status)
+        }
     rank = {series: i for i, series in enumerate(settings.series)}
     episodes = sorted(episodes, key=lambda e: (rank.get(e.issue.series, len(rank)), e.issue.number))
 

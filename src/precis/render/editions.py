@@ -93,7 +93,7 @@ class Editions:
         views = self.source.by_issue.get(issue.id, [])
         if private:
             return list(views)
-        return [v for v in map(public_view, views) if v is not None]
+        return [v for v in (public_view(view, in_issue=True) for view in views) if v is not None]
 
     def view(self, issue: IssueRef, private: bool = False) -> IssueView:
         """The issue as templates see it (cached); checks its cross-references."""

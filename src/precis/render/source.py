@@ -62,7 +62,7 @@ class EditionSource:
         )
         for entry in rows:
             view = private_view(entry, tuple(names.get(entry.id, ())))
-            if is_public(entry.public_level):
+            if is_public(entry.public_level, entry.status):
                 public_ids.add(entry.id)
             if entry.publication_id == publication.id:
                 entries.append(view)

@@ -1,4 +1,4 @@
-"""The browser libraries the archive ships, copied from installed npm packages.
+"""The browser libraries the archive and the newsroom ship, copied from installed npm packages.
 
 Pages never load anything from another host (the archive must work offline and on any static
 host), so the files below are committed under ``static/vendor/`` with each package's licence.
@@ -25,6 +25,7 @@ VENDOR = Path(__file__).parent / "static" / "vendor"
 FILES: dict[str, list[str]] = {
     "chart.js": ["dist/chart.umd.min.js"],
     "cytoscape": ["dist/cytoscape.min.js"],
+    "htmx.org": ["dist/htmx.min.js"],  # the newsroom's pages (``precis.web``), not the archive's
     "katex": ["dist/katex.min.js", "dist/katex.min.css", "dist/fonts/*.woff2"],
 }
 LICENCES = ("LICENSE", "LICENSE.md", "LICENSE.txt")

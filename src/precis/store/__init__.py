@@ -104,17 +104,19 @@ class Store:
     # -- connections -----------------------------------------------------------------------
 
     @contextmanager
-    def session(self, by: str | None = None) -> Iterator[Session]:
+    def session(self, by: str | None = None, person_id: int | None = None) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back entirely on any error.
 
         ``by`` is who makes the change, written in every revision the transaction makes ("precis"
-        if not given). On SQLite a session that names ``by`` is a writer: it takes the write lock as
-        it starts (``BEGIN IMMEDIATE``, waiting up to ``WRITER_WAIT_MS`` for another writer to
-        finish), so that two writers take turns instead of the second one writing over rows it read
-        before the first committed; any other session reads one snapshot throughout (``BEGIN``).
+        if not given), with ``person_id`` when it is a person of the newsroom. On SQLite a session
+        that names ``by`` is a writer: it takes the write lock as it starts (``BEGIN IMMEDIATE``,
+        waiting up to ``WRITER_WAIT_MS`` for another writer to finish), so that two writers take
+        turns instead of the second one writing over rows it read before the first committed; any
+        other session reads one snapshot throughout (``BEGIN``).
         """
         session = self._sessions(bind=self.engine)
         session.info["by"] = by or "precis"
+        session.info["person_id"] = person_id
         try:
             if self.is_sqlite:  # the driver would begin only at the first write, after the reads
                 connection = session.connection()

@@ -13,7 +13,7 @@ from precis.authors import parse_authors
 from precis.errors import PrecisError
 from precis.model import Entry, EntryAuthor, Issue, Publication, parse_issue_label
 from precis.public import public_record
-from precis.record import RECORD_FIELDS, EntryRecord, apply_record, identity, record_from_entry
+from precis.record import RECORD_FIELDS, EntryRecord, apply_record, identity, imported_status, record_from_entry
 from precis.store.queries import public_key_of
 
 if TYPE_CHECKING:
@@ -41,7 +41,9 @@ def import_records(
     """Write records into the store in one transaction: all of them, or on any error none.
 
     An entry is identified by its issue (or Email note) and trimmed, case-folded title: importing
-    the same file twice updates in place and creates nothing new. Only the fields a record's source
+    the same file twice updates in place and creates nothing new. A new entry's status is the one its
+    row gives (``imported_status``); an entry already there keeps its own, unless the row now names
+    the issue it went out in (published). Only the fields a record's source
     provided change an entry already there (``EntryRecord.over``); a new entry takes the defaults
     (public: "Yes") for the rest.
     """
@@ -95,7 +97,9 @@ def import_records(
                     issue.url = rec.issue_url
                     issue_link_source[rec.issue] = rec.where
             if entry is None:
-                entry = Entry(publication_id=pub.id, title=rec.title, opinions=[], author_list=[])
+                entry = Entry(
+                    publication_id=pub.id, title=rec.title, opinions=[], author_list=[], status=imported_status(rec)
+                )
                 s.add(entry)
                 by_identity[key] = entry
                 result.created += 1
@@ -107,6 +111,8 @@ def import_records(
             else:
                 result.updated += 1
             apply_record(entry, rec)
+            if issue is not None and entry.status != "published":  # it went out in that issue
+                entry.status = "published"
             if entry.issue is not issue:
                 entry.issue = issue
             set_authors(entry)

@@ -36,16 +36,17 @@ def publication_entries(session: Session, publication: Publication) -> list[Entr
 def load_records(store: Store, public: bool = False) -> list[EntryRecord]:
     """Every entry of the default publication as records, in sheet order.
 
-    With ``public``, entries that are not public are left out and the rest are cut to what the
+    With ``public``, entries that are not published or not public are left out and the rest are cut to what the
     public may see (see ``public.py``), cross-references to entries that are not public included.
     """
-    from precis.public import public_record
+    from precis.public import PUBLISHED, public_record
 
     with store.session() as s:
         publication = store.default_publication(s)
-        records = [record_from_entry(e) for e in publication_entries(s, publication)]
+        entries = publication_entries(s, publication)
         if not public:
-            return records
+            return [record_from_entry(e) for e in entries]
+        records = [record_from_entry(e) for e in entries if e.status == PUBLISHED]
         public_key = public_key_of(s, publication)
     return [r for r in (public_record(rec, public_key) for rec in records) if r is not None]
 
@@ -56,9 +57,9 @@ def public_key_of(session: Session, publication: Publication) -> Callable[[str],
     from precis.public import is_public, public_keys
 
     public_ids = {
-        i for i, level in session.execute(
-            select(Entry.id, Entry.public_level).where(Entry.publication_id == publication.id)
-        ) if is_public(level)
+        i for i, level, status in session.execute(
+            select(Entry.id, Entry.public_level, Entry.status).where(Entry.publication_id == publication.id)
+        ) if is_public(level, status)
     }
     return public_keys(Resolver.from_session(session, settings_of(publication).series), public_ids)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from precis.model import Entry, EntryAuthor, Opinion, Revision, utcnow
 
 SNAPSHOT_FIELDS = [
-    c.name for c in Entry.__table__.columns if c.name not in ("id", "created_at", "updated_at")
+    c.name for c in Entry.__table__.columns if c.name not in ("id", "created_at", "updated_at", "version")
 ]
 
 
@@ -30,8 +30,22 @@ def snapshot(entry: Entry) -> dict[str, Any]:
 
 
 def track_revisions(sessions: sessionmaker[Session]) -> None:
-    """Write a revision at every flush of a session from ``sessions`` that changes an entry."""
+    """Write a revision at every flush of a session from ``sessions`` that changes an entry, and
+    raise the version of an entry whose opinions or authors alone changed."""
+    event.listen(sessions, "before_flush", _touch_parents)
     event.listen(sessions, "after_flush", _record_revisions)
+
+
+def _touch_parents(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """An entry whose opinions or parsed authors changed is changed too: mark it so that its
+    version rises (``version_id_col`` counts UPDATEs of the entry's own row)."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, (Opinion, EntryAuthor)):
+            parent: Entry | None = obj.entry if obj.entry is not None else None
+            if parent is None and obj.entry_id:
+                parent = session.get(Entry, obj.entry_id)
+            if parent is not None and parent not in session.new and parent not in session.deleted:
+                parent.updated_at = utcnow()
 
 
 def _record_revisions(session: Session, _flush_context: Any) -> None:
@@ -60,6 +74,7 @@ def _record_revisions(session: Session, _flush_context: Any) -> None:
         return
     previous = _latest_after(session, [i for i in (*touched, *deleted) if i not in created])
     by, at = session.info.get("by", "precis"), utcnow()
+    person_id = session.info.get("person_id")
     rows = []
     for entry_id, entry in touched.items():
         if entry_id in deleted:
@@ -67,11 +82,11 @@ def _record_revisions(session: Session, _flush_context: Any) -> None:
         after = snapshot(entry)
         before = None if entry_id in created else previous.get(entry_id)
         if before != after:
-            rows.append({"entry_id": entry_id, "at": at, "by": by, "before": before, "after": after})
+            rows.append({"entry_id": entry_id, "at": at, "by": by, "before": before, "after": after,
+                         "version": entry.version, "person_id": person_id})
     for entry_id in deleted:
-        rows.append(
-            {"entry_id": entry_id, "at": at, "by": by, "before": previous.get(entry_id), "after": None}
-        )
+        rows.append({"entry_id": entry_id, "at": at, "by": by, "before": previous.get(entry_id), "after": None,
+                     "version": None, "person_id": person_id})
     if rows:
         session.connection().execute(insert(Revision), rows)
 

@@ -142,8 +142,11 @@ class LiveSite:
     def _changes(self, built: Built) -> Stale:
         with self.store.session() as s:
             changed = set(s.scalars(select(Revision.entry_id).where(Revision.id > built.snapshot.revision)))
-            public = {i for i, level in s.execute(select(Entry.id, Entry.public_level).where(Entry.id.in_(changed)))
-                      if is_public(level)}
+            public = {
+                i for i, level, status in s.execute(
+                    select(Entry.id, Entry.public_level, Entry.status).where(Entry.id.in_(changed))
+                ) if is_public(level, status)
+            }
         pages = {built.entry_paths[i] for i in changed if i in built.entry_paths}
         gone = {built.entry_paths[i] for i in changed - public if i in built.entry_paths}
         return Stale(frozenset(gone), tuple(p.encode() for p in sorted(pages)), frozenset(pages))
