@@ -50,3 +50,16 @@ class MissingExtra(PrecisError):
 
 class StoreError(PrecisError):
     """The store cannot be used: it cannot be opened, it is closed, or a newer Précis made it."""
+
+
+class Forbidden(PrecisError):
+    """The person may not do this (their role, or the entry is not theirs); the web layer answers 403."""
+
+
+class Conflict(PrecisError):
+    """A save made on an older version of an entry: ``current`` is the entry as it is now (its
+    newsroom JSON), so that the person can merge their change into it. The web layer answers 409."""
+
+    def __init__(self, message: str, current: dict[str, object]) -> None:
+        self.current = current
+        super().__init__(message)
