@@ -1,0 +1,7 @@
+"""(being written)"""
+
+from starlette.routing import BaseRoute
+
+
+def api_routes() -> list[BaseRoute]:
+    return []
