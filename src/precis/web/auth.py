@@ -1,6 +1,6 @@
 """Who is asking: the session cookie or API token of a request, and CSRF protection for forms.
 
-``protect(app, store)`` wraps the whole app. ``Authentication`` puts the signed-in ``Person`` (or
+``middleware(store)`` is what the app runs every request through. ``Authentication`` puts the signed-in ``Person`` (or
 None) in the request's scope (``access.PERSON_KEY``): from ``Authorization: Bearer <token>`` when
 the header is there (and then only from it: a bad token is nobody, whatever cookie comes along),
 else from the session cookie. asgi-csrf (double-submit cookie, signed with a key kept in the store)
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from asgi_csrf import asgi_csrf
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -54,14 +55,16 @@ def auth_routes() -> list[BaseRoute]:
     return []
 
 
-def protect(app: ASGIApp, store: Store, secure_cookies: bool = False) -> ASGIApp:
-    """The app behind authentication and CSRF protection (``secure_cookies`` behind https)."""
-    signing = credentials.app_secret(store, "csrf")
-    protected: ASGIApp = asgi_csrf(
-        Authentication(app, store),
-        cookie_name=CSRF_COOKIE,
-        signing_secret=signing,
-        cookie_secure=secure_cookies,
-        cookie_samesite="Strict",
-    )
-    return protected
+def middleware(store: Store, secure_cookies: bool = False) -> list[Middleware]:
+    """What the app runs every request through, outermost first: CSRF protection, then
+    authentication (``secure_cookies`` behind https)."""
+    return [
+        Middleware(
+            asgi_csrf,
+            cookie_name=CSRF_COOKIE,
+            signing_secret=credentials.app_secret(store, "csrf"),
+            cookie_secure=secure_cookies,
+            cookie_samesite="Strict",
+        ),
+        Middleware(Authentication, store=store),
+    ]
