@@ -59,6 +59,7 @@ def make_team(store: Store) -> dict[str, Person]:
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
     store = load_sample(Store(str(tmp_path / "newsroom.db")))
+    (tmp_path / "site").mkdir()
     yield Team(store, make_team(store), tmp_path / "site")
     store.close()
 

@@ -85,26 +85,31 @@ def _writer(store: Store, actor: Person) -> Any:
 def create_entry(store: Store, actor: Person, fields: dict[str, Any], status: str = "draft") -> dict[str, Any]:
     """A new entry from ``fields`` (a title at least), assigned to its creator unless the fields say
     otherwise. ``status`` is "draft" (the creator writes it) or "idea" (for anyone to take)."""
-    permissions.require(actor, "create", "create entries")
+    with _writer(store, actor) as s:
+        return entry_json(write_entry(s, store, _person(s, actor), fields, status))
+
+
+def write_entry(session: Session, store: Store, person: Person, fields: dict[str, Any], status: str = "draft") -> Entry:
+    """``create_entry`` in the caller's transaction (for work that writes more beside it, such as
+    making a triage candidate into an idea); ``person`` is a row of ``session``."""
+    permissions.require(person, "create", "create entries")
     if status not in ("draft", "idea"):
         raise InvalidValue("status", status, "a new entry is an idea or a draft")
-    with _writer(store, actor) as s:
-        person = _person(s, actor)
-        pub = store.default_publication(s)
-        last = s.scalar(select(func.max(Entry.position)).where(Entry.publication_id == pub.id))
-        entry = Entry(
-            publication_id=pub.id, title="", status=status, opinions=[], author_list=[], position=(last or 0) + 1,
-            highlight=False, public_level="Yes", issue_linked=True,
-        )
-        entry.assignee_id = person.id if status == "draft" else None
-        changes = _clean(s, fields, entry, person, creating=True)
-        if not changes.get("title", "").strip():
-            raise InvalidValue("title", changes.get("title", ""), "an entry needs a title")
-        _apply(s, entry, changes, person)
-        s.add(entry)
-        s.flush()
-        _log(s, person, entry, "created", {"status": status, "title": entry.title.strip()})
-        return entry_json(entry)
+    pub = store.default_publication(session)
+    last = session.scalar(select(func.max(Entry.position)).where(Entry.publication_id == pub.id))
+    entry = Entry(
+        publication_id=pub.id, title="", status=status, opinions=[], author_list=[], position=(last or 0) + 1,
+        highlight=False, public_level="Yes", issue_linked=True,
+    )
+    entry.assignee_id = person.id if status == "draft" else None
+    changes = _clean(session, fields, entry, person, creating=True)
+    if not changes.get("title", "").strip():
+        raise InvalidValue("title", changes.get("title", ""), "an entry needs a title")
+    _apply(session, entry, changes, person)
+    session.add(entry)
+    session.flush()
+    _log(session, person, entry, "created", {"status": status, "title": entry.title.strip()})
+    return entry
 
 
 def save_entry(store: Store, actor: Person, entry_id: int, version: Any, fields: dict[str, Any]) -> dict[str, Any]:
