@@ -84,5 +84,5 @@ def made_entries(store: Store, candidate_ids: list[int]) -> dict[int, int]:
         rows = s.execute(
             select(Candidate.id, Candidate.entry_id)
             .where(Candidate.id.in_(candidate_ids), Candidate.entry_id.is_not(None))
-        ).tuples().all()
+        )
         return {c: e for c, e in rows if e is not None}
