@@ -170,3 +170,36 @@ def test_pages_send_anonymous_visitors_to_sign_in(client_as):
     for path in ("/newsroom/", "/newsroom/pipeline", "/newsroom/activity", "/newsroom/triage"):
         answer = anonymous.get(path)
         assert answer.status_code == 303 and answer.headers["location"].startswith("/newsroom/login"), path
+
+
+def test_lists_search_and_triage_work_the_same_on_postgresql(pg_url):
+    from precis.ingest import queue
+    from precis.ingest.work import Work
+    from precis.newsroom import activity, ideas
+    from precis.store import Store
+    from tests.helpers import load_sample
+    from tests.newsroom.conftest import make_team
+
+    with load_sample(Store(pg_url)) as store:
+        people = make_team(store)
+        editor, flo = people["editor"], people["contributor"]
+        draft = create_entry(store, flo, {"title": "Flo's draft", "notes": "The ZORBLAX ablation, 100% done.",
+                                          "opinions": [{"text": "Über-quuxwinder."}]})
+        set_status(store, flo, draft["id"], "in review")
+        add_comment(store, editor, draft["id"], "@Flo nice")
+        assert [e["title"] for e in pipeline.find_entries(store, q="zorblax 100%")] == ["Flo's draft"]
+        assert [e["title"] for e in pipeline.find_entries(store, q="ÜBER")] == ["Flo's draft"]
+        assert pipeline.count_entries(store, status="published") == 9
+        assert pipeline.find_entries(store, q="10_%") == []
+        mine = activity.for_me(store, flo)
+        assert [m["text"] for m in mine["mentions"]] == ["@Flo nice"]
+        assert [e["title"] for e in activity.for_me(store, editor)["review"]] == ["Flo's draft"]
+        assert [line["kind"] for line in activity.activity(store, person_id=flo.id)] == ["status", "created"]
+        report = queue.add_works(store, [Work(title="A PostgreSQL Paper", source="test", abstract="Abstract here.")],
+                                 "test")
+        cand = report.outcomes[0].candidate_id
+        queue.set_priority(store, [cand], 5)
+        made = ideas.make_entry(store, flo, cand)
+        assert made["status"] == "idea" and "Abstract here." in made["notes"]
+        with pytest.raises(InvalidValue, match="already made into entry"):
+            ideas.make_entry(store, editor, cand)

@@ -56,9 +56,9 @@ def activity(
             if entry_id is not None:
                 query = query.where(Revision.entry_id == entry_id)
             revs = list(s.scalars(query.order_by(Revision.at.desc(), Revision.id.desc()).limit(upto)))
-        names = dict(s.execute(select(Person.id, Person.name)))
+        names = dict(s.execute(select(Person.id, Person.name)).all())
         ids = {a.entry_id for a in found if a.entry_id} | {r.entry_id for r in revs}
-        titles = dict(s.execute(select(Entry.id, Entry.title).where(Entry.id.in_(ids)))) if ids else {}
+        titles = dict(s.execute(select(Entry.id, Entry.title).where(Entry.id.in_(ids))).all()) if ids else {}
         lines = [_line(a, names, titles) for a in found]
         for r in revs:
             title = titles.get(r.entry_id) or (r.before or {}).get("title")
@@ -102,7 +102,7 @@ def for_me(store: Store, person: Person, limit: int = 50) -> dict[str, Any]:
             for c, title in comments
         ]
         mine = select(Entry.id).where(Entry.assignee_id == person.id)
-        names = dict(s.execute(select(Person.id, Person.name)))
+        names = dict(s.execute(select(Person.id, Person.name)).all())
         recent_rows = s.execute(
             select(Activity, Entry.title).join(Entry, Entry.id == Activity.entry_id)
             .where(Activity.entry_id.in_(mine), Activity.person_id != person.id)
