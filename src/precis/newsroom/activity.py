@@ -44,32 +44,43 @@ def activity(
     acted and by entry when given."""
     upto = offset + limit
     with store.session() as s:
-        acts = select(Activity)
+        # Which lines make the page, from their times alone; then only those lines are read whole
+        # (a revision holds two snapshots of its entry).
+        acts = select(Activity.at, Activity.id)
         if person_id is not None:
             acts = acts.where(Activity.person_id == person_id)
         if entry_id is not None:
             acts = acts.where(Activity.entry_id == entry_id)
-        found = list(s.scalars(acts.order_by(Activity.at.desc(), Activity.id.desc()).limit(upto)))
-        revs: list[Revision] = []
+        keys = [(_aware(at), "a", i) for at, i in s.execute(
+            acts.order_by(Activity.at.desc(), Activity.id.desc()).limit(upto))]
         if person_id is None:  # changes outside the newsroom are nobody's of the team
-            query = select(Revision).where(Revision.person_id.is_(None))
+            revs = select(Revision.at, Revision.id).where(Revision.person_id.is_(None))
             if entry_id is not None:
-                query = query.where(Revision.entry_id == entry_id)
-            revs = list(s.scalars(query.order_by(Revision.at.desc(), Revision.id.desc()).limit(upto)))
+                revs = revs.where(Revision.entry_id == entry_id)
+            keys += [(_aware(at), "r", i) for at, i in s.execute(
+                revs.order_by(Revision.at.desc(), Revision.id.desc()).limit(upto))]
+        keys.sort(reverse=True)
+        page = keys[offset:upto]
+        wanted_acts = [i for _, k, i in page if k == "a"]
+        wanted_revs = [i for _, k, i in page if k == "r"]
+        found = {a.id: a for a in s.scalars(select(Activity).where(Activity.id.in_(wanted_acts)))}
+        revs_found = {r.id: r for r in s.scalars(select(Revision).where(Revision.id.in_(wanted_revs)))}
         names = dict(s.execute(select(Person.id, Person.name)).all())
-        ids = {a.entry_id for a in found if a.entry_id} | {r.entry_id for r in revs}
+        ids = {a.entry_id for a in found.values() if a.entry_id} | {r.entry_id for r in revs_found.values()}
         titles = dict(s.execute(select(Entry.id, Entry.title).where(Entry.id.in_(ids))).all()) if ids else {}
-        lines = [_line(a, names, titles) for a in found]
-        for r in revs:
-            title = titles.get(r.entry_id) or (r.before or {}).get("title")
+        lines = []
+        for _, kind, ident in page:
+            if kind == "a":
+                lines.append(_line(found[ident], names, titles))
+                continue
+            r = revs_found[ident]
             lines.append({
-                "at": _aware(r.at), "who": r.by, "person_id": None, "entry_id": r.entry_id, "title": title,
-                "kind": "revision",
+                "at": _aware(r.at), "who": r.by, "person_id": None, "entry_id": r.entry_id,
+                "title": titles.get(r.entry_id) or (r.before or {}).get("title"), "kind": "revision",
                 "detail": {"fields": sorted(changed_fields(r.before, r.after)), "created": r.before is None,
                            "deleted": r.after is None},
             })
-    lines.sort(key=lambda line: line["at"], reverse=True)
-    return lines[offset:upto]
+    return lines
 
 
 def for_me(store: Store, person: Person, limit: int = 50) -> dict[str, Any]:

@@ -157,17 +157,12 @@ def snippet(entry: dict[str, Any], q: str | None, width: int = 80) -> tuple[str,
     texts = [(name, entry.get(name)) for name in SEARCHED]
     texts += [(f"{o['author'] or 'unsigned'}'s opinion", o["text"]) for o in entry.get("opinions", [])]
     for word in wanted:
-        folded = word.casefold()
+        pattern = re.compile(re.escape(word), re.IGNORECASE)
         for name, text in texts:
-            if not isinstance(text, str):
+            if not isinstance(text, str) or (found := pattern.search(text)) is None:
                 continue
-            at = text.casefold().find(folded)
-            if at < 0 or len(text.casefold()) != len(text):  # casefold changed lengths: no safe cut
-                if at >= 0:
-                    return name, "", text[: width * 2], ""
-                continue
-            start, end = max(0, at - width), min(len(text), at + len(word) + width)
-            before = ("…" if start else "") + text[start:at]
-            after = text[at + len(word):end] + ("…" if end < len(text) else "")
-            return name, before, text[at:at + len(word)], after
+            start, end = max(0, found.start() - width), min(len(text), found.end() + width)
+            before = ("…" if start else "") + text[start:found.start()]
+            after = text[found.end():end] + ("…" if end < len(text) else "")
+            return name, before, found.group(), after
     return None
