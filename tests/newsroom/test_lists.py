@@ -131,6 +131,11 @@ def test_find_entries_combines_filters_and_counts_what_it_would_list(team, desk)
     ]
     assert pipeline.count_entries(team.store, status="published") == 9
     assert len(pipeline.find_entries(team.store, status="published", limit=4, offset=8)) == 1
+    # A page and the number of all matches at once, also past the last page.
+    assert [len(found) for found, _ in (pipeline.find_and_count(team.store, status="published", limit=4, offset=at)
+                                          for at in (0, 8, 20))] == [4, 1, 0]
+    assert {total for _, total in (pipeline.find_and_count(team.store, status="published", limit=4, offset=at)
+                                    for at in (0, 8, 20))} == {9}
     with pytest.raises(InvalidValue, match="status 'sent'"):
         pipeline.find_entries(team.store, status="sent")
 

@@ -11,7 +11,7 @@ its own to keep in step, and scans the real archive (about 2,000 entries) in mil
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import selectinload
@@ -50,9 +50,9 @@ def _contains(column: Any, word: str, sqlite: bool) -> Any:
 
 
 def _filtered(
-    query: Select[Any], status: str | None, assignee_id: int | None, category: str | None, q: str | None,
+    query: Select[*tuple[Any, ...]], status: str | None, assignee_id: int | None, category: str | None, q: str | None,
     sqlite: bool,
-) -> Select[Any]:
+) -> Select[*tuple[Any, ...]]:
     if status is not None:
         if status not in STATUSES:
             raise InvalidValue("status", status, f"not one of {', '.join(STATUSES)}")
@@ -89,6 +89,22 @@ def find_entries(
 ) -> list[dict[str, Any]]:
     """Every entry matching the filters (each given one must hold), newest change first, as the
     newsroom shows it (``entry_json``). ``q``: every word must occur in a field or an opinion."""
+    return find_and_count(store, status, assignee_id, category, q, limit, offset, sort=sort)[0]
+
+
+def find_and_count(
+    store: Store,
+    status: str | None = None,
+    assignee_id: int | None = None,
+    category: str | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    sort: str = "-updated",
+) -> tuple[list[dict[str, Any]], int]:
+    """``find_entries`` and ``count_entries`` at once, from one pass over the entries (a search
+    reads every entry's text: a page that shows both need not read it twice)."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidValue("limit", limit, f"not a number from 1 to {MAX_LIMIT}")
     if offset < 0:
@@ -97,14 +113,23 @@ def find_entries(
         raise InvalidValue("sort", sort, f"not one of {', '.join(SORTS)}")
     order = (Entry.updated_at.desc(), Entry.id.desc()) if sort == "-updated" else (Entry.updated_at, Entry.id)
     with store.session() as s:
-        # The page's ids first, then their entries: sorting whole rows (long summaries) is slow.
-        query = _filtered(select(Entry.id), status, assignee_id, category, _escape_like(q), store.is_sqlite)
-        ids = list(s.scalars(query.order_by(*order).limit(limit).offset(offset)))
+        # The page's ids first (with the number of all matches), then their entries: sorting whole
+        # rows (long summaries) is slow.
+        query = _filtered(select(Entry.id, func.count().over()), status, assignee_id, category, _escape_like(q),
+                          store.is_sqlite)
+        found = cast(list[tuple[int, int]], s.execute(query.order_by(*order).limit(limit).offset(offset)).all())
+        ids = [i for i, _ in found]
+        if found:
+            total = int(found[0][1])
+        else:  # past the last page (or nothing matches): count on its own
+            count = select(func.count(Entry.id))
+            total = int(s.scalar(_filtered(count, status, assignee_id, category, _escape_like(q), store.is_sqlite))
+                        or 0) if offset else 0
         rows = {e.id: e for e in s.scalars(
             select(Entry).where(Entry.id.in_(ids))
             .options(selectinload(Entry.opinions), selectinload(Entry.issue), selectinload(Entry.assignee))
         )} if ids else {}
-        return [entry_json(rows[i]) for i in ids]
+        return [entry_json(rows[i]) for i in ids], total
 
 
 def count_entries(
@@ -124,13 +149,10 @@ def board(store: Store, assignee_id: int | None = None, category: str | None = N
           per_column: int = MAX_LIMIT) -> dict[str, Any]:
     """The board: for each status of ``BOARD_STATUSES`` its entries (newest change first) and their
     number, and the number of published entries."""
-    columns = {
-        status: {
-            "entries": find_entries(store, status, assignee_id, category, limit=per_column),
-            "count": count_entries(store, status, assignee_id, category),
-        }
-        for status in BOARD_STATUSES
-    }
+    columns = {}
+    for status in BOARD_STATUSES:
+        entries, count = find_and_count(store, status, assignee_id, category, limit=per_column)
+        columns[status] = {"entries": entries, "count": count}
     return {"columns": columns, "published": count_entries(store, "published", assignee_id, category)}
 
 

@@ -137,10 +137,9 @@ async def pipeline_page(request: Request, me: Person) -> Response:
             ctx["board"] = pipeline.board(store, assignee, category)
             ctx["board_statuses"] = [s for s in pipeline.BOARD_STATUSES if status in (None, s)]
         else:
-            ctx["entries"] = pipeline.find_entries(
+            ctx["entries"], total = pipeline.find_and_count(
                 store, status, assignee, category, limit=PAGE_SIZE, offset=offset, sort=sort
             )
-            total = pipeline.count_entries(store, status, assignee, category)
             ctx["pages"] = _pages(total, offset, {**filters, "view": view, "sort": sort}, "/newsroom/pipeline")
         return ctx
 
@@ -162,10 +161,9 @@ async def search_page(request: Request, me: Person) -> Response:
     def load() -> dict[str, Any]:
         if not q:
             return {"q": "", "hits": [], "pages": None}
-        entries = pipeline.find_entries(store, q=q, limit=PAGE_SIZE, offset=offset)
+        entries, total = pipeline.find_and_count(store, q=q, limit=PAGE_SIZE, offset=offset)
         hits = [{"entry": e, "snippet": pipeline.snippet(e, q)} for e in entries]
-        return {"q": q, "hits": hits,
-                "pages": _pages(pipeline.count_entries(store, q=q), offset, {"q": q}, "/newsroom/search")}
+        return {"q": q, "hits": hits, "pages": _pages(total, offset, {"q": q}, "/newsroom/search")}
 
     ctx = await run_in_threadpool(load)
     partial = request.headers.get("hx-request") == "true" and request.headers.get("hx-target") == "search-results"
