@@ -1,0 +1,88 @@
+"""A triage candidate marked "to summarize" becomes an entry: an idea, or a draft of the person who
+takes it ("write it"), with the candidate's metadata and its abstract kept in the entry's notes
+(notes are never public).
+
+The entry is made by ``entries.create_entry`` (its permissions, checks, revision and activity line),
+inside the same transaction that links the candidate to it, so that a candidate is made into one
+entry at most even when two people click at once: the candidate is read and locked first (on SQLite
+the writer's transaction holds the store's write lock; on PostgreSQL ``SELECT ... FOR UPDATE``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from precis.errors import InvalidValue, NotFound
+from precis.ingest.model import SUMMARIZE, Candidate
+from precis.model import Person, Publication
+from precis.newsroom import permissions
+from precis.newsroom.entries import create_entry
+from precis.record import YEAR_RANGE
+from precis.store import Store
+
+
+class _Within:
+    """The store as ``create_entry`` sees it from inside a transaction already open: its session is
+    that transaction (committed or rolled back by whoever opened it)."""
+
+    def __init__(self, store: Store, session: Session) -> None:
+        self._store = store
+        self._session = session
+
+    @contextmanager
+    def session(self, by: str | None = None, person_id: int | None = None) -> Iterator[Session]:
+        yield self._session
+
+    def default_publication(self, session: Session) -> Publication:
+        return self._store.default_publication(session)
+
+
+def idea_fields(c: Candidate) -> dict[str, Any]:
+    """The entry's fields from the candidate: its metadata, and its abstract in the notes."""
+    notes = [f"Abstract:\n{c.abstract.strip()}"] if c.abstract and c.abstract.strip() else []
+    notes.append(f"From triage (candidate {c.id}, {c.source}).")
+    year = c.year if c.year is not None and YEAR_RANGE[0] <= c.year <= YEAR_RANGE[1] else None
+    return {
+        "title": c.title, "authors": c.authors or None, "venue": c.venue or None, "year": year,
+        "url": c.url or None, "priority": c.priority, "notes": "\n\n".join(notes),
+    }
+
+
+def make_entry(store: Store, actor: Person, candidate_id: int, write: bool = False) -> dict[str, Any]:
+    """Turn a candidate marked to summarize into an entry: an idea (nobody's yet), or with
+    ``write`` a draft assigned to ``actor``. The entry as the newsroom shows it (``entry_json``).
+    A candidate already made into an entry (or already in the archive) is refused."""
+    permissions.require(actor, "create", "create entries")
+    with store.session(by=actor.name, person_id=actor.id) as s:
+        pub = store.default_publication(s)
+        query = select(Candidate).where(Candidate.id == candidate_id, Candidate.publication_id == pub.id)
+        if not store.is_sqlite:
+            query = query.with_for_update()
+        cand = s.scalar(query)
+        if cand is None:
+            raise NotFound(f"no candidate {candidate_id}", kind="candidate", key=str(candidate_id))
+        if cand.entry_id is not None:
+            raise InvalidValue("candidate", candidate_id, f"already made into entry {cand.entry_id}")
+        if cand.state != SUMMARIZE:
+            raise InvalidValue("candidate", candidate_id, f"is {cand.state}: mark it to summarize first")
+        entry = create_entry(cast(Store, _Within(store, s)), actor, idea_fields(cand), "draft" if write else "idea")
+        cand.entry_id = entry["id"]
+        cand.match = f"made into entry {entry['id']} by {actor.name}"
+        return entry
+
+
+def made_entries(store: Store, candidate_ids: list[int]) -> dict[int, int]:
+    """candidate id -> the entry it is (made into, or already in the archive), for those that are."""
+    if not candidate_ids:
+        return {}
+    with store.session() as s:
+        rows = s.execute(
+            select(Candidate.id, Candidate.entry_id)
+            .where(Candidate.id.in_(candidate_ids), Candidate.entry_id.is_not(None))
+        )
+        return {c: e for c, e in rows if e is not None}
