@@ -14,12 +14,6 @@ from precis.newsroom.entries import create_entry, save_entry, set_status
 from precis.site import build_site
 
 
-@pytest.fixture(autouse=True)
-def site_folder(team):
-    """The app serves the archive from ``team.site``, which must exist before the app is made."""
-    team.site.mkdir(exist_ok=True)
-
-
 def html(response):
     assert response.status_code == 200, response.text[:300]
     return lxml.html.fromstring(response.text)

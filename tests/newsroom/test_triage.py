@@ -18,12 +18,6 @@ from precis.newsroom.entries import get_entry, revisions
 ABSTRACT = "We study whether <b>debate</b> between two agents helps a judge find the truth."
 
 
-@pytest.fixture(autouse=True)
-def site_folder(team):
-    """The app serves the archive from ``team.site``, which must exist before the app is made."""
-    team.site.mkdir(exist_ok=True)
-
-
 @pytest.fixture
 def candidate(team) -> int:
     """A new work marked to summarize with priority 7 (and another left new)."""

@@ -2,7 +2,7 @@
 takes it ("write it"), with the candidate's metadata and its abstract kept in the entry's notes
 (notes are never public).
 
-The entry is made by ``entries.create_entry`` (its permissions, checks, revision and activity line),
+The entry is made by ``entries.write_entry`` (its permissions, checks, revision and activity line),
 inside the same transaction that links the candidate to it, so that a candidate is made into one
 entry at most even when two people click at once: the candidate is read and locked first (on SQLite
 the writer's transaction holds the store's write lock; on PostgreSQL ``SELECT ... FOR UPDATE``).
@@ -10,36 +10,17 @@ the writer's transaction holds the store's write lock; on PostgreSQL ``SELECT ..
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from precis.errors import InvalidValue, NotFound
 from precis.ingest.model import SUMMARIZE, Candidate
-from precis.model import Person, Publication
+from precis.model import Person
 from precis.newsroom import permissions
-from precis.newsroom.entries import create_entry
+from precis.newsroom.entries import entry_json, write_entry
 from precis.record import YEAR_RANGE
 from precis.store import Store
-
-
-class _Within:
-    """The store as ``create_entry`` sees it from inside a transaction already open: its session is
-    that transaction (committed or rolled back by whoever opened it)."""
-
-    def __init__(self, store: Store, session: Session) -> None:
-        self._store = store
-        self._session = session
-
-    @contextmanager
-    def session(self, by: str | None = None, person_id: int | None = None) -> Iterator[Session]:
-        yield self._session
-
-    def default_publication(self, session: Session) -> Publication:
-        return self._store.default_publication(session)
 
 
 def idea_fields(c: Candidate) -> dict[str, Any]:
@@ -70,10 +51,13 @@ def make_entry(store: Store, actor: Person, candidate_id: int, write: bool = Fal
             raise InvalidValue("candidate", candidate_id, f"already made into entry {cand.entry_id}")
         if cand.state != SUMMARIZE:
             raise InvalidValue("candidate", candidate_id, f"is {cand.state}: mark it to summarize first")
-        entry = create_entry(cast(Store, _Within(store, s)), actor, idea_fields(cand), "draft" if write else "idea")
-        cand.entry_id = entry["id"]
-        cand.match = f"made into entry {entry['id']} by {actor.name}"
-        return entry
+        person = s.get(Person, actor.id)
+        if person is None:
+            raise NotFound(f"{actor.email} is no longer on the team", kind="person", key=actor.email)
+        entry = write_entry(s, store, person, idea_fields(cand), "draft" if write else "idea")
+        cand.entry_id = entry.id
+        cand.match = f"made into entry {entry.id} by {actor.name}"
+        return entry_json(entry)
 
 
 def made_entries(store: Store, candidate_ids: list[int]) -> dict[int, int]:
