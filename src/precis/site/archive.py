@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from precis.markup import Doc, Target
 from precis.people_names import People
@@ -18,7 +18,7 @@ from precis.public import EntryData, IssueRef
 from precis.publication import Settings
 from precis.render import Editions, Links
 from precis.render.html import HtmlRenderer
-from precis.render.view import UNCATEGORIZED, EntryView, IssueView
+from precis.render.view import UNCATEGORIZED, EntryView, IssueView, sections_of
 from precis.search.documents import body_text
 from precis.site import urls
 from precis.store import Store
@@ -149,9 +149,16 @@ class Archive:
                 by_issue[item.issue.id].append(item)
         # An issue is in the archive when at least one of its entries is public.
         self.issues: list[IssueItem] = [
-            IssueItem(i, editions.view(i), by_issue[i.id]) for i in editions.issues if by_issue.get(i.id)
+            IssueItem(i, self._issue_view(i), by_issue[i.id]) for i in editions.issues if by_issue.get(i.id)
         ]
         self.issue_by_id = {i.issue.id: i for i in self.issues}
+
+    def _issue_view(self, issue: IssueRef) -> IssueView:
+        """The issue's public edition holding only the archive's entries: an issue's own editions
+        may show entries not yet published (it is being composed), the archive never does."""
+        view = self.editions.view(issue)
+        shown = [self.by_id[e.id].view for e in self.editions.entries(issue) if e.id in self.by_id]
+        return replace(view, sections=sections_of(self.settings, shown))
 
     @classmethod
     def load(cls, store: Store, warn: Callable[[str], None] | None = None) -> Archive:
