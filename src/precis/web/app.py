@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from precis.errors import PrecisError
 from precis.model import Entry, Revision
@@ -205,12 +205,12 @@ class LiveSite:
         return 503 if self.error else None
 
 
-def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, built: Built | None = None) -> ASGIApp:
+def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, built: Built | None = None) -> Starlette:
     """The app: the site in ``site_dir`` at ``/``, kept current (see ``LiveSite``; ``base_url`` as
     for ``build_site``), the search API at ``/api/search``, the newsroom at ``/newsroom/`` and its
     JSON API at ``/api/v1/``, behind sign-in and CSRF protection (``precis.web.auth``)."""
     from precis.web.api import api_routes
-    from precis.web.auth import protect
+    from precis.web.auth import middleware
     from precis.web.newsroom import newsroom_routes
 
     index = SearchIndex(store)
@@ -257,7 +257,8 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
             Route("/api/search", search),
             Route("/api/health", health),
             Mount("/", app=LiveSite(store, site_dir, base_url, built), name="site"),
-        ]
+        ],
+        middleware=middleware(store),
     )
     app.state.store = store
-    return protect(app, store)
+    return app
