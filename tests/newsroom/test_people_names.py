@@ -111,7 +111,8 @@ def test_the_aliases_table_round_trips_through_the_store_copy():
     ('aliases = "Flo"', "[aliases] must be a table"),
     ('[aliases]\n"Flo Dorner" = "Flo"', "[aliases] 'Flo Dorner' must be a list of names"),
     ('[aliases]\n"Flo Dorner" = ["Flo", 3]', "[aliases] 'Flo Dorner' must be a list of names"),
-    ('[aliases]\n"Flo Dorner" = ["Flo"]\n"Florence" = ["flo"]', "[aliases] 'Florence': 'flo' is already a name of 'Flo Dorner'"),
+    ('[aliases]\n"Flo Dorner" = ["Flo"]\n"Florence" = ["flo"]',
+     "[aliases] 'Florence': 'flo' is already a name of 'Flo Dorner'"),
 ])
 def test_a_bad_aliases_table_is_one_line_naming_the_file_and_key(tmp_path, table, words):
     path = tmp_path / "pub.toml"
@@ -127,3 +128,15 @@ def test_a_bad_aliases_table_is_one_line_naming_the_file_and_key(tmp_path, table
 def _stats(store: Store) -> list[tuple[str, int]]:
     with store.session() as s:
         return compute(s, store.default_publication(s)).by_summarizer
+
+
+def test_searching_by_one_name_of_a_person_on_postgresql(pg_url):
+    store = load_sample(Store(pg_url))
+    with store.session(by="test") as s:
+        s.add(Person(name="Ada Lovelace", email="ada@example.org", aliases=["Ada"], role="editor"))
+    index = SearchIndex(store)
+    for name in ("ada lovelace", "ADA"):
+        hits = index.search("circuits curve", summarizer=name, limit=10)
+        assert {h.title for h in hits} == {"Zoom In: An Introduction to Circuits", "Curve Detectors"}, name
+    assert index.search("circuits", summarizer="Ben", limit=10) == []
+    store.close()

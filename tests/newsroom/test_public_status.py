@@ -41,7 +41,8 @@ MARKERS = [*WRITTEN.values(), *(word for _, word in MOVED.values())]
 # link, as its prerequisite. Every other title and work link of a moved entry must be nowhere.
 CITED = "Concrete Problems in AI Safety"
 PREREQUISITE = "Deep Reinforcement Learning from Human Preferences"
-TITLES = [*(f"Newsroom {status} piece" for status in UNPUBLISHED), *(t for t in MOVED if t not in (CITED, PREREQUISITE))]
+TITLES = [*(f"Newsroom {status} piece" for status in UNPUBLISHED),
+          *(title for title in MOVED if title not in (CITED, PREREQUISITE))]
 LINKS = ["distill.pub/2020/circuits/zoom-in", "arxiv.org/abs/1606.06565", "distill.pub/2020/circuits/curve-detectors",
          "arxiv.org/abs/1707.06347", "arxiv.org/abs/2001.08361"]
 
