@@ -38,7 +38,9 @@ def tidy(name: str) -> str:
 class People:
     """Answers which person a name is, from groups of names known to be one person."""
 
-    def __init__(self, aliases: Mapping[str, Iterable[str]] = {}, persons: Iterable[tuple[str, Iterable[str]]] = ()):
+    def __init__(
+        self, aliases: Mapping[str, Iterable[str]] | None = None, persons: Iterable[tuple[str, Iterable[str]]] = ()
+    ) -> None:
         """``aliases``: the settings' table (canonical name -> other names); ``persons``: (name,
         aliases) of each person, oldest first."""
         self._parent: dict[str, str] = {}
@@ -47,7 +49,7 @@ class People:
         for name, others in persons:
             self._group(name, others)
             ranked.append(name)
-        for name, others in aliases.items():
+        for name, others in (aliases or {}).items():
             self._group(name, others)
             ranked.append(name)
         self._canonical: dict[str, str] = {}
@@ -86,6 +88,3 @@ class People:
             return []
         names = (self.canonical(part) for part in SEPARATORS.split(text) if part.strip())
         return list(dict.fromkeys(names))
-
-    def same(self, a: str, b: str) -> bool:
-        return fold(self.canonical(a)) == fold(self.canonical(b))
