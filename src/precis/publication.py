@@ -50,6 +50,9 @@ class Settings:
     url: str | None = None
     # The [ingest] table (feeds to poll); read by precis.ingest, see docs/ingest.md.
     ingest: dict[str, Any] = field(default_factory=dict)
+    # The [aliases] table: a person's canonical name -> the other names they appear under in the
+    # archive; read by precis.people_names.
+    aliases: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "publication settings") -> Settings:
@@ -70,6 +73,7 @@ class Settings:
                 boilerplate={str(k): str(v) for k, v in data.get("boilerplate", {}).items()},
                 url=data.get("url"),
                 ingest=dict(data.get("ingest", {})),
+                aliases=_aliases(data.get("aliases", {}), source),
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise PrecisError(f"{source}: missing or malformed field {exc}") from None
@@ -89,6 +93,7 @@ class Settings:
                 for s in self.sections
             ],
             "placement": self.placement,
+            "aliases": self.aliases,
         }
 
     def leaf_categories(self) -> list[str]:
@@ -128,6 +133,27 @@ class Settings:
 
     def _folded_index(self) -> dict[str, tuple[str, str | None]]:
         return {_fold(k): v for k, v in self._index().items()}
+
+
+def _aliases(table: Any, source: str) -> dict[str, list[str]]:
+    """The [aliases] table checked: each key a name, each value a list of names, and no name
+    given to two people (which would make them one)."""
+    if not isinstance(table, dict):
+        raise PrecisError(f"{source}: [aliases] must be a table of name = [other names]")
+    aliases: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}
+    for name, others in table.items():
+        where = f"{source}: [aliases] {name!r}"
+        if not name.strip():
+            raise PrecisError(f"{source}: [aliases] has an empty name")
+        if not isinstance(others, list) or not all(isinstance(o, str) and o.strip() for o in others):
+            raise PrecisError(f"{where} must be a list of names, like [\"Flo\"]")
+        for n in (name, *others):
+            first = owner.setdefault(_fold(n), name)
+            if first != name:
+                raise PrecisError(f"{where}: {n!r} is already a name of {first!r}")
+        aliases[name] = list(others)
+    return aliases
 
 
 def _fold(text: str) -> str:

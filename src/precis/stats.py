@@ -1,7 +1,12 @@
-"""Counts over the store for ``precis stats``: by issue, category, summarizer and year."""
+"""Counts over the store for ``precis stats``: by issue, category, summarizer and year.
+
+Summarizers are counted by person (``precis.people_names``): "Flo" and "Flo Dorner" are one line,
+and an entry summarized by several people counts once for each of them.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from precis.model import Entry, Issue, Opinion, Publication, issue_label
+from precis.people_names import People
 
 
 @dataclass
@@ -35,6 +41,21 @@ def _counts(
     return [("(none)" if row[0] is None else str(row[0]), int(row.n)) for row in session.execute(q)]
 
 
+def _by_summarizer(session: Session, publication: Publication) -> list[tuple[str, int]]:
+    """Entries per person, most first; "(none)" for entries nobody summarized."""
+    people = People.load(session, publication)
+    counts: Counter[str] = Counter()
+    rows = session.execute(
+        select(Entry.summarizer, func.count(Entry.id))
+        .where(Entry.publication_id == publication.id)
+        .group_by(Entry.summarizer)
+    )
+    for text, n in rows:
+        for person in people.people(text) or ["(none)"]:
+            counts[person] += n
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
 def compute(session: Session, publication: Publication) -> Stats:
     entries = session.scalar(select(func.count(Entry.id)).where(Entry.publication_id == publication.id)) or 0
     issues = session.scalar(select(func.count(Issue.id)).where(Issue.publication_id == publication.id)) or 0
@@ -55,6 +76,6 @@ def compute(session: Session, publication: Publication) -> Stats:
         opinions=opinions,
         by_issue=by_issue,
         by_category=_counts(session, Entry.category, publication),
-        by_summarizer=_counts(session, Entry.summarizer, publication),
+        by_summarizer=_by_summarizer(session, publication),
         by_year=_counts(session, Entry.year, publication, order_by_count=False),
     )

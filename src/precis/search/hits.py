@@ -21,19 +21,16 @@ START, STOP = "\x02", "\x03"
 @dataclass(frozen=True)
 class Filters:
     """What a search is narrowed to. ``category`` matches an entry's category or its top-level
-    section, case-insensitively; ``summarizer`` case-insensitively."""
+    section, case-insensitively; ``summarizers``, when not None, are the summarizer texts exactly as
+    the documents hold them that name the person asked for (``SearchIndex.search`` finds them)."""
 
     category: str | None = None
     year: int | None = None
-    summarizer: str | None = None
+    summarizers: frozenset[str] | None = None
 
     @property
     def category_key(self) -> str | None:
         return " ".join(self.category.split()).casefold() if self.category else None
-
-    @property
-    def summarizer_key(self) -> str | None:
-        return self.summarizer.strip().casefold() if self.summarizer else None
 
 
 @dataclass(frozen=True)

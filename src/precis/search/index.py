@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from precis.errors import InvalidValue, StoreError
 from precis.model import Entry, Issue, Revision
+from precis.people_names import People, fold
 from precis.render.source import EditionSource
 from precis.search.documents import documents, make_documents, state
 from precis.search.hits import Filters, Hit, query_words
@@ -135,7 +136,8 @@ class SearchIndex:
         Queries are natural language: the words are OR-ed (common English words dropped) and ranked
         with the title weighted above the authors above the text, then lifted a little for entries
         that many later summaries refer to (see ``documents.boost``). ``category`` matches an
-        entry's category or its top-level section, case-insensitively.
+        entry's category or its top-level section, case-insensitively; ``summarizer`` is a person,
+        by any of their names ("Flo" finds the entries of "Flo Dorner" too).
         """
         if limit < 1 or limit > MAX_LIMIT:
             raise InvalidValue("limit", limit, f"give a number from 1 to {MAX_LIMIT}")
@@ -146,4 +148,16 @@ class SearchIndex:
             raise InvalidValue("query", query, "give at least one word to search for")
         if refresh and not self.backend.ready():
             self.refresh()
-        return self.backend.search(words, Filters(category, year, summarizer), limit)
+        summarizers = self.summarizer_texts(summarizer) if summarizer and summarizer.strip() else None
+        if summarizers is not None and not summarizers:
+            return []
+        return self.backend.search(words, Filters(category, year, summarizers), limit)
+
+    def summarizer_texts(self, name: str) -> frozenset[str]:
+        """The summarizer texts of the index that name the person ``name`` is (``precis.people_names``)."""
+        with self.store.session() as s:
+            people = People.load(s, self.store.default_publication(s))
+            column = documents.c.summarizer
+            written: list[str] = list(s.scalars(select(column).distinct().where(column.is_not(None))))
+            person = fold(people.canonical(name))
+            return frozenset(w for w in written if person in map(fold, people.people(w)))

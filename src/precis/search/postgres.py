@@ -38,9 +38,9 @@ class PostgresSearch:
         if filters.year is not None:
             conditions.append("d.year = :year")
             params["year"] = filters.year
-        if filters.summarizer_key:
-            conditions.append("lower(d.summarizer) = :summarizer")
-            params["summarizer"] = filters.summarizer_key
+        if filters.summarizers is not None:
+            conditions.append("d.summarizer = ANY(:summarizers)")
+            params["summarizers"] = list(filters.summarizers)
         where = "".join(f" AND {c}" for c in conditions)
         params["options"] = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
         columns = "d.entry_id, d.title, d.path, d.issue, d.category, d.link, d.year, d.summarizer"

@@ -38,7 +38,6 @@ class _Fields:
     boost: float
     category_key: str | None  # lower-cased as SQL's lower() would, for the filters
     section_key: str | None
-    summarizer_key: str | None
 
 
 class _Reader:
@@ -58,7 +57,7 @@ class _Reader:
         ).fetchall()
         self.fields = {
             entry_id: _Fields(title, path, issue, category, link, year, summarizer, boost,
-                              _lower(category), _lower(section), _lower(summarizer))
+                              _lower(category), _lower(section))
             for entry_id, title, path, issue, category, link, year, summarizer, boost, section in rows
         }
 
@@ -94,7 +93,7 @@ class SqliteSearch:
             reader.load()
             reader.version = version
         match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
-        category, summarizer = filters.category_key, filters.summarizer_key
+        category, summarizers = filters.category_key, filters.summarizers
         cur = reader.connection.cursor()
         try:
             rows = cur.execute(
@@ -107,7 +106,7 @@ class SqliteSearch:
                 if f is None or (
                     category is not None and category not in (f.category_key, f.section_key)
                 ) or (filters.year is not None and f.year != filters.year) or (
-                    summarizer is not None and f.summarizer_key != summarizer
+                    summarizers is not None and f.summarizer not in summarizers
                 ):
                     continue
                 scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better

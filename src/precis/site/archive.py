@@ -10,14 +10,15 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from precis.markup import Doc, Target
+from precis.people_names import People
 from precis.public import EntryData, IssueRef
 from precis.publication import Settings
 from precis.render import Editions, Links
 from precis.render.html import HtmlRenderer
-from precis.render.view import UNCATEGORIZED, EntryView, IssueView
+from precis.render.view import UNCATEGORIZED, EntryView, IssueView, sections_of
 from precis.search.documents import body_text
 from precis.site import urls
 from precis.store import Store
@@ -126,10 +127,12 @@ class Group:
 class Archive:
     """The public archive of a publication, read once from a session."""
 
-    def __init__(self, editions: Editions) -> None:
+    def __init__(self, editions: Editions, people: People | None = None) -> None:
+        """``people`` says which summarizer names are one person (by default the settings' aliases)."""
         self.editions = editions
         self.warnings: list[str] = []
         self.settings: Settings = editions.settings
+        self.people = people or People(self.settings.aliases)
         self.resolver = editions.resolver
         chronological = urls.archive_order(editions.source.public_entries, self.settings.series)
         slugs = urls.entry_slugs(chronological)
@@ -146,16 +149,25 @@ class Archive:
                 by_issue[item.issue.id].append(item)
         # An issue is in the archive when at least one of its entries is public.
         self.issues: list[IssueItem] = [
-            IssueItem(i, editions.view(i), by_issue[i.id]) for i in editions.issues if by_issue.get(i.id)
+            IssueItem(i, self._issue_view(i), by_issue[i.id]) for i in editions.issues if by_issue.get(i.id)
         ]
         self.issue_by_id = {i.issue.id: i for i in self.issues}
+
+    def _issue_view(self, issue: IssueRef) -> IssueView:
+        """The issue's public edition holding only the archive's entries: an issue's own editions
+        may show entries not yet published (it is being composed), the archive never does."""
+        view = self.editions.view(issue)
+        shown = [self.by_id[e.id].view for e in self.editions.entries(issue) if e.id in self.by_id]
+        return replace(view, sections=sections_of(self.settings, shown))
 
     @classmethod
     def load(cls, store: Store, warn: Callable[[str], None] | None = None) -> Archive:
         """The archive of the store's default publication; warnings (unresolved cross-references)
         go to ``warn``, or are kept in ``warnings``."""
         warnings: list[str] = []
-        archive = cls(Editions.load(store, warn=warn or warnings.append))
+        with store.session() as s:
+            people = People.load(s, store.default_publication(s))
+        archive = cls(Editions.load(store, warn=warn or warnings.append), people)
         archive.warnings = warnings
         return archive
 
@@ -201,12 +213,13 @@ class Archive:
         return [Group(kind, name, slugs[i], keyed[name]) for i, name in enumerate(names)]
 
     def keys_of(self, kind: str, item: EntryItem) -> list[str]:
-        """The groups of index ``kind`` an entry belongs to ("Link only" entries have no summarizer)."""
+        """The groups of index ``kind`` an entry belongs to ("Link only" entries have no summarizer;
+        summarizers are grouped by person, under their canonical names)."""
         e = item.data
         if kind == "categories":
             return [" ".join(e.category.split()) if e.category and e.category.strip() else UNCATEGORIZED]
         if kind == "summarizers":
-            return [e.summarizer.strip()] if e.summarizer and e.summarizer.strip() else []
+            return self.people.people(e.summarizer)
         if kind == "authors":
             return list(dict.fromkeys(item.authors))
         if kind == "years":
@@ -245,11 +258,8 @@ class Archive:
         return ranked[:limit]
 
     def summarizer_counts(self) -> list[tuple[str, int]]:
-        counts = Counter(
-            item.data.summarizer.strip()
-            for item in self.entries
-            if item.data.summarizer and item.data.summarizer.strip()
-        )
+        """Public entries per person, most first."""
+        counts = Counter(person for item in self.entries for person in self.keys_of("summarizers", item))
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))
 
     def sections(self) -> list[str]:
