@@ -109,16 +109,21 @@ def _detached(session: Session, person: Person) -> Person:
 
 def add_person(
     store: Store, name: str, email: str, role: str, aliases: Sequence[str] = (),
-    actor: Person | None = None,
+    actor: Person | None = None, password: str | None = None,
 ) -> Person:
-    """A new active person, without a password until they set one (``invite``, ``set_password``)."""
+    """A new active person, with ``password``, or without one until they set it (``invite``)."""
     _may_manage(actor)
     name, email, role = _name(name), normal_email(email), _role(role)
+    if password is not None:
+        check_password(email, password)
     with store.session(by="newsroom", person_id=actor.id if actor else None) as s:
         other = s.scalar(select(Person).where(Person.email == email))
         if other is not None:
             raise PrecisError(f"{email} is already on the team ({other.name})")
-        person = Person(name=name, email=email, role=role, aliases=_aliases(name, aliases), active=True)
+        person = Person(
+            name=name, email=email, role=role, aliases=_aliases(name, aliases), active=True,
+            password_hash=_hasher.hash(password) if password is not None else None,
+        )
         s.add(person)
         return _detached(s, person)
 
@@ -183,12 +188,13 @@ def change_person(
 # -- passwords ---------------------------------------------------------------------------------
 
 
-def _check_password(person: Person, password: str) -> None:
+def check_password(email: str, password: str) -> None:
+    """Refuse a password that is too short, too long, or the email itself."""
     if len(password) < MIN_PASSWORD:
         raise PrecisError(f"a password needs at least {MIN_PASSWORD} characters")
     if len(password) > MAX_PASSWORD:
         raise PrecisError(f"a password may have at most {MAX_PASSWORD} characters")
-    if password.strip().lower() == person.email:
+    if password.strip().lower() == email.strip().lower():
         raise PrecisError("a password must not be the email address")
 
 
@@ -196,7 +202,7 @@ def _set_hash(session: Session, person_id: int, password: str) -> Person:
     person = session.get(Person, person_id)
     if person is None:
         raise NotFound(f"no person with id {person_id}", kind="person", key=str(person_id))
-    _check_password(person, password)
+    check_password(person.email, password)
     person.password_hash = _hasher.hash(password)
     return person
 
