@@ -18,6 +18,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -38,8 +39,13 @@ FAILURE_WINDOW = timedelta(minutes=15)
 INVITATION_PATH = "/newsroom/invitation/"
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _hasher = PasswordHasher()
-#: Verified against when the email belongs to nobody, so that a failure takes as long either way.
-_NOBODY = _hasher.hash("precis: nobody has this password")
+
+
+@cache
+def _nobody() -> str:
+    """Verified against when the email belongs to nobody, so that a failure takes as long either way
+    (made on first use: hashing is slow on purpose, and every command imports this module)."""
+    return _hasher.hash("precis: nobody has this password")
 
 
 class SignInFailed(PrecisError):
@@ -216,7 +222,7 @@ def set_password(store: Store, person_id: int, password: str) -> None:
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` is the one ``password_hash`` was made from (no hash: never)."""
     try:
-        return _hasher.verify(password_hash or _NOBODY, password) and password_hash is not None
+        return _hasher.verify(password_hash or _nobody(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -293,39 +299,44 @@ def _wait_minutes(times: list[datetime], limit: int, now: datetime) -> int | Non
     return max(1, math.ceil((frees_at - now).total_seconds() / 60))
 
 
-def _refusal(store: Store, email: str, address: str) -> TooManyFailures | None:
-    """Prune failures older than the window; refuse when the email or the address is over its limit."""
+def _admit(store: Store, email: str, address: str) -> None:
+    """Prune failures older than the window; refuse when the email or the address is over its
+    limit; else count this attempt as a failure until it succeeds. Counting before the password is
+    checked, in the same transaction as the check of the limit, keeps attempts made at once (other
+    workers, other threads) from slipping past the limit together."""
     now = utcnow()
+    refused: TooManyFailures | None = None
     with store.session(by="newsroom") as s:
         s.execute(delete(LoginAttempt).where(LoginAttempt.at < now - FAILURE_WINDOW))
         by_email = list(s.scalars(select(LoginAttempt.at).where(LoginAttempt.email == email)))
         by_address = list(s.scalars(select(LoginAttempt.at).where(LoginAttempt.address == address)))
-    if (minutes := _wait_minutes(by_email, MAX_FAILURES_PER_EMAIL, now)) is not None:
-        return TooManyFailures(f"for {email}", minutes)
-    if (minutes := _wait_minutes(by_address, MAX_FAILURES_PER_ADDRESS, now)) is not None:
-        return TooManyFailures(f"from {address}", minutes)
-    return None
+        if (minutes := _wait_minutes(by_email, MAX_FAILURES_PER_EMAIL, now)) is not None:
+            refused = TooManyFailures(f"for {email}", minutes)
+        elif (minutes := _wait_minutes(by_address, MAX_FAILURES_PER_ADDRESS, now)) is not None:
+            refused = TooManyFailures(f"from {address}", minutes)
+        else:
+            s.add(LoginAttempt(email=email, address=address, at=now))
+    if refused is not None:
+        raise refused
 
 
 def login(store: Store, email: str, password: str, address: str) -> Person:
     """The active person with this email and password, from ``address`` (the client's IP).
 
     Raises ``TooManyFailures`` while the email or the address is over its limit (even with the right
-    password), else ``SignInFailed`` on a wrong email or password, and records the failure.
+    password), else ``SignInFailed`` on a wrong email or password, which stays counted. A success
+    forgets the email's failures.
     """
     email = email.strip().lower()[:320]
     address = address[:100]
-    if (refused := _refusal(store, email, address)) is not None:
-        raise refused
+    _admit(store, email, address)
     with store.session() as s:
         person = s.scalar(select(Person).where(Person.email == email))
         if person is not None:
             s.expunge(person)
     good = verify_password(person.password_hash if person else None, password[:MAX_PASSWORD])
     if person is None or not person.active or not good:
-        with store.session(by="newsroom") as s:
-            s.add(LoginAttempt(email=email, address=address))
-        raise SignInFailed("wrong email or password")
+        raise SignInFailed("wrong email or password")  # the attempt stays counted
     assert person.password_hash is not None
     with store.session(by="newsroom", person_id=person.id) as s:
         s.execute(delete(LoginAttempt).where(LoginAttempt.email == email))
