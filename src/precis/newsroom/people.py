@@ -24,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from precis.errors import InvalidValue, NotFound, PrecisError
@@ -122,16 +123,19 @@ def add_person(
     name, email, role = _name(name), normal_email(email), _role(role)
     if password is not None:
         check_password(email, password)
-    with store.session(by="newsroom", person_id=actor.id if actor else None) as s:
-        other = s.scalar(select(Person).where(Person.email == email))
-        if other is not None:
-            raise PrecisError(f"{email} is already on the team ({other.name})")
-        person = Person(
-            name=name, email=email, role=role, aliases=_aliases(name, aliases), active=True,
-            password_hash=_hasher.hash(password) if password is not None else None,
-        )
-        s.add(person)
-        return _detached(s, person)
+    try:
+        with store.session(by="newsroom", person_id=actor.id if actor else None) as s:
+            other = s.scalar(select(Person).where(Person.email == email))
+            if other is not None:
+                raise PrecisError(f"{email} is already on the team ({other.name})")
+            person = Person(
+                name=name, email=email, role=role, aliases=_aliases(name, aliases), active=True,
+                password_hash=_hasher.hash(password) if password is not None else None,
+            )
+            s.add(person)
+            return _detached(s, person)
+    except IntegrityError:  # added meanwhile by another process (PostgreSQL)
+        raise PrecisError(f"{email} is already on the team") from None
 
 
 def list_people(store: Store) -> list[Person]:
@@ -171,6 +175,9 @@ def change_person(
     when no active owner would be left."""
     _may_manage(actor)
     with store.session(by="newsroom", person_id=actor.id if actor else None) as s:
+        # The owners' rows are locked first (PostgreSQL; SQLite's writer lock already serializes),
+        # so that two owners stepping down at once cannot both see the other one stay.
+        s.execute(select(Person.id).where(Person.role == permissions.OWNER).with_for_update())
         person = s.get(Person, person_id)
         if person is None:
             raise NotFound(f"no person with id {person_id}", kind="person", key=str(person_id))

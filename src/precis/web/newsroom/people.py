@@ -87,8 +87,8 @@ async def change(request: Request) -> Response:
         return person
     form = await request.form()
     role = str(form.get("role", person.role))
-    aliases = _aliases(str(form.get("aliases", "")))
-    active = form.get("active") is not None
+    aliases = _aliases(str(form["aliases"])) if "aliases" in form else None
+    active = form.get("active") is not None  # an unticked checkbox is not sent at all
     try:
         await run_in_threadpool(
             lambda: people.change_person(
