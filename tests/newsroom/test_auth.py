@@ -70,6 +70,8 @@ def test_the_right_password_signs_in_with_a_safe_cookie_and_goes_where_asked(app
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
     assert "Secure" not in cookie  # plain http: a Secure cookie would never come back
     assert client.get("/newsroom/people").status_code == 200
+    again = client.get("/newsroom/login", params={"next": "/newsroom/people"})  # already signed in
+    assert again.status_code == 303 and again.headers["location"] == "/newsroom/people"
 
 
 def test_the_session_cookie_is_secure_behind_https(team, app):

@@ -105,6 +105,8 @@ def _login_form(request: Request, email: str = "", error: str = "", status: int 
 
 async def login_page(request: Request) -> Response:
     if request.method == "GET":
+        if access.person_of(request) is not None:  # already signed in: go on
+            return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
         return _login_form(request)
     form = await request.form()
     email, password = str(form.get("email", "")), str(form.get("password", ""))
