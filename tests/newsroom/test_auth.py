@@ -91,11 +91,14 @@ def test_the_session_cookie_is_secure_behind_https(team, app):
 
 def test_a_failed_sign_in_says_the_same_whether_the_email_exists(app):
     client = browser(app)
-    wrong_password = sign_in(client, "editor@example.org", "not the password")
+    wrong_password = sign_in(client, "editor@example.org", "not the password", "/newsroom/people")
     nobody = sign_in(client, "nobody@example.org", "not the password")
     for answer in (wrong_password, nobody):
         assert answer.status_code == 400 and SESSION_COOKIE not in answer.headers.get("set-cookie", "")
         assert alert(answer.text) == "wrong email or password"
+    # The form shown again still leads where the person was going.
+    assert '<input type="hidden" name="next" value="/newsroom/people">' in wrong_password.text
+    assert 'name="email" value="editor@example.org"' in wrong_password.text
 
 
 def test_a_deactivated_person_cannot_sign_in(team, app):

@@ -98,8 +98,7 @@ def sign_in(request: Request, person_secret: str, target: str) -> Response:
     return response
 
 
-def _login_form(request: Request, email: str = "", error: str = "", status: int = 200) -> Response:
-    target = safe_next(request.query_params.get("next"))
+def _login_form(request: Request, target: str, email: str = "", error: str = "", status: int = 200) -> Response:
     return page(request, "newsroom/login.html", {"email": email, "error": error, "next": target}, status)
 
 
@@ -107,7 +106,7 @@ async def login_page(request: Request) -> Response:
     if request.method == "GET":
         if access.person_of(request) is not None:  # already signed in: go on
             return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
-        return _login_form(request)
+        return _login_form(request, safe_next(request.query_params.get("next")))
     form = await request.form()
     email, password = str(form.get("email", "")), str(form.get("password", ""))
     target = safe_next(str(form.get("next", "")) or request.query_params.get("next"))
@@ -116,9 +115,9 @@ async def login_page(request: Request) -> Response:
             people.login, request.app.state.store, email, password, client_address(request)
         )
     except people.TooManyFailures as exc:
-        return _login_form(request, email, str(exc), 429)
+        return _login_form(request, target, email, str(exc), 429)
     except PrecisError as exc:
-        return _login_form(request, email, str(exc), 400)
+        return _login_form(request, target, email, str(exc), 400)
     secret = await run_in_threadpool(credentials.start_session, request.app.state.store, person)
     return sign_in(request, secret, target)
 
