@@ -90,7 +90,8 @@ _editions: dict[str, tuple[tuple[Any, ...], Editions]] = {}
 def _mark(store: Store) -> tuple[Any, ...]:
     """What changes whenever an entry is added, saved or removed (every save leaves a revision)."""
     with store.session() as s:
-        return tuple(s.execute(select(func.count(Entry.id), func.max(Entry.id), func.max(Revision.id))).one())
+        entries = tuple(s.execute(select(func.count(Entry.id), func.max(Entry.id))).one())
+        return (*entries, s.scalar(select(func.max(Revision.id))))
 
 
 def editions(store: Store) -> Editions:
