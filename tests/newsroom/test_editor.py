@@ -131,9 +131,18 @@ def test_a_contributor_reads_someone_elses_entry_but_adds_their_own_opinion(team
     assert after["title"] == before["title"]
     mine = [o for o in after["opinions"] if o["person_id"] == team.people["contributor"].id]
     assert [o["text"] for o in mine] == ["My own view, as Flo."]
+    # Autosave tells the form the new opinion's id, so the next autosave edits it instead of adding another.
+    added = re.search(r'id="op-new-id" name="op_id" value="(\d+)" hx-swap-oob="true"', saved.text).group(1)
+    data["op_id"] = [*data["op_id"][:-1], added]
+    data["op_text"] = [*texts[:-1], "My own view, as Flo, revised."]
+    data["version"] = re.search(r"version (\d+)\)", saved.text).group(1)
+    assert client.post(f"/newsroom/entries/{entry_id}", data=data, headers=HX).status_code == 200
+    after = entries.get_entry(team.store, entry_id)
+    mine = [o for o in after["opinions"] if o["person_id"] == team.people["contributor"].id]
+    assert [o["text"] for o in mine] == ["My own view, as Flo, revised."]
     # Their own opinion is editable for them now; the others stay read-only.
     page = client.get(f"/newsroom/entries/{entry_id}")
-    assert "My own view, as Flo." in page.text
+    assert "My own view, as Flo, revised." in page.text
     assert page.text.count("(read-only)") == len(before["opinions"])
 
 

@@ -249,9 +249,11 @@ def _save(request: Request, me: Person, entry_id: int, form: FormData) -> Respon
     if not _htmx(request):
         return RedirectResponse(f"/newsroom/entries/{entry_id}", 303)
     at = datetime.fromisoformat(saved["updated_at"]).astimezone().strftime("%H:%M")
-    reload = bool(changes.get("opinions")) and any(o["id"] is None for o in changes["opinions"])
+    # The opinion just added in the form's empty row now has an id: the next save edits it.
+    known = {o["id"] for o in current["opinions"]}
+    added = [o["id"] for o in saved["opinions"] if o["id"] not in known]
     return page(request, "newsroom/entry/_saved.html",
-                {"word": word, "at": at, "version": saved["version"], "reload": reload})
+                {"word": word, "at": at, "version": saved["version"], "added": added[0] if added else None})
 
 
 async def save(request: Request) -> Response:

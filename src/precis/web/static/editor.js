@@ -12,6 +12,12 @@
     ];
   }
 
+  // A merge view swapped in by autosave: show its note, not wherever the caret was.
+  document.addEventListener("htmx:afterSwap", function () {
+    var note = document.querySelector(".merge-note");
+    if (note) note.scrollIntoView({ block: "start" });
+  });
+
   function csrf() {
     var headers = document.body.getAttribute("hx-headers");
     try { return JSON.parse(headers)["x-csrftoken"]; } catch (e) { return ""; }
