@@ -313,3 +313,20 @@ def test_comments_with_a_mention_a_reply_and_resolving(team, client_as):
     assert comments_of(team.store, entry_id)[0]["resolved"]
     page = flo.get(f"/newsroom/entries/{entry_id}")
     assert "Resolved." in page.text and "Reopen" in page.text and "@Olive Owner" in page.text
+
+
+def test_a_refused_comment_keeps_the_threads_and_says_why(team, client_as):
+    entry_id = first_entry(team)
+    rohin = client_as("editor")
+    rohin.post(f"/newsroom/entries/{entry_id}/comments", data={"text": "A note from Rohin."}, headers=HX)
+    out = rohin.post(f"/newsroom/entries/{entry_id}/comments", data={"text": "   "}, headers=HX)
+    assert out.status_code == 422
+    assert 'id="comments"' in out.text and "a comment needs some text" in out.text and "A note from Rohin." in out.text
+    # Only its writer or an editor may resolve a thread: Flo is not offered the button, and is refused.
+    page = client_as("contributor").get(f"/newsroom/entries/{entry_id}")
+    assert "A note from Rohin." in page.text and ">Resolve<" not in page.text
+    from precis.newsroom.comments import comments_of
+
+    thread = comments_of(team.store, entry_id)[0]["id"]
+    refused = client_as("contributor").post(f"/newsroom/comments/{thread}/resolve", data={"resolved": "1"})
+    assert refused.status_code == 403

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from precis.assist.duplicates import MAX_SHARED_LINK, MIN_TITLE_WORDS, TITLE_SIMILARITY, distinct_works
 from precis.identity import arxiv_id, doi_of, title_key, url_key
 from precis.markup import find_references
-from precis.model import Entry, Revision
+from precis.model import Entry, Issue, Revision, issue_label
 from precis.store import Store
 
 if TYPE_CHECKING:
@@ -55,11 +54,14 @@ def duplicates_of(store: Store, title: str, url: str | None, limit: int = 5) -> 
         return []
     with store.session() as s:
         pub = store.default_publication(s)
-        entries = s.scalars(
-            select(Entry).where(Entry.publication_id == pub.id).options(selectinload(Entry.issue))
+        found_rows = s.execute(
+            select(Entry.id, Entry.title, Issue.series, Issue.number, Entry.status, Entry.title_url, Entry.url)
+            .outerjoin(Issue, Entry.issue_id == Issue.id)
+            .where(Entry.publication_id == pub.id)
+            .order_by(Entry.position, Entry.id)
         ).all()
-        rows = [(e.id, " ".join(e.title.split()), e.issue.label if e.issue else None, e.status, e.link)
-                for e in entries]
+    rows = [(i, " ".join(t.split()), issue_label(series, number) if series is not None else None, status,
+             title_url or url) for i, t, series, number, status, title_url, url in found_rows]
     by_link = [r for r in rows if link and url_key(r[4]) == link]
     shared_link_counts = len(by_link) < MAX_SHARED_LINK  # a front page shared by many proves nothing
     found: list[Duplicate] = []
