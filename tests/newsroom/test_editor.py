@@ -330,3 +330,24 @@ def test_a_refused_comment_keeps_the_threads_and_says_why(team, client_as):
     thread = comments_of(team.store, entry_id)[0]["id"]
     refused = client_as("contributor").post(f"/newsroom/comments/{thread}/resolve", data={"resolved": "1"})
     assert refused.status_code == 403
+
+
+def test_the_merge_takes_what_only_they_changed_and_shows_what_both_changed():
+    from precis.newsroom.drafting import merge
+
+    base = {"summary": "Old.", "venue": "arXiv", "opinions": [{"author": "Rohin", "text": "R1"},
+                                                              {"author": "Flo", "text": "F1"}]}
+    theirs = {"summary": "Theirs.", "venue": "ICML", "hat_tip": None,
+              "opinions": [{"id": 1, "author": "Rohin", "text": "R2"}, {"id": 3, "author": "Olive", "text": "O1"}]}
+    mine = {"summary": "Mine.", "venue": "arXiv", "hat_tip": "Me",
+            "opinions": [{"id": 1, "author": "Rohin", "text": "R1"}, {"id": 2, "author": "Flo", "text": "F2"},
+                         {"id": None, "author": "Rohin", "text": "New"}]}
+    m = merge(mine, theirs, base)
+    assert m.values["summary"] == "Mine." and m.conflicts == {"summary": "Theirs."}
+    assert m.values["venue"] == "ICML" and "venue" in m.taken  # only they changed it
+    assert m.values["hat_tip"] == "Me"  # only I changed it
+    texts = [o["text"] for o in m.values["opinions"]]
+    # Rohin's changed only by them: theirs; Flo's, removed by them but changed by me: kept as new;
+    # my new opinion and the one they added: both kept. No word lost.
+    assert texts == ["R2", "F2", "New", "O1"]
+    assert m.values["opinions"][1]["id"] is None
