@@ -268,14 +268,14 @@ def merge(mine: dict[str, Any], theirs: dict[str, Any], base: dict[str, Any] | N
         if name == "opinions":
             continue
         other = theirs.get(name)
-        if _same(value, other):
+        if same_value(value, other):
             values[name] = value
-        elif base is not None and _same(value, base.get(name)):
+        elif base is not None and same_value(value, base.get(name)):
             values[name] = other
             taken.append(name)
         else:
             values[name] = value
-            if base is None or not _same(other, base.get(name)):
+            if base is None or not same_value(other, base.get(name)):
                 conflicts[name] = other
     if "opinions" in mine:
         values["opinions"] = _merge_opinions(mine["opinions"], theirs.get("opinions") or [],
@@ -310,7 +310,7 @@ def _merge_opinions(
     return out
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal as a form shows them (an empty text and no text are the same; line ends ignored)."""
     def norm(v: Any) -> Any:
         if v is None or v == "":

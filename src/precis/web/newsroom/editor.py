@@ -210,7 +210,7 @@ def _changes(values: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
             wanted = [(o["id"], o["author"], o["text"].replace("\r\n", "\n")) for o in value]
             if wanted != now:
                 out[name] = value
-        elif not drafting._same(value, current.get(name)):
+        elif not drafting.same_value(value, current.get(name)):
             out[name] = value
     return out
 
