@@ -18,7 +18,6 @@ from markupsafe import Markup
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
 
-from precis.assist.duplicates import MAX_SHARED_LINK, MIN_TITLE_WORDS, TITLE_SIMILARITY, distinct_works
 from precis.identity import arxiv_id, doi_of, title_key, url_key
 from precis.markup import find_references
 from precis.model import Entry, Issue, Revision, issue_label
@@ -47,6 +46,9 @@ def duplicates_of(store: Store, title: str, url: str | None, limit: int = 5) -> 
     """Stored entries that are probably the same work as (``title``, ``url``), by the evidence
     ``precis.assist.duplicates`` accepts: the same arXiv id or DOI, the same link (unless the titles
     tell the works apart), a near-identical title (same threshold, same "distinct works" rule)."""
+    # Imported here: the assist package brings scikit-learn, seconds the app need not spend at start.
+    from precis.assist.duplicates import MAX_SHARED_LINK, MIN_TITLE_WORDS, TITLE_SIMILARITY, distinct_works
+
     title = " ".join((title or "").split())
     aid, doi, link = arxiv_id(url), doi_of(url), url_key(url)
     key = title_key(title)
