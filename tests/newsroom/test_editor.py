@@ -131,9 +131,18 @@ def test_a_contributor_reads_someone_elses_entry_but_adds_their_own_opinion(team
     assert after["title"] == before["title"]
     mine = [o for o in after["opinions"] if o["person_id"] == team.people["contributor"].id]
     assert [o["text"] for o in mine] == ["My own view, as Flo."]
+    # Autosave tells the form the new opinion's id, so the next autosave edits it instead of adding another.
+    added = re.search(r'id="op-new-id" name="op_id" value="(\d+)" hx-swap-oob="true"', saved.text).group(1)
+    data["op_id"] = [*data["op_id"][:-1], added]
+    data["op_text"] = [*texts[:-1], "My own view, as Flo, revised."]
+    data["version"] = re.search(r"version (\d+)\)", saved.text).group(1)
+    assert client.post(f"/newsroom/entries/{entry_id}", data=data, headers=HX).status_code == 200
+    after = entries.get_entry(team.store, entry_id)
+    mine = [o for o in after["opinions"] if o["person_id"] == team.people["contributor"].id]
+    assert [o["text"] for o in mine] == ["My own view, as Flo, revised."]
     # Their own opinion is editable for them now; the others stay read-only.
     page = client.get(f"/newsroom/entries/{entry_id}")
-    assert "My own view, as Flo." in page.text
+    assert "My own view, as Flo, revised." in page.text
     assert page.text.count("(read-only)") == len(before["opinions"])
 
 
@@ -304,3 +313,41 @@ def test_comments_with_a_mention_a_reply_and_resolving(team, client_as):
     assert comments_of(team.store, entry_id)[0]["resolved"]
     page = flo.get(f"/newsroom/entries/{entry_id}")
     assert "Resolved." in page.text and "Reopen" in page.text and "@Olive Owner" in page.text
+
+
+def test_a_refused_comment_keeps_the_threads_and_says_why(team, client_as):
+    entry_id = first_entry(team)
+    rohin = client_as("editor")
+    rohin.post(f"/newsroom/entries/{entry_id}/comments", data={"text": "A note from Rohin."}, headers=HX)
+    out = rohin.post(f"/newsroom/entries/{entry_id}/comments", data={"text": "   "}, headers=HX)
+    assert out.status_code == 422
+    assert 'id="comments"' in out.text and "a comment needs some text" in out.text and "A note from Rohin." in out.text
+    # Only its writer or an editor may resolve a thread: Flo is not offered the button, and is refused.
+    page = client_as("contributor").get(f"/newsroom/entries/{entry_id}")
+    assert "A note from Rohin." in page.text and ">Resolve<" not in page.text
+    from precis.newsroom.comments import comments_of
+
+    thread = comments_of(team.store, entry_id)[0]["id"]
+    refused = client_as("contributor").post(f"/newsroom/comments/{thread}/resolve", data={"resolved": "1"})
+    assert refused.status_code == 403
+
+
+def test_the_merge_takes_what_only_they_changed_and_shows_what_both_changed():
+    from precis.newsroom.drafting import merge
+
+    base = {"summary": "Old.", "venue": "arXiv", "opinions": [{"author": "Rohin", "text": "R1"},
+                                                              {"author": "Flo", "text": "F1"}]}
+    theirs = {"summary": "Theirs.", "venue": "ICML", "hat_tip": None,
+              "opinions": [{"id": 1, "author": "Rohin", "text": "R2"}, {"id": 3, "author": "Olive", "text": "O1"}]}
+    mine = {"summary": "Mine.", "venue": "arXiv", "hat_tip": "Me",
+            "opinions": [{"id": 1, "author": "Rohin", "text": "R1"}, {"id": 2, "author": "Flo", "text": "F2"},
+                         {"id": None, "author": "Rohin", "text": "New"}]}
+    m = merge(mine, theirs, base)
+    assert m.values["summary"] == "Mine." and m.conflicts == {"summary": "Theirs."}
+    assert m.values["venue"] == "ICML" and "venue" in m.taken  # only they changed it
+    assert m.values["hat_tip"] == "Me"  # only I changed it
+    texts = [o["text"] for o in m.values["opinions"]]
+    # Rohin's changed only by them: theirs; Flo's, removed by them but changed by me: kept as new;
+    # my new opinion and the one they added: both kept. No word lost.
+    assert texts == ["R2", "F2", "New", "O1"]
+    assert m.values["opinions"][1]["id"] is None

@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING, Any
 from markupsafe import Markup
 from rapidfuzz import fuzz
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
-from precis.assist.duplicates import MAX_SHARED_LINK, MIN_TITLE_WORDS, TITLE_SIMILARITY, distinct_works
 from precis.identity import arxiv_id, doi_of, title_key, url_key
 from precis.markup import find_references
-from precis.model import Entry, Revision
+from precis.model import Entry, Issue, Revision, issue_label
 from precis.store import Store
 
 if TYPE_CHECKING:
@@ -48,6 +46,9 @@ def duplicates_of(store: Store, title: str, url: str | None, limit: int = 5) -> 
     """Stored entries that are probably the same work as (``title``, ``url``), by the evidence
     ``precis.assist.duplicates`` accepts: the same arXiv id or DOI, the same link (unless the titles
     tell the works apart), a near-identical title (same threshold, same "distinct works" rule)."""
+    # Imported here: the assist package brings scikit-learn, seconds the app need not spend at start.
+    from precis.assist.duplicates import MAX_SHARED_LINK, MIN_TITLE_WORDS, TITLE_SIMILARITY, distinct_works
+
     title = " ".join((title or "").split())
     aid, doi, link = arxiv_id(url), doi_of(url), url_key(url)
     key = title_key(title)
@@ -55,11 +56,14 @@ def duplicates_of(store: Store, title: str, url: str | None, limit: int = 5) -> 
         return []
     with store.session() as s:
         pub = store.default_publication(s)
-        entries = s.scalars(
-            select(Entry).where(Entry.publication_id == pub.id).options(selectinload(Entry.issue))
+        found_rows = s.execute(
+            select(Entry.id, Entry.title, Issue.series, Issue.number, Entry.status, Entry.title_url, Entry.url)
+            .outerjoin(Issue, Entry.issue_id == Issue.id)
+            .where(Entry.publication_id == pub.id)
+            .order_by(Entry.position, Entry.id)
         ).all()
-        rows = [(e.id, " ".join(e.title.split()), e.issue.label if e.issue else None, e.status, e.link)
-                for e in entries]
+    rows = [(i, " ".join(t.split()), issue_label(series, number) if series is not None else None, status,
+             title_url or url) for i, t, series, number, status, title_url, url in found_rows]
     by_link = [r for r in rows if link and url_key(r[4]) == link]
     shared_link_counts = len(by_link) < MAX_SHARED_LINK  # a front page shared by many proves nothing
     found: list[Duplicate] = []
@@ -266,14 +270,14 @@ def merge(mine: dict[str, Any], theirs: dict[str, Any], base: dict[str, Any] | N
         if name == "opinions":
             continue
         other = theirs.get(name)
-        if _same(value, other):
+        if same_value(value, other):
             values[name] = value
-        elif base is not None and _same(value, base.get(name)):
+        elif base is not None and same_value(value, base.get(name)):
             values[name] = other
             taken.append(name)
         else:
             values[name] = value
-            if base is None or not _same(other, base.get(name)):
+            if base is None or not same_value(other, base.get(name)):
                 conflicts[name] = other
     if "opinions" in mine:
         values["opinions"] = _merge_opinions(mine["opinions"], theirs.get("opinions") or [],
@@ -308,7 +312,7 @@ def _merge_opinions(
     return out
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Equal as a form shows them (an empty text and no text are the same; line ends ignored)."""
     def norm(v: Any) -> Any:
         if v is None or v == "":

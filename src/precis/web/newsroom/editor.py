@@ -20,9 +20,10 @@ from starlette.routing import BaseRoute
 
 from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
 from precis.model import PUBLIC_LEVELS, Person
-from precis.newsroom import comments, drafting, entries
+from precis.newsroom import comments, drafting, entries, permissions
 from precis.publication import Settings
 from precis.store import Store, settings_of
+from precis.web import access
 from precis.web.access import need, route
 from precis.web.templating import page
 
@@ -138,7 +139,7 @@ def _context(request: Request, me: Person, entry: dict[str, Any], values: dict[s
         "entry": entry, "values": shown, "can": can, "merge": merge, "categories": categories,
         "public_levels": PUBLIC_LEVELS, "labels": LABELS, "fields": FORM_FIELDS, "markup_fields": MARKUP_FIELDS,
         "moves": [(st, MOVE_WORDS.get((entry["status"], st), f"Move to {st}")) for st in can.moves],
-        "threads": comments.comments_of(store, entry["id"]), "names": drafting.team_names(store),
+        **_threads(store, me, entry["id"]),
         "previews": {name: drafting.preview_html(store, shown.get(name)) for name in MARKUP_FIELDS},
         "opinion_previews": [drafting.preview_html(store, o.get("text")) for o in shown.get("opinions") or []],
         "flags": {name: drafting.unresolved_references(store, shown.get(name)) for name in MARKUP_FIELDS},
@@ -209,7 +210,7 @@ def _changes(values: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
             wanted = [(o["id"], o["author"], o["text"].replace("\r\n", "\n")) for o in value]
             if wanted != now:
                 out[name] = value
-        elif not drafting._same(value, current.get(name)):
+        elif not drafting.same_value(value, current.get(name)):
             out[name] = value
     return out
 
@@ -249,9 +250,11 @@ def _save(request: Request, me: Person, entry_id: int, form: FormData) -> Respon
     if not _htmx(request):
         return RedirectResponse(f"/newsroom/entries/{entry_id}", 303)
     at = datetime.fromisoformat(saved["updated_at"]).astimezone().strftime("%H:%M")
-    reload = bool(changes.get("opinions")) and any(o["id"] is None for o in changes["opinions"])
+    # The opinion just added in the form's empty row now has an id: the next save edits it.
+    known = {o["id"] for o in current["opinions"]}
+    added = [o["id"] for o in saved["opinions"] if o["id"] not in known]
     return page(request, "newsroom/entry/_saved.html",
-                {"word": word, "at": at, "version": saved["version"], "reload": reload})
+                {"word": word, "at": at, "version": saved["version"], "added": added[0] if added else None})
 
 
 async def save(request: Request) -> Response:
@@ -358,12 +361,25 @@ async def restore(request: Request) -> Response:
 # -- comments ----------------------------------------------------------------------------------------
 
 
-async def _after_comment(request: Request, entry_id: int) -> Response:
+def _threads(store: Store, me: Person | None, entry_id: int) -> dict[str, Any]:
+    """The entry's comment threads, the ones this person may resolve, and the names to @mention."""
+    threads = comments.comments_of(store, entry_id)
+    return {"threads": threads, "names": drafting.team_names(store),
+            "resolvable": {t["id"] for t in threads if permissions.may_resolve(me, t["person_id"])}}
+
+
+async def _after_comment(request: Request, entry_id: int, error: PrecisError | None = None) -> Response:
+    """The threads again (htmx; with the error above them, the text typed kept), else back to the page."""
+    if error is not None and (not _htmx(request) or isinstance(error, NotFound)):
+        return _problem(request, error)
     if _htmx(request):
         store = _store(request)
-        ctx = {"entry": {"id": entry_id}, "threads": await _call(comments.comments_of, store, entry_id),
-               "names": await _call(drafting.team_names, store)}
-        return page(request, "newsroom/entry/_comments.html", ctx)
+        form = await request.form()
+        ctx = {"entry": {"id": entry_id}, **await _call(_threads, store, access.person_of(request), entry_id),
+               "error": str(error) if error else None,
+               "draft": str(form.get("text", "")) if error else ""}
+        code = next((c for kind, c in STATUS_OF.items() if isinstance(error, kind)), 400) if error else 200
+        return page(request, "newsroom/entry/_comments.html", ctx, status_code=code)
     return RedirectResponse(f"/newsroom/entries/{entry_id}#comments", 303)
 
 
@@ -376,7 +392,7 @@ async def comment(request: Request) -> Response:
         await _call(comments.add_comment, _store(request), me, entry_id, str(form.get("text", "")),
                     int(parent) if parent.isdigit() else None)
     except PrecisError as exc:
-        return _problem(request, exc)
+        return await _after_comment(request, entry_id, exc)
     return await _after_comment(request, entry_id)
 
 

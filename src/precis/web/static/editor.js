@@ -12,6 +12,12 @@
     ];
   }
 
+  // A merge view swapped in by autosave: show its note, not wherever the caret was.
+  document.addEventListener("htmx:afterSwap", function () {
+    var note = document.querySelector(".merge-note");
+    if (note) note.scrollIntoView({ block: "start" });
+  });
+
   function csrf() {
     var headers = document.body.getAttribute("hx-headers");
     try { return JSON.parse(headers)["x-csrftoken"]; } catch (e) { return ""; }
@@ -52,7 +58,11 @@
         li.tabIndex = 0;
         li.textContent = title;
         li.addEventListener("mousedown", function (ev) { ev.preventDefault(); insert(textarea, start, title); });
-        li.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); insert(textarea, start, title); } });
+        li.addEventListener("keydown", function (ev) {
+          if (ev.key === "Enter") { ev.preventDefault(); insert(textarea, start, title); }
+          else if (ev.key === "ArrowDown" && li.nextSibling) { ev.preventDefault(); li.nextSibling.focus(); }
+          else if (ev.key === "ArrowUp") { ev.preventDefault(); (li.previousSibling || textarea).focus(); }
+        });
         menu.appendChild(li);
       });
       textarea.insertAdjacentElement("afterend", menu);
