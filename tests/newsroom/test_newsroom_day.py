@@ -61,7 +61,9 @@ ABSTRACT = (
 )
 CATEGORY = "Learning human intent"
 REFERENCE = "Deep Reinforcement Learning from Human Preferences"
-DRAFT_START = "The authors train a reward model on human preference comparisons and optimize a policy against it. It extends "
+DRAFT_START = (
+    "The authors train a reward model on human preference comparisons and optimize a policy against it. It extends "
+)
 DRAFT_END = " to measure how the true reward falls as optimization goes on."
 FIX = " They compare reward models from 3M to 3B parameters: the larger the model, the later the fall."
 SEND_BACK = "Say which reward model sizes they compared."
@@ -183,7 +185,10 @@ class Someone:
     page: Any
     errors: list[str] = field(default_factory=list)
 
-    def shot(self, what: str) -> None:
+    def shot(self, what: str, at: Any = None) -> None:
+        """A screenshot of the viewport, scrolled so that ``at`` (a locator) is in the middle."""
+        if at is not None:
+            at.evaluate("e => e.scrollIntoView({block: 'center'})")
         self.page.screenshot(path=str(ARTIFACTS / f"{next(_shots):02d}-{self.name.split()[0].lower()}-{what}.png"),
                              full_page=False)
 
@@ -268,7 +273,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     # She takes assist's category suggestion (assist trains on the archive meanwhile)...
     suggestion = flo.page.locator("#category-suggestions button.take-category", has_text=CATEGORY)
     suggestion.wait_for(timeout=60_000)
-    flo.shot("category-suggested")
+    flo.shot("category-suggested", suggestion)
     summary = flo.page.locator("#f-summary")
     with flo.autosave(entry_url, "summary", DRAFT_END) as saved:
         suggestion.click()
@@ -278,7 +283,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
         summary.press_sequentially(DRAFT_START + "<@human pref")
         option = flo.page.locator(".ref-menu li", has_text=REFERENCE)
         option.wait_for()
-        flo.shot("reference-menu")
+        flo.shot("reference-menu", option)
         option.click()
         assert summary.input_value() == f"{DRAFT_START}<@{REFERENCE}@>"
         summary.press_sequentially(DRAFT_END)
@@ -286,7 +291,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     flo.page.locator("#save-status", has_text=re.compile(r"Saved at \d\d:\d\d")).wait_for()
     flo.page.locator("#preview-summary .preview-body", has_text=REFERENCE).wait_for()
     assert flo.page.locator("#preview-summary .ref-flag").count() == 0  # a known entry: not flagged
-    flo.shot("draft-autosaved")
+    flo.shot("draft-autosaved", flo.page.locator("#preview-summary"))
     draft = entries.get_entry(day.store, entry_id)
     assert draft["category"] == CATEGORY
     assert draft["summary"] == f"{DRAFT_START}<@{REFERENCE}@>{DRAFT_END}"
@@ -305,7 +310,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     rohin.click("Send back")
     rohin.wait_status("draft")
     assert SEND_BACK in rohin.page.locator("#comments").inner_text()
-    rohin.shot("sent-back")
+    rohin.shot("sent-back", rohin.page.locator("#comments"))
 
     # Flo sees why, fixes the summary, replies, and submits again.
     flo.page.reload()
@@ -323,7 +328,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     thread.get_by_role("textbox", name="Reply to Rohin Shah").fill(REPLY)
     thread.get_by_role("button", name="Reply").click()
     flo.page.locator("#comments .comment-text", has_text=REPLY).wait_for()
-    flo.shot("fixed-and-replied")
+    flo.shot("fixed-and-replied", flo.page.locator("#f-summary"))
     flo.click("Submit for review")
     flo.wait_status("in review")
     fixed_summary = f"{DRAFT_START}<@{REFERENCE}@>{DRAFT_END}{FIX}"
@@ -337,8 +342,8 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     asya_summary = fixed_summary.replace(*ASYA_EDIT)
     asya.page.locator("#f-summary").fill(asya_summary)
     asya.page.locator("#f-highlight").check()
-    asya.shot("edits-too")
     asya.click("Save")
+    asya.shot("saved-first", asya.page.locator("#f-highlight"))
     after_asya = entries.get_entry(day.store, entry_id)
     assert after_asya["summary"] == asya_summary and after_asya["highlight"] is True
 
@@ -362,6 +367,10 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     assert merged["summary"] == asya_summary and merged["highlight"] is True
     assert [(o["author"], o["text"]) for o in merged["opinions"]] == [("Rohin Shah", OPINION)]
 
+    thread = rohin.page.locator("#comments .thread").first
+    assert REPLY in thread.inner_text()
+    thread.get_by_role("button", name="Resolve").click()  # Flo answered: the thread is done
+    rohin.page.locator("#comments .thread.resolved").wait_for()
     rohin.click("Approve")
     rohin.wait_status("approved")
     rohin.shot("approved")
@@ -376,26 +385,32 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     with rohin.page.expect_navigation():
         rohin.page.locator(".entry-head").get_by_role("link", name="History").click()
     rows = rohin.page.locator("table.history tbody tr")
-    revisions = entries.revisions(day.store, entry_id)
-    assert rows.count() == len(revisions)
-    table = rohin.page.locator("table.history").inner_text()
-    for name in ("Flo Dorner", "Rohin Shah", "Asya Bergal"):
-        assert name in table
-    changed = [rows.nth(i).locator("td").nth(6).inner_text() for i in range(rows.count())]
-    for what in ("status", "category", "summary", "highlight", "opinions"):
-        assert any(what in c for c in changed), (what, changed)
+    steps = [(row.locator("td").nth(5).inner_text(), row.locator("td").nth(6).inner_text()) for row in rows.all()]
+    assert len(steps) == len(entries.revisions(day.store, entry_id))
+    # Every step of the day, newest first (Flo's first draft may have autosaved more than once).
+    assert steps[:8] == [
+        ("Asya Bergal", "summary"), ("Rohin Shah", "status"), ("Rohin Shah", "opinions"),
+        ("Asya Bergal", "highlight, summary"), ("Flo Dorner", "status"), ("Flo Dorner", "summary"),
+        ("Rohin Shah", "status"), ("Flo Dorner", "status"),
+    ], steps
+    drafting, created = steps[8:-1], steps[-1]
+    assert drafting and {who for who, _ in drafting} == {"Flo Dorner"}
+    assert {"category", "summary"} <= {f for _, changed in drafting for f in changed.split(", ")}
+    assert created[0] == "Flo Dorner" and "title" in created[1].split(", ")  # made from the candidate
     rohin.shot("history")
     with rohin.page.expect_navigation():
         rohin.page.get_by_role("button", name="Compare").click()  # the last two revisions, by default
-    diff = rohin.page.locator("#diff")
-    assert MISTAKE in diff.locator("ins").all_inner_texts()[0]
-    assert any("Gao, Schulman and Hilton" in t for t in diff.locator("del").all_inner_texts())
+    summary_diff = rohin.page.locator("#diff .diff-field", has=rohin.page.locator("h3", has_text="Summary"))
+    inserted = " ".join(summary_diff.locator("ins").all_inner_texts()).split()
+    deleted = " ".join(summary_diff.locator("del").all_inner_texts()).split()
+    assert "overoptimize." in inserted  # her words in, the words she cut out
+    assert all(word in deleted for word in ASYA_EDIT[1].split())
     rohin.shot("diff")
     with rohin.page.expect_navigation():
         rows.nth(1).get_by_role("button", name="Restore").click()
     assert rohin.page.url == entry_url
     assert rohin.page.locator("#f-summary").input_value() == asya_summary
-    rohin.shot("restored")
+    rohin.shot("restored", rohin.page.locator("#f-summary"))
 
     # The store agrees with what everyone saw.
     final = entries.get_entry(day.store, entry_id)
@@ -406,9 +421,10 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
         ids = {p.name: p.id for p in s.scalars(select(Person))}
         assert final["assignee_id"] == ids["Flo Dorner"]
         comments = s.scalars(select(Comment).where(Comment.entry_id == entry_id).order_by(Comment.id)).all()
-        assert [(c.person_id, c.text, c.parent_id is None) for c in comments] == [
-            (ids["Rohin Shah"], SEND_BACK, True), (ids["Flo Dorner"], REPLY, False),
+        assert [(c.person_id, c.text, c.parent_id) for c in comments] == [
+            (ids["Rohin Shah"], SEND_BACK, None), (ids["Flo Dorner"], REPLY, comments[0].id),
         ]
+        assert comments[0].resolved_by_id == ids["Rohin Shah"] and comments[0].resolved_at is not None
         moves = [(a.person_id, a.detail["from"], a.detail["to"]) for a in s.scalars(
             select(Activity).where(Activity.entry_id == entry_id, Activity.kind == "status").order_by(Activity.id))]
         assert moves == [
