@@ -214,13 +214,27 @@ class Someone:
         return self.page.expect_response(carries, timeout=30_000)
 
 
-def sign_in(browser: Any, server: str, who: tuple[str, str, str, str], start: str) -> Someone:
+@pytest.fixture
+def signed_in(request: pytest.FixtureRequest) -> Iterator[list[Someone]]:
+    """Everyone who signed in during the test: when it fails, a last screenshot of each page."""
+    people: list[Someone] = []
+    failed_before = request.session.testsfailed
+    yield people
+    if request.session.testsfailed > failed_before:
+        for person in people:
+            person.shot("at-failure")
+    for person in people:
+        person.page.context.close()
+
+
+def sign_in(people: list[Someone], browser: Any, server: str, who: tuple[str, str, str, str], start: str) -> Someone:
     """A new browser context; the person opens ``start``, is asked to sign in, and lands there."""
     email, name, _role, _alias = who
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(30_000)
     page = context.new_page()
     person = Someone(name, page)
+    people.append(person)
     page.on("pageerror", lambda e: person.errors.append(str(e)))
     page.goto(server + start)
     page.wait_for_url(re.compile(r"/newsroom/login\?next="))
@@ -246,11 +260,11 @@ def markup_values(person: Someone, selector: str) -> list[str]:
 # -- the day -----------------------------------------------------------------------------------------
 
 
-def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(browser, day):
+def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(browser, day, signed_in):
     server = day.url
 
     # Flo turns the triage candidate into a draft of her own.
-    flo = sign_in(browser, server, FLO, "/newsroom/triage")
+    flo = sign_in(signed_in, browser, server, FLO, "/newsroom/triage")
     candidate = flo.page.locator(f"#candidate-{day.candidate_id}")
     assert candidate.locator("h2").inner_text() == TITLE
     flo.shot("triage")
@@ -302,7 +316,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     flo.shot("submitted")
 
     # Rohin finds it waiting for his review and sends it back with a comment.
-    rohin = sign_in(browser, server, ROHIN, "/newsroom/")
+    rohin = sign_in(signed_in, browser, server, ROHIN, "/newsroom/")
     open_from_for_me(rohin, TITLE)
     assert rohin.page.url == entry_url
     rohin.page.get_by_label("Comment (sending back says why)").fill(SEND_BACK)
@@ -337,7 +351,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     # Meanwhile: Rohin reopens it to add his opinion, and Asya opens it too and saves first.
     rohin.page.reload()
     rohin.wait_status("in review")
-    asya = sign_in(browser, server, ASYA, "/newsroom/")
+    asya = sign_in(signed_in, browser, server, ASYA, "/newsroom/")
     open_from_for_me(asya, TITLE)
     asya_summary = fixed_summary.replace(*ASYA_EDIT)
     asya.page.locator("#f-summary").fill(asya_summary)
