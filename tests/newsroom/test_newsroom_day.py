@@ -17,6 +17,7 @@ site build before the first page. Screenshots of every step are kept in
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -174,7 +175,7 @@ def browser() -> Iterator[Any]:
 
 # -- people at their browsers ------------------------------------------------------------------------
 
-_shots = iter(range(1, 100))
+_shots = itertools.count(1)
 
 
 @dataclass
@@ -253,8 +254,10 @@ def open_from_for_me(person: Someone, title: str) -> None:
         person.page.locator("#review").get_by_role("link", name=title).click()
 
 
-def markup_values(person: Someone, selector: str) -> list[str]:
-    return [person.page.locator(selector).nth(i).input_value() for i in range(person.page.locator(selector).count())]
+def values_of(person: Someone, selector: str) -> list[str]:
+    """The values of every form field matching ``selector``, as the page holds them now."""
+    values: list[str] = person.page.locator(selector).evaluate_all("fields => fields.map(f => f.value)")
+    return values
 
 
 # -- the day -----------------------------------------------------------------------------------------
@@ -313,6 +316,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     flo.click("Submit for review")
     flo.wait_status("in review")
     assert flo.page.locator("#f-summary").get_attribute("readonly") is not None  # the editors' now
+    assert flo.page.locator("form.moves button").count() == 0  # approving or sending back is theirs too
     flo.shot("submitted")
 
     # Rohin finds it waiting for his review and sends it back with a comment.
@@ -372,11 +376,11 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
     assert "summary" in note.inner_text() and "highlight" in note.inner_text()  # taken from Asya
     assert rohin.page.locator("#f-summary").input_value() == asya_summary
     assert rohin.page.locator("#f-highlight").is_checked()
-    assert OPINION in markup_values(rohin, "textarea[name=op_text]")  # his words are still in the form
+    assert OPINION in values_of(rohin, "textarea[name=op_text]")  # his words are still in the form
     rohin.shot("merge-view")
     rohin.click("Save the merge")
     assert rohin.page.locator("#f-summary").input_value() == asya_summary
-    assert OPINION in markup_values(rohin, "textarea[name=op_text]")
+    assert OPINION in values_of(rohin, "textarea[name=op_text]")
     merged = entries.get_entry(day.store, entry_id)
     assert merged["summary"] == asya_summary and merged["highlight"] is True
     assert [(o["author"], o["text"]) for o in merged["opinions"]] == [("Rohin Shah", OPINION)]
