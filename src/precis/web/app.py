@@ -212,6 +212,7 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
     from precis.web.api import api_routes
     from precis.web.auth import middleware
     from precis.web.newsroom import newsroom_routes
+    from precis.web.pages import exception_handlers
 
     index = SearchIndex(store)
     index.refresh()
@@ -258,7 +259,8 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
             Route("/api/health", health),
             Mount("/", app=LiveSite(store, site_dir, base_url, built), name="site"),
         ],
-        middleware=middleware(store),
+        middleware=middleware(store, secure_cookies=(base_url or "").startswith("https://")),
+        exception_handlers=exception_handlers(),
     )
     app.state.store = store
     return app
