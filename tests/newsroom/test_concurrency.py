@@ -155,3 +155,34 @@ def own_pg_url() -> str:
 def test_500_concurrent_saves_on_postgresql_with_four_workers_lose_nothing(own_pg_url: str) -> None:
     load_sample(Store(own_pg_url)).close()
     hammer(own_pg_url, workers=4)
+
+
+def test_serve_with_workers_gives_uvicorn_a_factory_serving_the_same_store_and_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+    from starlette.testclient import TestClient
+
+    from precis.web import app as web
+    from tests.helpers import invoke, sample_db
+
+    for name in (web.ENV_DB, web.ENV_SITE, web.ENV_BASE_URL, web.ENV_BUILT):
+        monkeypatch.setenv(name, "")  # so that what serve sets is undone after the test
+    db = sample_db(tmp_path / "workers.db")
+    seen: list[Path] = []
+
+    def run(app: object, **options: object) -> None:
+        assert app == "precis.web.app:app_from_environment"
+        assert options["factory"] is True and options["workers"] == 3
+        worker = web.app_from_environment()  # what each worker process makes
+        site = worker.routes[-1].app  # type: ignore[attr-defined]
+        assert site.built is not None and site.built.entry_paths  # the site built before the workers started
+        seen.extend([site.site_dir, Path(os.environ[web.ENV_BUILT])])
+        with TestClient(worker) as client:
+            assert "Zoom In" in client.get("/entries/zoom-in-an-introduction-to-circuits/").text
+            assert client.get("/api/v1/me").status_code == 401
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    result = invoke(db, "serve", "--workers", "3")
+    assert result.exit_code == 0, (result.output, result.exception)
+    assert len(seen) == 2 and not any(path.exists() for path in seen)  # the site folder and the built file removed
