@@ -1,7 +1,7 @@
 """The newsroom's JSON API, version 1 (mounted at ``/api/v1``; documented in docs/api.md).
 
 Every route names the action it needs (``access.route``) and does its work through the newsroom
-library (``precis.newsroom.entries``, ``comments``, ``listing``), which applies the permissions
+library (``precis.newsroom.entries``, ``comments``, ``pipeline``), which applies the permissions
 table and the version check: this module only reads requests and words answers. A person signs in
 with ``Authorization: Bearer <token>`` or the session cookie (then a POST or PATCH also needs the
 ``x-csrftoken`` header: the CSRF middleware's job). Every error is ``{"error": "<one line>"}``:
@@ -27,7 +27,7 @@ from starlette.routing import BaseRoute
 from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError, StoreError
 from precis.model import Person
 from precis.newsroom import comments, entries
-from precis.newsroom.listing import DEFAULT_LIMIT, find_entries
+from precis.newsroom.pipeline import find_and_count
 from precis.store import Store
 from precis.web.access import need, route
 
@@ -131,6 +131,10 @@ def _store(request: Request) -> Store:
     return store
 
 
+#: How many entries a list answers when ``limit`` is not given.
+DEFAULT_LIMIT = 50
+
+
 # -- the routes ------------------------------------------------------------------------------------
 
 
@@ -140,11 +144,11 @@ async def list_entries(request: Request, _person: Person) -> dict[str, Any]:
     limit, offset = _int_param(request, "limit", DEFAULT_LIMIT), _int_param(request, "offset", 0)
     assignee = params.get("assignee", "").strip()
     assignee_id = await run_in_threadpool(_assignee_id, store, assignee) if assignee else None
-    found = await run_in_threadpool(
-        find_entries, store, status=params.get("status") or None, assignee_id=assignee_id,
+    found, total = await run_in_threadpool(
+        find_and_count, store, status=params.get("status") or None, assignee_id=assignee_id,
         category=params.get("category") or None, q=params.get("q") or None, limit=limit, offset=offset,
     )
-    return {"entries": found, "limit": limit, "offset": offset}
+    return {"entries": found, "total": total, "limit": limit, "offset": offset}
 
 
 async def create_entry(request: Request, person: Person) -> dict[str, Any]:
