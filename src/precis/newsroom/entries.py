@@ -156,6 +156,9 @@ def set_status(
             return entry_json(entry)
         if not permissions.may_move(person, entry, status):
             raise Forbidden(f"a {person.role} may not move entry {entry_id} from {before} to {status}")
+        if (before, status) in permissions.NEEDS_COMMENT and not (comment and comment.strip()):
+            raise InvalidValue("comment", comment or "", f"moving an entry from {before} to {status} needs a comment "
+                                                         "saying why")
         if status == "assigned":
             if assignee_id is None:
                 raise InvalidValue("assignee_id", None, "assigning an entry needs the person to assign it to")
