@@ -101,7 +101,7 @@ def serve(
 
     Example: precis --db postgresql+psycopg://precis@localhost/an serve --workers 4 --port 8000
     """
-    require_extra("serve", "site", "uvicorn", "starlette", *SITE_MODULES)
+    require_extra("serve", "site", "uvicorn", "starlette", "asgi_csrf", "multipart", *SITE_MODULES)
     import uvicorn
 
     from precis.web.app import Built, Snapshot, build_lock
