@@ -9,7 +9,6 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
@@ -19,22 +18,12 @@ from precis.newsroom import credentials, people
 from precis.web.app import create_app
 from precis.web.auth import CSRF_COOKIE, SESSION_COOKIE, middleware, safe_next
 from precis.web.newsroom import newsroom_routes
-from precis.web.pages import exception_handlers
 from tests.newsroom.conftest import PASSWORD
-
-
-def with_pages(app: Starlette) -> Starlette:
-    """The app with the newsroom's error handling (``create_app`` may not install it yet)."""
-    if HTTPException not in app.exception_handlers:
-        for key, handler in exception_handlers().items():
-            app.add_exception_handler(key, handler)
-    return app
 
 
 @pytest.fixture
 def app(team):
-    team.site.mkdir(exist_ok=True)
-    return with_pages(create_app(team.store, team.site))
+    return create_app(team.store, team.site)
 
 
 def browser(app, base_url: str = "http://testserver") -> TestClient:
@@ -108,7 +97,7 @@ def test_a_deactivated_person_cannot_sign_in(team, app):
 
 
 def test_the_sixth_failure_is_refused_even_with_the_right_password_in_every_worker(team, app):
-    other_worker = browser(with_pages(create_app(team.store, team.site)))  # a second app on the same store
+    other_worker = browser(create_app(team.store, team.site))  # a second app on the same store
     client = browser(app)
     for n in range(5):
         answer = sign_in(client if n % 2 else other_worker, "editor@example.org", f"guess number {n}")

@@ -18,10 +18,8 @@ HX = {"hx-request": "true"}
 
 @pytest.fixture(autouse=True)
 def setting(team, monkeypatch):
-    """Assist without sentence embeddings (the same suggestions' shape, trained in a moment), and
-    the site folder the app serves the archive from."""
+    """Assist without sentence embeddings (the same suggestions' shape, trained in a moment)."""
     monkeypatch.setenv("PRECIS_ASSIST_EMBED", "0")
-    team.site.mkdir(parents=True, exist_ok=True)
 
 
 def entry_by_title(team, title):

@@ -30,7 +30,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "newsroom"
 @pytest.fixture
 def server(team, monkeypatch) -> Iterator[str]:
     monkeypatch.setenv("PRECIS_ASSIST_EMBED", "0")
-    team.site.mkdir(parents=True, exist_ok=True)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

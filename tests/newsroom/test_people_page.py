@@ -5,31 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
-from starlette.exceptions import HTTPException
 
 from precis.newsroom import people
-from precis.web.pages import exception_handlers
 
 
 @pytest.fixture
-def site_folder(team):
-    """The site folder the app serves must exist before ``client_as`` makes the app."""
-    team.site.mkdir(exist_ok=True)
-    return team.site
-
-
-@pytest.fixture
-def as_role(site_folder, client_as):
-    """``client_as`` with the newsroom's error pages installed (``create_app`` may not do it yet)."""
-
-    def make(role):
-        client = client_as(role)
-        if HTTPException not in client.app.exception_handlers:
-            for key, handler in exception_handlers().items():
-                client.app.add_exception_handler(key, handler)
-        return client
-
-    return make
+def as_role(client_as):
+    return client_as
 
 
 def alert(html: str) -> str:

@@ -18,6 +18,7 @@ from precis.store import Store
 
 if TYPE_CHECKING:
     from precis.site import BuildReport
+    from precis.web.app import Built
 
 # What building the archive needs beyond the base install (Pagefind for its search, feedgen for its feeds).
 SITE_MODULES = ("pagefind_bin", "feedgen")
@@ -82,36 +83,75 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="The address to listen on."),
     port: int = typer.Option(8000, "--port", help="The port to listen on."),
     base_url: str | None = typer.Option(None, "--base-url", metavar="URL", help="As for `site build`."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, metavar="N",
+        help="How many server processes answer requests. On PostgreSQL for a team; on SQLite more "
+             "than one works too (their writes take turns on the file), but one is usually enough.",
+    ),
 ) -> None:
-    """Build the archive and serve it with a JSON search API at /api/search?q=WORDS.
+    """Build the archive and serve it at /, the newsroom at /newsroom/ and its JSON API at /api/v1/
+    (docs/api.md), with a public search API at /api/search?q=WORDS.
 
     Pages and the API follow changes to the store: when the store changed, the site is rebuilt
     (only changed pages are rewritten) and meanwhile an entry made private is gone from the next
-    page a reader asks for, and pages that show a changed entry wait for the rebuild. The API
-    answers from the store's full-text index (SQLite FTS5 or PostgreSQL).
+    page a reader asks for, and pages that show a changed entry wait for the rebuild. The search API
+    answers from the store's full-text index (SQLite FTS5 or PostgreSQL). With --workers N every
+    process shares what matters through the store (sign-ins, API tokens, signing keys, versions),
+    and one process at a time rebuilds the site.
 
-    Example: precis serve --port 8000   # then open http://127.0.0.1:8000/
+    Example: precis --db postgresql+psycopg://precis@localhost/an serve --workers 4 --port 8000
     """
-    require_extra("serve", "site", "uvicorn", "starlette", *SITE_MODULES)
+    require_extra("serve", "site", "uvicorn", "starlette", "asgi_csrf", "multipart", *SITE_MODULES)
     import uvicorn
 
-    from precis.web import create_app
-    from precis.web.app import Built, Snapshot
+    from precis.web.app import Built, Snapshot, build_lock
 
     store = state(ctx).store()
     # A folder of its own (mode 0700) for each run: one under a predictable name in the shared
     # temp folder could be made and filled by another user first.
     folder = site if site is not None else Path(tempfile.mkdtemp(prefix="precis-site-"))
+    built_file: Path | None = None
     try:
-        before = Snapshot.of(store)
-        report = _build(store, folder, base_url)
+        with build_lock(folder):  # the folder of a server already running may have been given
+            before = Snapshot.of(store)
+            report = _build(store, folder, base_url)
         console.print(_summary(report), markup=False, highlight=False)
-        console.print(f"Serving on http://{host}:{port}/ (search API: /api/search?q=...). Ctrl-C stops.")
-        app_ = create_app(store, folder, base_url=base_url, built=Built(before, report.entry_paths))
-        uvicorn.run(app_, host=host, port=port, log_level="warning")
+        console.print(
+            f"Serving on http://{host}:{port}/ (newsroom: /newsroom/, API: /api/v1/, search API: /api/search?q=...)"
+            + (f" with {workers} worker processes" if workers > 1 else "") + ". Ctrl-C stops.",
+            markup=False, highlight=False,
+        )
+        built = Built(before, report.entry_paths)
+        if workers == 1:
+            from precis.web import create_app
+
+            uvicorn.run(create_app(store, folder, base_url=base_url, built=built), host=host, port=port,
+                        log_level="warning")
+        else:
+            built_file = _environment_for_workers(store, folder, base_url, built)
+            uvicorn.run("precis.web.app:app_from_environment", factory=True, workers=workers, host=host,
+                        port=port, log_level="warning")
     finally:
+        if built_file is not None:
+            built_file.unlink(missing_ok=True)
         if site is None:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _environment_for_workers(store: Store, folder: Path, base_url: str | None, built: Built) -> Path:
+    """Tell the worker processes (which inherit this environment) what to serve; the description of
+    the built site goes in a private file (mode 0600), whose path is returned."""
+    import os
+
+    from precis.web import app as web
+
+    handle, name = tempfile.mkstemp(prefix="precis-built-", suffix=".json")
+    os.close(handle)
+    web.save_built(built, Path(name))
+    os.environ.update({web.ENV_DB: store.url, web.ENV_SITE: str(folder.resolve()), web.ENV_BUILT: name})
+    if base_url:
+        os.environ[web.ENV_BASE_URL] = base_url
+    return Path(name)
 
 
 @app.command()

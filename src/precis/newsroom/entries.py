@@ -101,7 +101,7 @@ def write_entry(session: Session, store: Store, person: Person, fields: dict[str
         publication_id=pub.id, title="", status=status, opinions=[], author_list=[], position=(last or 0) + 1,
         highlight=False, public_level="Yes", issue_linked=True,
     )
-    entry.assignee_id = person.id if status == "draft" else None
+    entry.assignee = person if status == "draft" else None
     changes = _clean(session, fields, entry, person, creating=True)
     if not changes.get("title", "").strip():
         raise InvalidValue("title", changes.get("title", ""), "an entry needs a title")
@@ -156,12 +156,15 @@ def set_status(
             return entry_json(entry)
         if not permissions.may_move(person, entry, status):
             raise Forbidden(f"a {person.role} may not move entry {entry_id} from {before} to {status}")
+        if (before, status) in permissions.NEEDS_COMMENT and not (comment and comment.strip()):
+            raise InvalidValue("comment", comment or "", f"moving an entry from {before} to {status} needs a comment "
+                                                         "saying why")
         if status == "assigned":
             if assignee_id is None:
                 raise InvalidValue("assignee_id", None, "assigning an entry needs the person to assign it to")
-            entry.assignee_id = _assignee(s, assignee_id).id
+            entry.assignee = _assignee(s, assignee_id)
         elif before == "idea" and status == "draft" and entry.assignee_id is None:
-            entry.assignee_id = person.id if assignee_id is None else _assignee(s, assignee_id).id
+            entry.assignee = person if assignee_id is None else _assignee(s, assignee_id)
         entry.status = status
         s.flush()
         detail: dict[str, Any] = {"from": before, "to": status, "version": entry.version}
@@ -367,6 +370,10 @@ def _apply(session: Session, entry: Entry, changes: dict[str, Any], person: Pers
         if name == "opinions":
             if _set_opinions(entry, value, person):
                 changed.append("opinions")
+        elif name == "assignee_id":
+            if entry.assignee_id != value:
+                entry.assignee = session.get(Person, value) if value is not None else None
+                changed.append(name)
         elif getattr(entry, name) != value:
             setattr(entry, name, value)
             changed.append(name)

@@ -45,6 +45,8 @@ TRANSITIONS: dict[tuple[str, str], frozenset[str]] = {
     ("approved", "draft"): EDITORS,
     ("approved", "in review"): EDITORS,
 }
+#: Moves that send work back: the person sending it says why, in a comment.
+NEEDS_COMMENT = frozenset({("in review", "draft"), ("approved", "draft")})
 #: Set only by composing and publishing issues, never by a status change.
 ISSUE_STATUSES = frozenset({"scheduled", "published"})
 

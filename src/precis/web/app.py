@@ -9,7 +9,12 @@ soon as the store changed, no page the store no longer allows being served meanw
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -184,8 +189,9 @@ class LiveSite:
         try:
             while True:
                 # Taken before building: a change made meanwhile is seen after, and built again.
-                before = Snapshot.of(self.store)
-                report = build_site(self.store, self.site_dir, base_url=self.base_url)
+                with build_lock(self.site_dir):  # another worker process may be building it too
+                    before = Snapshot.of(self.store)
+                    report = build_site(self.store, self.site_dir, base_url=self.base_url)
                 with self._lock:
                     self.built = Built(before, report.entry_paths)
                 if Snapshot.of(self.store).fingerprint == before.fingerprint:
@@ -212,6 +218,7 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
     from precis.web.api import api_routes
     from precis.web.auth import middleware
     from precis.web.newsroom import newsroom_routes
+    from precis.web.pages import exception_handlers
 
     index = SearchIndex(store)
     index.refresh()
@@ -258,7 +265,54 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
             Route("/api/health", health),
             Mount("/", app=LiveSite(store, site_dir, base_url, built), name="site"),
         ],
-        middleware=middleware(store),
+        middleware=middleware(store, secure_cookies=(base_url or "").startswith("https://")),
+        exception_handlers=exception_handlers(),
     )
     app.state.store = store
     return app
+
+
+# -- several worker processes (``precis serve --workers N``) ----------------------------------------
+
+#: Where ``precis serve`` tells each worker process what to serve (set before the workers start).
+ENV_DB, ENV_SITE, ENV_BASE_URL = "PRECIS_SERVE_DB", "PRECIS_SERVE_SITE", "PRECIS_SERVE_BASE_URL"
+ENV_BUILT = "PRECIS_SERVE_BUILT"  # a file: what the site was built from (``save_built``)
+@contextmanager
+def build_lock(site_dir: Path) -> Iterator[None]:
+    """Hold the site folder's build lock: ``flock`` on the folder itself (no file is added to it,
+    and the lock goes when the process dies). The worker processes of one server share the folder,
+    and two builds writing it at once could leave a page of one beside the manifest of the other."""
+    site_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(site_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def save_built(built: Built, path: Path) -> None:
+    """Write what a site was built from, for the worker processes to read (``app_from_environment``)."""
+    data = {"fingerprint": built.snapshot.fingerprint, "revision": built.snapshot.revision,
+            "entry_paths": {str(k): v for k, v in built.entry_paths.items()}}
+    path.write_text(json.dumps(data), "utf-8")
+
+
+def load_built(path: Path) -> Built:
+    data = json.loads(path.read_text("utf-8"))
+    return Built(Snapshot(data["fingerprint"], data["revision"]),
+                 {int(k): v for k, v in data["entry_paths"].items()})
+
+
+def app_from_environment() -> Starlette:
+    """The app of one worker process of ``precis serve --workers N`` (uvicorn's factory): the store,
+    the site folder, the base URL and the built site's description come from the environment
+    ``serve`` set. Everything the workers must agree on (sessions, tokens, signing keys, versions)
+    is in the store, and the site folder is rebuilt under ``build_lock``."""
+    store = Store(os.environ[ENV_DB])
+    store.require()
+    built = os.environ.get(ENV_BUILT)
+    return create_app(
+        store, Path(os.environ[ENV_SITE]), base_url=os.environ.get(ENV_BASE_URL) or None,
+        built=load_built(Path(built)) if built else None,
+    )
