@@ -1,5 +1,6 @@
 """A newsroom day in a real browser: three people, each in a browser context of their own (Debian's
-Chromium driven by Playwright), signed in through the login page of a real ``precis serve``.
+Chromium driven by Playwright), signed in through the login page of a real ``precis serve`` with two
+worker processes, so nothing the day relies on (sessions, CSRF keys, versions) may live in one of them.
 
 Flo (contributor) turns a triage candidate into a draft, takes assist's category suggestion and a
 cross-reference from the ``<@`` menu, and submits it. Rohin (editor) sends it back with a comment
@@ -128,7 +129,8 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
     port = _free_port()
     log = (tmp / "serve.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "precis", "--db", str(db), "serve", "--port", str(port), "--site", str(tmp / "site")],
+        [sys.executable, "-m", "precis", "--db", str(db), "serve", "--workers", "2", "--port", str(port),
+         "--site", str(tmp / "site")],
         stdout=log, stderr=subprocess.STDOUT, env=env,
     )
     url = f"http://127.0.0.1:{port}"
