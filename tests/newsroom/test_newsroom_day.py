@@ -308,7 +308,7 @@ def test_a_newsroom_day_from_triage_to_approval_with_a_merge_and_a_restore(brows
         summary.press_sequentially(DRAFT_END)
     assert saved.value.status == 200
     flo.page.locator("#save-status", has_text=re.compile(r"Saved at \d\d:\d\d")).wait_for()
-    flo.page.locator("#preview-summary .preview-body", has_text=REFERENCE).wait_for()
+    flo.page.locator("#preview-summary .preview-body a", has_text=REFERENCE).wait_for()  # as the email links it
     assert flo.page.locator("#preview-summary .ref-flag").count() == 0  # a known entry: not flagged
     flo.shot("draft-autosaved", flo.page.locator("#preview-summary"))
     draft = entries.get_entry(day.store, entry_id)
