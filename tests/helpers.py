@@ -16,7 +16,9 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import lxml.html
 import openpyxl
@@ -132,3 +134,28 @@ def require_program(name: str) -> str:
             pytest.fail(f"{reason}; CI must install it")
         pytest.skip(reason)
     return path
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@contextmanager
+def chromium(artifacts: Path) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (a ``Browser``), with ``artifacts`` made for its
+    screenshots. Skips when chromium is absent; fails under CI=true, where it must be there."""
+    if not CHROMIUM.exists():
+        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    artifacts.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -4,7 +4,6 @@ else saved first. Screenshots are kept in ``test-artifacts/newsroom/``."""
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 import threading
@@ -20,10 +19,8 @@ from precis.model import Entry
 from precis.newsroom import credentials, entries
 from precis.web.app import create_app
 from precis.web.auth import SESSION_COOKIE
+from tests.helpers import chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "newsroom"
 
 
@@ -46,18 +43,8 @@ def server(team, monkeypatch) -> Iterator[str]:
 
 @pytest.fixture
 def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(ARTIFACTS) as browser:
         yield browser
-        browser.close()
 
 
 def signed_in(browser, team, role, url):
