@@ -41,13 +41,8 @@ from precis.ingest.work import Work
 from precis.model import Activity, Comment, Person, Revision
 from precis.newsroom import entries
 from precis.store import Store
-from tests.helpers import PRECIS_PATH, sample_db
+from tests.helpers import PRECIS_PATH, chromium, sample_db
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "newsroom" / "day"
 VIEWPORT = {"width": 1100, "height": 800}
 
@@ -159,20 +154,10 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
-        old.unlink()
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium(ARTIFACTS) as browser:
+        for old in ARTIFACTS.glob("*.png"):
+            old.unlink()
         yield browser
-        browser.close()
 
 
 # -- people at their browsers ------------------------------------------------------------------------
