@@ -214,7 +214,7 @@ def test_history_diff_and_restore(team, client_as):
     revs = entries.revisions(team.store, entry_id)
     page = client.get(f"/newsroom/entries/{entry_id}/history?a={revs[-2]['id']}&b={revs[-1]['id']}")
     assert page.status_code == 200
-    assert "Rohin Shah" in page.text and "summary" in page.text
+    assert "Rohin Shah" in page.text and "Summary" in page.text
     assert "<del>First</del>" in page.text and "<ins>Second</ins>" in page.text
     assert "&lt;b&gt;draft&lt;/b&gt;" in page.text  # escaped
     now = entries.get_entry(team.store, entry_id)

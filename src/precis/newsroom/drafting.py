@@ -229,10 +229,20 @@ def reference_suggestions(store: Store, text: str, query: str, k: int = 8, exclu
     assistant = assistants.get(store)
     if assistant is not None and len(out) < k and text.strip():
         folded = query.casefold().split()
+        own = _own_title(store, exclude)
         for title in assistant.refs(text, k * 2):
-            if all(w in title.casefold() for w in folded):
+            if all(w in title.casefold() for w in folded) and title.strip().casefold() != own:
                 out.append(" ".join(title.split()))
     return list(dict.fromkeys(out))[:k]
+
+
+def _own_title(store: Store, entry_id: int | None) -> str | None:
+    """The folded title of the entry being written: never offered as a reference to itself."""
+    if entry_id is None:
+        return None
+    with store.session() as s:
+        title = s.scalar(select(Entry.title).where(Entry.id == entry_id))
+    return title.strip().casefold() if title else None
 
 
 # -- merging a conflicting save --------------------------------------------------------------------

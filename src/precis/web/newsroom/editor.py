@@ -46,6 +46,13 @@ LABELS = {
     "prerequisites_url": "Prerequisites link", "read_more": "Read more", "read_more_url": "Read more link",
     "notes": "Notes (never public)", "opinions": "Opinions",
 }
+#: How the history names the other things a revision records.
+HISTORY_LABELS = {
+    **LABELS, "notes": "Notes", "priority": "Priority", "status": "Status", "assignee_id": "Assignee",
+    "issue": "Issue", "issue_note": "Email note", "issue_linked": "Issue link", "email_status": "Email status",
+    "summarize": "Summarize?", "extra_links": "Other links", "position": "Place in the sheet",
+    "publication_id": "Publication",
+}
 #: Button words for a status move, from the entry's status (the issue's words).
 MOVE_WORDS = {
     ("idea", "draft"): "Take this idea", ("assigned", "draft"): "Start writing",
@@ -332,6 +339,8 @@ def _history(request: Request, entry_id: int) -> dict[str, Any]:
     if a.isdigit() and b.isdigit():
         old, new = entries.revision_data(store, entry_id, int(a)), entries.revision_data(store, entry_id, int(b))
         diff = drafting.revision_diff(old, new, DIFF_FIELDS)
+    for r in revs:
+        r["changed"] = [HISTORY_LABELS.get(name, name) for name in r["changed"]]
     return {"entry": entry, "revisions": list(reversed(revs)), "diff": diff, "a": a, "b": b, "labels": LABELS}
 
 
