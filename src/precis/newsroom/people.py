@@ -23,7 +23,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -310,10 +310,14 @@ def _admit(store: Store, email: str, address: str) -> None:
     """Prune failures older than the window; refuse when the email or the address is over its
     limit; else count this attempt as a failure until it succeeds. Counting before the password is
     checked, in the same transaction as the check of the limit, keeps attempts made at once (other
-    workers, other threads) from slipping past the limit together."""
+    workers, other threads) from slipping past the limit together: on SQLite the writer's lock
+    makes admissions take turns, on PostgreSQL (whose transactions see only committed rows) an
+    advisory lock held to the end of the transaction does."""
     now = utcnow()
     refused: TooManyFailures | None = None
     with store.session(by="newsroom") as s:
+        if s.get_bind().dialect.name == "postgresql":
+            s.execute(text("SELECT pg_advisory_xact_lock(hashtext('precis sign-in'))"))
         s.execute(delete(LoginAttempt).where(LoginAttempt.at < now - FAILURE_WINDOW))
         by_email = list(s.scalars(select(LoginAttempt.at).where(LoginAttempt.email == email)))
         by_address = list(s.scalars(select(LoginAttempt.at).where(LoginAttempt.address == address)))
