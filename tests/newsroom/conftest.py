@@ -8,6 +8,7 @@ as the pages' htmx does; ``client_as(None)`` is anonymous. ``token_of(role)`` is
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -39,8 +40,14 @@ class Team:
     site: Path
 
 
+@functools.cache
+def password_hash() -> str:
+    """``PASSWORD``'s argon2 hash, made once (hashing is slow on purpose)."""
+    return PasswordHasher().hash(PASSWORD)
+
+
 def make_team(store: Store) -> dict[str, Person]:
-    hashed = PasswordHasher().hash(PASSWORD)
+    hashed = password_hash()
     people = {}
     with store.session(by="test") as s:
         for role in ROLES:

@@ -22,9 +22,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from precis.newsroom import credentials
 from precis.store import Store
@@ -132,57 +129,6 @@ def test_500_concurrent_saves_on_sqlite_with_one_worker_lose_nothing(tmp_path: P
     hammer(db, workers=1)
 
 
-@pytest.fixture
-def own_pg_url() -> str:
-    """A PostgreSQL database of this module's own (``<PRECIS_TEST_PG_URL's name>_api``), emptied, so
-    that it never collides with another test's database."""
-    url = os.environ.get("PRECIS_TEST_PG_URL")
-    if not url:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("PRECIS_TEST_PG_URL is not set (CI=true: .ci/run starts PostgreSQL and sets it)")
-        pytest.skip("PRECIS_TEST_PG_URL is not set; `.ci/run` starts a PostgreSQL server and sets it")
-    parsed = make_url(url)
-    name = f"{parsed.database}_api"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return parsed.set(database=name).render_as_string(hide_password=False)
-
-
-@pytest.mark.postgres
-def test_500_concurrent_saves_on_postgresql_with_four_workers_lose_nothing(own_pg_url: str) -> None:
-    load_sample(Store(own_pg_url)).close()
-    hammer(own_pg_url, workers=4)
-
-
-def test_serve_with_workers_gives_uvicorn_a_factory_serving_the_same_store_and_site(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import uvicorn
-    from starlette.testclient import TestClient
-
-    from precis.web import app as web
-    from tests.helpers import invoke, sample_db
-
-    for name in (web.ENV_DB, web.ENV_SITE, web.ENV_BASE_URL, web.ENV_BUILT):
-        monkeypatch.setenv(name, "")  # so that what serve sets is undone after the test
-    db = sample_db(tmp_path / "workers.db")
-    seen: list[Path] = []
-
-    def run(app: object, **options: object) -> None:
-        assert app == "precis.web.app:app_from_environment"
-        assert options["factory"] is True and options["workers"] == 3
-        worker = web.app_from_environment()  # what each worker process makes
-        site = worker.routes[-1].app  # type: ignore[attr-defined]
-        assert site.built is not None and site.built.entry_paths  # the site built before the workers started
-        seen.extend([site.site_dir, Path(os.environ[web.ENV_BUILT])])
-        with TestClient(worker) as client:
-            assert "Zoom In" in client.get("/entries/zoom-in-an-introduction-to-circuits/").text
-            assert client.get("/api/v1/me").status_code == 401
-
-    monkeypatch.setattr(uvicorn, "run", run)
-    result = invoke(db, "serve", "--workers", "3")
-    assert result.exit_code == 0, (result.output, result.exception)
-    assert len(seen) == 2 and not any(path.exists() for path in seen)  # the site folder and the built file removed
+def test_500_concurrent_saves_on_postgresql_with_four_workers_lose_nothing(pg_url: str) -> None:
+    load_sample(Store(pg_url)).close()
+    hammer(pg_url, workers=4)
