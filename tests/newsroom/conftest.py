@@ -63,12 +63,17 @@ def make_team(store: Store) -> dict[str, Person]:
     return people
 
 
+def team_in(folder: Path) -> Iterator[Team]:
+    """A team's store in ``folder`` while the generator runs (closed after)."""
+    store = load_sample(Store(str(folder / "newsroom.db")))
+    (folder / "site").mkdir()
+    yield Team(store, make_team(store), folder / "site")
+    store.close()
+
+
 @pytest.fixture
 def team(tmp_path: Path) -> Iterator[Team]:
-    store = load_sample(Store(str(tmp_path / "newsroom.db")))
-    (tmp_path / "site").mkdir()
-    yield Team(store, make_team(store), tmp_path / "site")
-    store.close()
+    yield from team_in(tmp_path)
 
 
 def csrf_pair(store: Store) -> str:

@@ -13,7 +13,7 @@ nothing (a contributor's save of another's entry reads only what they may edit).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +25,7 @@ from precis.ingest import queue
 from precis.ingest.work import Work
 from precis.newsroom import comments, entries
 from precis.web.app import create_app
+from tests.newsroom.conftest import Team, team_in
 
 ROLES = (None, "contributor", "editor", "owner")
 OK, LOGIN, FORBIDDEN, SAME = "ok", "login", "403", "same"
@@ -102,6 +103,12 @@ MOUNT_FILES = {
     "/newsroom/static": "/newsroom/static/newsroom.css",
     "": "/",
 }
+
+
+@pytest.fixture(scope="module")
+def team(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
+    """One store for the module: every request acts on things made fresh for it (``world``)."""
+    yield from team_in(tmp_path_factory.mktemp("routes"))
 
 
 def app_routes(routes: list[Any], prefix: str = "") -> set[tuple[str, str]]:
