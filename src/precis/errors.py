@@ -57,8 +57,10 @@ class Forbidden(PrecisError):
 
 
 class Conflict(PrecisError):
-    """A save made on an older version of an entry: ``current`` is the entry as it is now (its
-    newsroom JSON), so that the person can merge their change into it. The web layer answers 409."""
+    """A change that no longer fits what it changes: a save made on an older version of an entry
+    (``current`` is the entry as it is now, its newsroom JSON, so that the person can merge their
+    change into it), or a triage candidate already made into an entry (``current``: the candidate's
+    state). The web layer answers 409."""
 
     def __init__(self, message: str, current: dict[str, object]) -> None:
         self.current = current

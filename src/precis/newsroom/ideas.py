@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from precis.errors import InvalidValue, NotFound
+from precis.errors import Conflict, NotFound
 from precis.ingest.model import SUMMARIZE, Candidate
 from precis.model import Person
 from precis.newsroom import permissions
@@ -34,6 +34,11 @@ def idea_fields(c: Candidate) -> dict[str, Any]:
     }
 
 
+def _state(c: Candidate) -> dict[str, object]:
+    """The candidate as it is now, for a refusal (``Conflict.current``)."""
+    return {"candidate": c.id, "state": c.state, "entry_id": c.entry_id}
+
+
 def make_entry(store: Store, actor: Person, candidate_id: int, write: bool = False) -> dict[str, Any]:
     """Turn a candidate marked to summarize into an entry: an idea (nobody's yet), or with
     ``write`` a draft assigned to ``actor``. The entry as the newsroom shows it (``entry_json``).
@@ -48,9 +53,9 @@ def make_entry(store: Store, actor: Person, candidate_id: int, write: bool = Fal
         if cand is None:
             raise NotFound(f"no candidate {candidate_id}", kind="candidate", key=str(candidate_id))
         if cand.entry_id is not None:
-            raise InvalidValue("candidate", candidate_id, f"already made into entry {cand.entry_id}")
+            raise Conflict(f"candidate {candidate_id}: already made into entry {cand.entry_id}", _state(cand))
         if cand.state != SUMMARIZE:
-            raise InvalidValue("candidate", candidate_id, f"is {cand.state}: mark it to summarize first")
+            raise Conflict(f"candidate {candidate_id}: is {cand.state}: mark it to summarize first", _state(cand))
         person = s.get(Person, actor.id)
         if person is None:
             raise NotFound(f"{actor.email} is no longer on the team", kind="person", key=actor.email)

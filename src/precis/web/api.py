@@ -24,12 +24,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute
 
-from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError, StoreError
+from precis.errors import Conflict, InvalidValue, PrecisError
 from precis.model import Person
 from precis.newsroom import comments, entries
 from precis.newsroom.pipeline import find_and_count
 from precis.store import Store
 from precis.web.access import need, route
+from precis.web.pages import status_of
 
 #: The largest request body accepted (bytes); a larger one is refused with 413.
 MAX_BODY = 1_000_000
@@ -52,17 +53,9 @@ def answer(action: str, handler: Handler, status: int = 200) -> Callable[[Reques
         except HTTPException as exc:
             return _error(exc.detail, exc.status_code)
         except Conflict as exc:
-            return _error(str(exc), 409, current=exc.current)
-        except Forbidden as exc:
-            return _error(str(exc), 403)
-        except NotFound as exc:
-            return _error(str(exc), 404)
-        except InvalidValue as exc:
-            return _error(str(exc), 422)
-        except StoreError as exc:
-            return _error(str(exc), 503)
+            return _error(str(exc), status_of(exc), current=exc.current)
         except PrecisError as exc:
-            return _error(str(exc), 400)
+            return _error(str(exc), status_of(exc))
 
     return endpoint
 

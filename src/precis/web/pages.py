@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
+from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError, StoreError
 from precis.web.templating import page
 
 NEWSROOM = "/newsroom"
@@ -40,7 +40,9 @@ def login_redirect(request: Request) -> Response:
 
 
 def status_of(exc: PrecisError) -> int:
-    """The HTTP status of a library error."""
+    """The HTTP status of a library error: the one mapping every page and the API answer with."""
+    if isinstance(exc, StoreError):
+        return 503
     if isinstance(exc, Forbidden):
         return 403
     if isinstance(exc, NotFound):

@@ -18,13 +18,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
+from precis.errors import Conflict, InvalidValue, NotFound, PrecisError
 from precis.model import PUBLIC_LEVELS, Person
 from precis.newsroom import comments, drafting, entries, permissions
 from precis.publication import Settings
 from precis.store import Store, settings_of
 from precis.web import access
 from precis.web.access import need, route
+from precis.web.pages import status_of
 from precis.web.templating import page
 
 T = TypeVar("T")
@@ -76,12 +77,9 @@ def _htmx(request: Request) -> bool:
     return request.headers.get("hx-request") == "true"
 
 
-STATUS_OF = {NotFound: 404, Forbidden: 403, InvalidValue: 422, Conflict: 409}
-
-
 def _problem(request: Request, exc: PrecisError) -> Response:
     """A person's mistake, in the library's words: a line for htmx, else a page."""
-    code = next((c for kind, c in STATUS_OF.items() if isinstance(exc, kind)), 400)
+    code = status_of(exc)
     if _htmx(request):
         return HTMLResponse(f'<p class="error" id="save-status" role="alert">{_esc(str(exc))}</p>', code)
     return page(request, "newsroom/entry/problem.html", {"message": str(exc)}, status_code=code)
@@ -387,7 +385,7 @@ async def _after_comment(request: Request, entry_id: int, error: PrecisError | N
         ctx = {"entry": {"id": entry_id}, **await _call(_threads, store, access.person_of(request), entry_id),
                "error": str(error) if error else None,
                "draft": str(form.get("text", "")) if error else ""}
-        code = next((c for kind, c in STATUS_OF.items() if isinstance(error, kind)), 400) if error else 200
+        code = status_of(error) if error else 200
         return page(request, "newsroom/entry/_comments.html", ctx, status_code=code)
     return RedirectResponse(f"/newsroom/entries/{entry_id}#comments", 303)
 

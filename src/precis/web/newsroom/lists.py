@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from precis.errors import Forbidden, InvalidValue, NotFound, PrecisError
+from precis.errors import InvalidValue, PrecisError
 from precis.ingest import queue
 from precis.ingest.model import NEW, SKIPPED, STATES, SUMMARIZE
 from precis.links import safe_url
@@ -25,6 +25,7 @@ from precis.model import STATUSES, Person
 from precis.newsroom import activity, ideas, permissions, pipeline
 from precis.store import Store
 from precis.web.access import person_of, route
+from precis.web.pages import status_of
 from precis.web.templating import page
 
 PAGE_SIZE = 50
@@ -38,16 +39,6 @@ def _store(request: Request) -> Store:
 
 def _error(request: Request, message: str, status: int) -> HTMLResponse:
     return page(request, "newsroom/lists/error.html", {"message": message}, status_code=status)
-
-
-def _status_of(exc: PrecisError) -> int:
-    if isinstance(exc, Forbidden):
-        return 403
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, InvalidValue) and exc.field == "candidate":
-        return 409
-    return 400
 
 
 def _page(action: str) -> Callable[[Handler], Callable[[Request], Awaitable[Response]]]:
@@ -66,7 +57,7 @@ def _page(action: str) -> Callable[[Handler], Callable[[Request], Awaitable[Resp
             try:
                 return await handler(request, person)
             except PrecisError as exc:
-                return _error(request, str(exc), _status_of(exc))
+                return _error(request, str(exc), status_of(exc))
 
         endpoint.__name__ = handler.__name__
         endpoint.__doc__ = handler.__doc__
