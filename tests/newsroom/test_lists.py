@@ -7,7 +7,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from precis.errors import InvalidValue
+from precis.errors import Conflict, InvalidValue
 from precis.newsroom import pipeline
 from precis.newsroom.comments import add_comment
 from precis.newsroom.entries import create_entry, save_entry, set_status
@@ -201,5 +201,5 @@ def test_lists_search_and_triage_work_the_same_on_postgresql(pg_url):
         queue.set_priority(store, [cand], 5)
         made = ideas.make_entry(store, flo, cand)
         assert made["status"] == "idea" and "Abstract here." in made["notes"]
-        with pytest.raises(InvalidValue, match="already made into entry"):
+        with pytest.raises(Conflict, match="already made into entry"):
             ideas.make_entry(store, editor, cand)
