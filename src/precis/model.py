@@ -32,6 +32,9 @@ SUMMARIZE_VALUES = ("Yes", "No", "1", "2", "3", "4", "5")
 ROLES = ("owner", "editor", "contributor")
 #: Where an entry is in its life, in order.
 STATUSES = ("idea", "assigned", "draft", "in review", "approved", "scheduled", "published")
+#: Where an issue is: composed in the newsroom (its entries scheduled), or out (number, date and entries
+#: fixed). Issues read from a spreadsheet went out long ago: published.
+ISSUE_STATES = ("draft", "published")
 #: The largest value an ``Integer`` column holds on every store (PostgreSQL's ``integer``).
 INTEGER_MAX = 2**31 - 1
 
@@ -71,6 +74,11 @@ class Issue(Base):
     title: Mapped[str | None] = mapped_column(Text)
     date: Mapped[date | None] = mapped_column(Date)
     url: Mapped[str | None] = mapped_column(Text)
+    # The newsroom's: a draft is being composed; publishing fixes it (``published_at``). The intro
+    # is the issue's own opening text (summary markup), shown before its entries in every edition.
+    status: Mapped[str] = mapped_column(String(20), default="published", server_default="published")
+    intro: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     publication: Mapped[Publication] = relationship(back_populates="issues")
     entries: Mapped[list[Entry]] = relationship(

@@ -28,6 +28,9 @@ ACTIONS: dict[str, frozenset[str]] = {
     "assign": EDITORS,  # give an entry to someone (a contributor may take an idea: ``TRANSITIONS``)
     "approve": EDITORS,
     "people": frozenset({OWNER}),  # invite people, change roles, see everyone's email
+    "compose": EDITORS,  # make an issue, pick and order its entries, its intro; preview; test sends
+    "publish": EDITORS,  # publish an issue, send it to subscribers, start its jobs again
+    "subscribers": EDITORS,  # see, import and export subscribers (their emails are private)
 }
 
 #: Statuses a contributor's own entry may be edited in; after that it is the editors'.

@@ -219,6 +219,7 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
     from precis.web.auth import middleware
     from precis.web.newsroom import newsroom_routes
     from precis.web.pages import exception_handlers
+    from precis.web.subscribe import subscription_routes
 
     index = SearchIndex(store)
     index.refresh()
@@ -263,6 +264,7 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
             Mount("/newsroom", routes=newsroom_routes(), name="newsroom"),
             Route("/api/search", search),
             Route("/api/health", health),
+            *subscription_routes(),
             Mount("/", app=LiveSite(store, site_dir, base_url, built), name="site"),
         ],
         middleware=middleware(store, secure_cookies=(base_url or "").startswith("https://")),

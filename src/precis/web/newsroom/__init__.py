@@ -10,13 +10,14 @@ from precis.web.templating import STATIC, VENDOR
 
 def newsroom_routes() -> list[BaseRoute]:
     from precis.web.auth import auth_routes
-    from precis.web.newsroom import editor, lists, people
+    from precis.web.newsroom import editor, issues, lists, people
 
     return [
         *auth_routes(),
         *people.routes(),
         *editor.routes(),
         *lists.routes(),
+        *issues.routes(),
         Mount("/static/vendor", app=StaticFiles(directory=VENDOR), name="vendor"),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]
