@@ -250,3 +250,34 @@ def test_nothing_of_a_draft_issue_reaches_the_archive_or_the_search_api(team, cl
     assert not any(PENDING in str(hit) for hit in found)
     found = anyone.get("/api/search", params={"q": "Goal Misgeneralization"}).json()["results"]
     assert found == []
+
+
+def test_the_jobs_are_followed_until_they_end_and_a_failed_one_runs_again(team, client_as, composed):
+    editor, issue = composed["client"], composed["issue"]
+    assert editor.post(f"/newsroom/issues/{issue}/publish", data={}).status_code == 303
+    with team.store.session() as s:
+        ids = {j.kind: j.id for j in jobs.jobs_of(s, issue)}
+    part = html(editor.get(f"/newsroom/issues/{issue}/jobs"))
+    assert part.get("hx-trigger") == "every 1s"
+    assert texts(part, "//tbody/tr/td[2]") == ["queued", "queued"]
+
+    for job_id in ids.values():
+        jobs.run_job(team.store, job_id)  # what the worker does
+    part = html(editor.get(f"/newsroom/issues/{issue}/jobs"))
+    assert part.get("hx-trigger") is None  # nothing left to follow
+    assert texts(part, "//tbody/tr/td[2]") == ["done", "done"]
+    assert not part.xpath("//form[contains(@action, '/retry')]")
+
+    with team.store.session(by="test") as s:
+        failed = s.get(jobs.Job, ids["podcast"])
+        failed.state, failed.message = jobs.FAILED, "the speech engine stopped"
+    doc = html(editor.get(f"/newsroom/issues/{issue}"))
+    row = doc.xpath(f"//tr[@id='job-{ids['podcast']}']")[0]
+    assert "the speech engine stopped" in row.text_content()
+    assert row.xpath(f".//form[@action='/newsroom/jobs/{ids['podcast']}/retry']/button")
+    assert client_as("contributor").post(f"/newsroom/jobs/{ids['podcast']}/retry", data={}).status_code == 403
+    answer = editor.post(f"/newsroom/jobs/{ids['podcast']}/retry", data={})
+    assert answer.status_code == 303 and answer.headers["location"] == f"/newsroom/issues/{issue}"
+    with team.store.session() as s:
+        assert s.get(jobs.Job, ids["podcast"]).state == jobs.QUEUED
+    assert editor.post(f"/newsroom/jobs/{ids['podcast']}/retry", data={}).status_code == 409  # not ended
