@@ -12,6 +12,7 @@ other a redirect back to the page.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
@@ -122,7 +123,8 @@ def _url(issue_id: int) -> str:
     return f"{ISSUES}/{issue_id}"
 
 
-def _writer(store: Store, me: Person) -> Any:
+def _writer(store: Store, me: Person) -> AbstractContextManager[Session]:
+    """A transaction of ``me``'s: their name on every revision it makes."""
     return store.session(by=me.name, person_id=me.id)
 
 
@@ -143,10 +145,6 @@ def _failed(request: Request, exc: PrecisError) -> Response:
         html.headers["HX-Reswap"] = "outerHTML"
         return html
     return error_page(request, code, message)
-
-
-async def _form(request: Request) -> FormData:
-    return await request.form()
 
 
 def _ids(form: FormData, name: str = "entry_id") -> list[int]:
@@ -217,7 +215,7 @@ async def issues_page(request: Request) -> Response:
 async def new(request: Request) -> Response:
     """A new draft issue, numbered next in the series; then its page."""
     me = need(request, "compose")
-    form = await _form(request)
+    form = await request.form()
     store = _store(request)
 
     def make() -> int:
@@ -291,16 +289,20 @@ async def _compose_answer(request: Request, me: Person, issue_id: int) -> Respon
     return response
 
 
-def _composing(change: Callable[[Session, Issue, Person, FormData], None]) -> Callable[[Request], Awaitable[Response]]:
-    """An endpoint that changes a draft issue (action "compose") with ``change``."""
+Change = Callable[[Session, Issue, Person, FormData, dict[str, Any]], None]
+
+
+def _composing(change: Change) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that changes a draft issue (action "compose") with ``change``, given the form
+    and the path's parameters."""
 
     async def endpoint(request: Request) -> Response:
         me = need(request, "compose")
-        form = await _form(request)
+        form = await request.form()
         issue_id = _issue_id(request)
         try:
             await run_in_threadpool(_in_issue, _store(request), me, issue_id,
-                                    lambda s, issue: change(s, issue, me, form))
+                                    lambda s, issue: change(s, issue, me, form, request.path_params))
         except PrecisError as exc:
             return _failed(request, exc)
         return await _compose_answer(request, me, issue_id)
@@ -310,22 +312,15 @@ def _composing(change: Callable[[Session, Issue, Person, FormData], None]) -> Ca
     return endpoint
 
 
-def _entry_id(form: FormData) -> int:
-    ids = _ids(form)
-    if len(ids) != 1:
-        raise InvalidValue("entry_id", form.getlist("entry_id"), "name one entry")
-    return ids[0]
-
-
 @_composing
-def update(s: Session, issue: Issue, me: Person, form: FormData) -> None:
+def update(s: Session, issue: Issue, me: Person, form: FormData, _path: dict[str, Any]) -> None:
     """The issue's title, date and intro (summary markup)."""
     compose.update_issue(s, issue, me, title=str(form.get("title", "")).strip() or None,
                          date=_date(str(form.get("date", ""))), intro=str(form.get("intro", "")).strip() or None)
 
 
 @_composing
-def add(s: Session, issue: Issue, me: Person, form: FormData) -> None:
+def add(s: Session, issue: Issue, me: Person, form: FormData, _path: dict[str, Any]) -> None:
     """Approved entries into the issue, after its others, in the order given."""
     ids = _ids(form)
     if not ids:
@@ -334,23 +329,21 @@ def add(s: Session, issue: Issue, me: Person, form: FormData) -> None:
 
 
 @_composing
-def order(s: Session, issue: Issue, me: Person, form: FormData) -> None:
+def order(s: Session, issue: Issue, me: Person, form: FormData, _path: dict[str, Any]) -> None:
     """The issue's entries, all of them, in a new order (a move up or down, or a drag)."""
     compose.reorder(s, issue, me, _ids(form))
 
 
-async def remove(request: Request) -> Response:
+@_composing
+def remove(s: Session, issue: Issue, me: Person, _form: FormData, path: dict[str, Any]) -> None:
     """An entry out of the issue: approved again, a candidate for the next."""
-    entry_id = int(request.path_params["entry"])
-    return await _composing(lambda s, issue, me, _form: compose.remove_entry(s, issue, me, entry_id))(request)
+    compose.remove_entry(s, issue, me, int(path["entry"]))
 
 
-async def highlight(request: Request) -> Response:
+@_composing
+def highlight(s: Session, issue: Issue, me: Person, form: FormData, path: dict[str, Any]) -> None:
     """Show an entry in the issue's highlights, or back in its category (``on`` 1 or 0)."""
-    entry_id = int(request.path_params["entry"])
-    return await _composing(
-        lambda s, issue, me, form: compose.set_highlight(s, issue, me, entry_id, form.get("on") == "1")
-    )(request)
+    compose.set_highlight(s, issue, me, int(path["entry"]), form.get("on") == "1")
 
 
 def _problems_context(s: Session, issue: Issue) -> dict[str, Any]:
