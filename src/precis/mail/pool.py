@@ -1,0 +1,56 @@
+"""Making the messages of a send in worker processes when DKIM signs them.
+
+dkimpy signs with Python's own big-number arithmetic, which holds the interpreter lock: one process
+signs a few dozen messages a second. With a key and many recipients, the messages are made in
+worker processes (one per core, at most ``concurrency``), forked before the sending threads start
+so that they hold only the ``Composer``; otherwise in the caller's thread. (Not ``spawn``: it
+would run ``python -m precis`` again in each worker.)
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+from precis.mail.message import Composer, Message
+
+#: Fewer recipients than this are not worth starting processes for.
+POOL_FROM = 50
+
+_composer: Composer | None = None
+
+
+def _start(composer: Composer) -> None:
+    global _composer
+    _composer = composer
+
+
+def _make(to: str, name: str | None, unsubscribe: str) -> Message:
+    assert _composer is not None, "the pool's initializer sets the composer"
+    return _composer.message(to, name, unsubscribe)
+
+
+class Maker:
+    """Makes each recipient's message, in worker processes or here (see the module doc)."""
+
+    def __init__(self, composer: Composer, recipients: int, concurrency: int) -> None:
+        self.composer = composer
+        processes = min(concurrency, os.cpu_count() or 1)
+        self.pool: ProcessPoolExecutor | None = None
+        if composer.dkim is not None and recipients >= POOL_FROM and processes > 1:
+            self.pool = ProcessPoolExecutor(
+                processes, mp_context=multiprocessing.get_context("fork"), initializer=_start,
+                initargs=(composer,),
+            )
+            for _ in range(processes):  # start them now, before the threads: a fork copies one thread
+                self.pool.submit(int).result()
+
+    def message(self, to: str, name: str | None, unsubscribe: str) -> Message:
+        if self.pool is None:
+            return self.composer.message(to, name, unsubscribe)
+        return self.pool.submit(_make, to, name, unsubscribe).result()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
