@@ -172,4 +172,5 @@ def send(
             task = bar.add_task("send", total=None)
             report = send_issue(store, issue, config,
                                 progress=lambda done, total: bar.update(task, completed=done, total=total))
-    console.print(report.summary().capitalize() + ".", markup=False, highlight=False)
+    line = report.summary()
+    console.print(line[:1].upper() + line[1:] + ".", markup=False, highlight=False)

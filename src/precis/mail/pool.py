@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 
 from precis.mail.message import Composer, Message
@@ -21,9 +23,17 @@ POOL_FROM = 50
 _composer: Composer | None = None
 
 
-def _start(composer: Composer) -> None:
+def _start(composer: Composer, parent: int) -> None:
     global _composer
     _composer = composer
+    threading.Thread(target=_orphaned, args=(parent,), daemon=True).start()
+
+
+def _orphaned(parent: int) -> None:
+    """End this worker when the send that started it is gone (killed: nobody else would)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _make(to: str, name: str | None, unsubscribe: str) -> Message:
@@ -41,7 +51,7 @@ class Maker:
         if composer.dkim is not None and recipients >= POOL_FROM and processes > 1:
             self.pool = ProcessPoolExecutor(
                 processes, mp_context=multiprocessing.get_context("fork"), initializer=_start,
-                initargs=(composer,),
+                initargs=(composer, os.getpid()),
             )
             for _ in range(processes):  # start them now, before the threads: a fork copies one thread
                 self.pool.submit(int).result()
