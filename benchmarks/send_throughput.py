@@ -1,6 +1,6 @@
 """Sending benchmark: one issue to N confirmed subscribers, DKIM-signed, through a local SMTP server.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/send_throughput.py [-n 1000] [--concurrency 1 4 ...]
+    PYTHONPATH=src .venv/bin/python benchmarks/send_throughput.py [-n 1000] [--concurrency 4 1 ...] [--without-dkim]
 
 The store is the shipped sample (issue "SN #1") with N subscribers; the server is aiosmtpd's Sink
 (``python -m aiosmtpd``) in a process of its own, on 127.0.0.1; the key is a fresh 2048-bit RSA key
@@ -54,8 +54,8 @@ def _wait_for(port: int) -> None:
     raise SystemExit("the SMTP server did not start")
 
 
-def run(folder: Path, n: int, concurrency: int, key: Path, url: str) -> tuple[float, float, str]:
-    store = Store(str(folder / f"send-{concurrency}.db"))
+def run(folder: Path, n: int, concurrency: int, key: Path | None, url: str) -> tuple[float, float, str]:
+    store = Store(str(folder / f"send-{concurrency}-{'dkim' if key else 'plain'}.db"))
     store.init(load_settings(SAMPLE / "sample.toml"))
     import_records(store, read_file(SAMPLE / "sample.csv"))
     with store.session(by="bench") as s:
@@ -64,9 +64,9 @@ def run(folder: Path, n: int, concurrency: int, key: Path, url: str) -> tuple[fl
                              status=CONFIRMED) for i in range(n))
     config = MailConfig.from_environment({
         "PRECIS_SMTP_URL": url, "PRECIS_MAIL_FROM": "Sample Newsletter <news@example.org>",
-        "PRECIS_BASE_URL": "https://news.example.org", "PRECIS_DKIM_KEY": str(key),
-        "PRECIS_DKIM_SELECTOR": "bench", "PRECIS_DKIM_DOMAIN": "example.org",
-        "PRECIS_SMTP_CONCURRENCY": str(concurrency),
+        "PRECIS_BASE_URL": "https://news.example.org", "PRECIS_SMTP_CONCURRENCY": str(concurrency),
+        **({"PRECIS_DKIM_KEY": str(key), "PRECIS_DKIM_SELECTOR": "bench", "PRECIS_DKIM_DOMAIN": "example.org"}
+           if key else {}),
     })
     cpu, started = _cpu(), time.perf_counter()
     report = send_issue(store, "SN #1", config)
@@ -81,6 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("-n", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[4, 1])
+    parser.add_argument("--without-dkim", action="store_true", help="Also send unsigned, to see what DKIM costs.")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="precis-send-bench-") as tmp:
@@ -92,12 +93,14 @@ def main() -> None:
                                    "-c", "aiosmtpd.handlers.Sink"])
         try:
             _wait_for(port)
-            print("| subscribers | concurrency | wall | messages/s | messages per CPU second |")
-            print("| --- | --- | --- | --- | --- |")
-            for c in args.concurrency:
-                wall, cpu, summary = run(folder, args.n, c, key, f"smtp://127.0.0.1:{port}")
-                print(f"| {args.n} | {c} | {wall:.1f} s | {args.n / wall:.0f} | {args.n / cpu:.0f} |", flush=True)
-                print(summary, file=sys.stderr)
+            print("| subscribers | DKIM | concurrency | wall | messages/s | messages per CPU second |")
+            print("| --- | --- | --- | --- | --- | --- |")
+            for signed in [True, False] if args.without_dkim else [True]:
+                for c in args.concurrency:
+                    wall, cpu, summary = run(folder, args.n, c, key if signed else None, f"smtp://127.0.0.1:{port}")
+                    print(f"| {args.n} | {'yes' if signed else 'no'} | {c} | {wall:.1f} s | {args.n / wall:.0f} "
+                          f"| {args.n / cpu:.0f} |", flush=True)
+                    print(summary, file=sys.stderr)
         finally:
             server.terminate()
             server.wait()

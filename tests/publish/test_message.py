@@ -3,6 +3,7 @@ review copies that touch no send log."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import dkim
@@ -10,12 +11,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from precis.errors import InvalidValue, PrecisError
-from precis.mail.config import MailConfig
+from precis.mail import subscribers
+from precis.mail.config import MailConfig, SmtpServer
 from precis.mail.delivery import send_issue, send_test
 from precis.mail.model import SendLog
 from precis.model import Issue
 from tests.helpers import invoke
-from tests.mailserver import dkim_key, mail_server, part_text, signed_headers
+from tests.mailserver import dkim_key, free_port, mail_server, part_text, signed_headers
 
 UNSUBSCRIBE_LINE = re.compile(r"\nUnsubscribe: https://news\.example\.org/unsubscribe/\S+\n\Z")
 UNSUBSCRIBE_HTML = re.compile(r'<p class="unsubscribe"[^>]*><a href="https://news\.example\.org/unsubscribe/[^"]+">'
@@ -94,3 +96,14 @@ def test_sending_says_in_one_line_what_is_missing_or_wrong(sample_store, server,
     assert config.smtp_url.display == "smtps://me@x.org@smtp.example.org:465"
     with pytest.raises(PrecisError, match="no issue SN #9"):
         send_test(sample_store, "SN #9", ["a@example.org"], _config(server))
+
+
+def test_a_relay_that_cannot_be_reached_stops_the_send_and_the_next_one_sends_it(sample_store, server):
+    subscribers.add(sample_store, "ada@example.org")
+    down = dataclasses.replace(_config(server), smtp_url=SmtpServer(False, "127.0.0.1", free_port()), backoff=0.01)
+    with pytest.raises(PrecisError, match=r"smtp://127\.0\.0\.1:\d+: cannot connect"):
+        send_issue(sample_store, "SN #1", down)
+    with sample_store.session() as s:
+        assert list(s.scalars(select(SendLog.state))) == ["sending"]
+    report = send_issue(sample_store, "SN #1", _config(server))
+    assert (report.sent, [r for m in server.messages for r in m.recipients]) == (1, ["ada@example.org"])

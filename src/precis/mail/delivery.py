@@ -163,13 +163,20 @@ class Courier:
 
     def deliver(self, to: str, data: bytes, message_id: str) -> Outcome:
         """Send one message, trying again after a 4xx or a lost connection (``config.tries`` in
-        all); a 5xx at RCPT is a bounce."""
-        last = ""
+        all); a 5xx at RCPT is a bounce. A relay that cannot be reached at all stops the send
+        (``PrecisError``): the message was not sent, and the next send sends it."""
+        last, unreachable = "", False
         for attempt in range(self.config.tries):
             if attempt and self.stop.wait(self.config.backoff * 2 ** (attempt - 1)):
                 break
             try:
-                self._connection().sendmail(self.sender, [to], data)
+                conn = self._connection()
+            except (smtplib.SMTPException, OSError) as exc:
+                last, unreachable = f"{self.server.display}: cannot connect: {exc}", True
+                continue
+            unreachable = False
+            try:
+                conn.sendmail(self.sender, [to], data)
                 return Outcome(SENT, message_id)
             except smtplib.SMTPRecipientsRefused as exc:
                 code, reply = next(iter(exc.recipients.values()))
@@ -183,6 +190,8 @@ class Courier:
             except (smtplib.SMTPException, OSError) as exc:
                 self.close()
                 last = f"{self.server.display}: {exc}"
+        if unreachable:
+            raise PrecisError(last)
         return Outcome(DEFERRED, error=last or "stopped")
 
 
