@@ -243,11 +243,11 @@ class Dispatch:
                     break
                 claimed = self.log.claim(batch) if self.log is not None else list(batch)
                 self._count_skipped(len(batch) - len(claimed))
-                for recipient in claimed:
+                messages = self.maker.messages([(r.email, r.name, self.link(r)) for r in claimed])
+                for recipient, message in zip(claimed, messages, strict=True):
                     if self.stop.is_set():
                         break
                     self.pace.wait()
-                    message = self.maker.message(recipient.email, recipient.name, self.link(recipient))
                     outcome = courier.deliver(recipient.email, message.data, message.message_id)
                     if self.log is not None:
                         self.log.settle(recipient, outcome)

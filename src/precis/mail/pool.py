@@ -21,6 +21,8 @@ from precis.mail.message import Composer, Message
 POOL_FROM = 50
 
 _composer: Composer | None = None
+#: Who a message is for: address, name, unsubscribe link.
+Addressee = tuple[str, str | None, str]
 
 
 def _start(composer: Composer, parent: int) -> None:
@@ -36,9 +38,9 @@ def _orphaned(parent: int) -> None:
     os._exit(0)
 
 
-def _make(to: str, name: str | None, unsubscribe: str) -> Message:
+def _make(batch: list[Addressee]) -> list[Message]:
     assert _composer is not None, "the pool's initializer sets the composer"
-    return _composer.message(to, name, unsubscribe)
+    return [_composer.message(*a) for a in batch]
 
 
 class Maker:
@@ -56,10 +58,12 @@ class Maker:
             for _ in range(processes):  # start them now, before the threads: a fork copies one thread
                 self.pool.submit(int).result()
 
-    def message(self, to: str, name: str | None, unsubscribe: str) -> Message:
+    def messages(self, batch: list[Addressee]) -> list[Message]:
+        """The messages of a batch of (address, name, unsubscribe link), in order (a batch goes to
+        a worker process whole: one round trip for many messages)."""
         if self.pool is None:
-            return self.composer.message(to, name, unsubscribe)
-        return self.pool.submit(_make, to, name, unsubscribe).result()
+            return [self.composer.message(*a) for a in batch]
+        return self.pool.submit(_make, batch).result()
 
     def close(self) -> None:
         if self.pool is not None:
