@@ -9,12 +9,9 @@ soon as the store changed, no page the store no longer allows being served meanw
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -32,6 +29,7 @@ from precis.errors import PrecisError
 from precis.model import Entry, Revision
 from precis.public import is_public
 from precis.search import MAX_LIMIT, SearchIndex
+from precis.site.lock import build_lock
 from precis.store import Store
 
 
@@ -279,20 +277,6 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
 #: Where ``precis serve`` tells each worker process what to serve (set before the workers start).
 ENV_DB, ENV_SITE, ENV_BASE_URL = "PRECIS_SERVE_DB", "PRECIS_SERVE_SITE", "PRECIS_SERVE_BASE_URL"
 ENV_BUILT = "PRECIS_SERVE_BUILT"  # a file: what the site was built from (``save_built``)
-@contextmanager
-def build_lock(site_dir: Path) -> Iterator[None]:
-    """Hold the site folder's build lock: ``flock`` on the folder itself (no file is added to it,
-    and the lock goes when the process dies). The worker processes of one server share the folder,
-    and two builds writing it at once could leave a page of one beside the manifest of the other."""
-    site_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(site_dir, os.O_RDONLY)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the lock
-
-
 def save_built(built: Built, path: Path) -> None:
     """Write what a site was built from, for the worker processes to read (``app_from_environment``)."""
     data = {"fingerprint": built.snapshot.fingerprint, "revision": built.snapshot.revision,
