@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from precis.errors import InvalidValue, PrecisError
+from precis.errors import PrecisError
 from precis.mail import subscribers
 from precis.mail.config import MailConfig, SmtpServer
 from precis.mail.links import Signer, unsubscribe_url
@@ -35,12 +35,12 @@ from precis.mail.message import Composer, Edition
 from precis.mail.model import CONFIRMED, DEFERRED, FAILED, SENDING, SENT, SendLog, Subscriber
 from precis.mail.pool import Maker
 from precis.mail.smtp import connect, reply_text
-from precis.model import Issue, utcnow
+from precis.model import utcnow
+from precis.newsroom.issues import PUBLISHED, get_issue
 from precis.public import IssueRef
 from precis.render import Editions
 from precis.store import Store
 
-PUBLISHED = "published"
 #: Subscribers a worker claims in one transaction.
 CLAIM = 20
 #: The unsubscribe link of a review copy: it goes to no subscriber, so it unsubscribes nobody.
@@ -276,14 +276,13 @@ class Dispatch:
                 self.progress(done, self.total)
 
 
-def find_issue(editions: Editions, ref: str | int) -> IssueRef:
-    """An issue by its id (an int), or as "139", "AN #139"."""
-    if isinstance(ref, int):
-        for issue in editions.issues:
-            if issue.id == ref:
-                return issue
-        raise InvalidValue("issue", ref, "no issue has this id")
-    return editions.issue(ref)
+def find_issue(store: Store, editions: Editions, ref: str | int) -> tuple[IssueRef, str]:
+    """An issue (by id, or as "139", "AN #139": ``issues.get_issue``) as editions see it, and its
+    status."""
+    with store.session() as s:
+        issue = get_issue(s, store.default_publication(s), ref)
+        issue_id, status = issue.id, issue.status
+    return next(i for i in editions.issues if i.id == issue_id), status
 
 
 def edition_of(editions: Editions, issue: IssueRef, private: bool = False) -> Edition:
@@ -319,9 +318,7 @@ def send_issue(
     config.require_smtp()
     base = config.require_base_url()
     editions = Editions.load(store)
-    issue = find_issue(editions, issue_ref)
-    with store.session() as s:
-        status = s.scalar(select(Issue.status).where(Issue.id == issue.id))
+    issue, status = find_issue(store, editions, issue_ref)
     if status != PUBLISHED:
         raise PrecisError(f"{issue.label} is a {status}: only a published issue goes to subscribers "
                           "(send a draft to yourself as a test send)")
@@ -354,7 +351,7 @@ def send_test(store: Store, issue_ref: str | int, addresses: Iterable[str], conf
     config.require_smtp()
     base = config.require_base_url()
     editions = Editions.load(store)
-    issue = find_issue(editions, issue_ref)
+    issue, _status = find_issue(store, editions, issue_ref)
     composer = _composer(config, edition_of(editions, issue, private))
     report = SendReport(issue.label, test=True)
     dispatch = Dispatch(config, composer, lambda _r: unsubscribe_url(base, TEST_TOKEN), None, None, len(recipients))
