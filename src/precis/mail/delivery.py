@@ -345,7 +345,7 @@ def send_test(store: Store, issue_ref: str | int, addresses: Iterable[str], conf
               private: bool = False) -> SendReport:
     """Send an issue (a draft too; its private edition with ``private``) to any addresses, as a
     review copy: no send log, no subscriber changes."""
-    recipients = [Recipient(subscribers.check_email(a, "address"), None) for a in addresses]
+    recipients = [Recipient(subscribers.check_email(a, "test address"), None) for a in addresses]
     if not recipients:
         raise PrecisError("give at least one address to send the test to")
     config.require_smtp()

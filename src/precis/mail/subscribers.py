@@ -71,7 +71,7 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def check_email(text: str, field: str = "email") -> str:
+def check_email(text: str, field: str = "email address") -> str:
     """The address as kept, or ``InvalidValue``."""
     email = normalize(text)
     if not is_email(email):

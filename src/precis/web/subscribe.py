@@ -71,13 +71,12 @@ async def subscribe_page(request: Request) -> Response:
     email, name = str(form.get("email", ""))[:400].strip(), str(form.get("name", ""))[:400].strip()
     try:
         subscribers.check_email(email)
+    except InvalidValue:
+        return await _page(request, "subscribe.html", {"email": email, "name": name,
+                                                       "error": f"{email!r} is not an email address"}, 422)
+    try:
         config = MailConfig.from_environment()
         config.require_smtp()
-    except InvalidValue as exc:
-        if exc.field != "email":
-            return await _closed(request)
-        return await _page(request, "subscribe.html", {"email": email, "name": name,
-                                                 "error": f"{email!r} is not an email address"}, 422)
     except PrecisError:
         return await _closed(request)
     sub, due = await run_in_threadpool(subscribers.subscribe, store, email, name)
