@@ -242,7 +242,7 @@ class Dispatch:
                 except queue.Empty:
                     break
                 claimed = self.log.claim(batch) if self.log is not None else list(batch)
-                self._count_skipped(len(batch) - len(claimed))
+                self._count(None, len(batch) - len(claimed))
                 messages = self.maker.messages([(r.email, r.name, self.link(r)) for r in claimed])
                 for recipient, message in zip(claimed, messages, strict=True):
                     if self.stop.is_set():
@@ -259,21 +259,17 @@ class Dispatch:
         finally:
             courier.close()
 
-    def _count(self, state: str) -> None:
+    def _count(self, state: str | None, n: int = 1) -> None:
+        """``n`` recipients answered (``state``) or left out (None), and the progress said."""
+        if not n:
+            return
         with self.lock:
-            self.counts[state] += 1
-            self.done += 1
+            if state is not None:
+                self.counts[state] += n
+            self.done += n
             done = self.done
         if self.progress is not None:
             self.progress(done, self.total)
-
-    def _count_skipped(self, n: int) -> None:
-        if n:
-            with self.lock:
-                self.done += n
-                done = self.done
-            if self.progress is not None:
-                self.progress(done, self.total)
 
 
 def find_issue(store: Store, editions: Editions, ref: str | int) -> tuple[IssueRef, str]:
