@@ -90,6 +90,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/newsroom/triage/{id}/summarize"): Row(STAFF, {}),
     ("POST", "/newsroom/triage/{id}/skip"): Row(STAFF, {}),
     ("POST", "/newsroom/triage/{id}/idea"): Row(STAFF, {}),
+    # subscription (public)
+    ("GET", "/subscribe"): Row(ANYONE),
+    ("POST", "/subscribe"): Row(ANYONE, {"email": "not an address", "name": "A route test"}),
+    ("GET", "/subscribe/confirm/{token}"): Row(ANYONE),
+    ("GET", "/unsubscribe/{token}"): Row(ANYONE),
+    ("POST", "/unsubscribe/{token}"): Row(ANYONE, {}),
     ("GET", "/api/search"): Row(ANYONE),
     ("GET", "/api/health"): Row(ANYONE),
     # Static files and the archive: mounts, tried with one file each.
