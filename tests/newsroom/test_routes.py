@@ -110,6 +110,12 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/newsroom/issues/{issue:int}/send"): Row(EDITORS),
     ("POST", "/newsroom/issues/{issue:int}/send"): Row(EDITORS, {}),
     ("POST", "/newsroom/jobs/{job:int}/retry"): Row(EDITORS, {}),
+    # subscription (public)
+    ("GET", "/subscribe"): Row(ANYONE),
+    ("POST", "/subscribe"): Row(ANYONE, {"email": "not an address", "name": "A route test"}),
+    ("GET", "/subscribe/confirm/{token}"): Row(ANYONE),
+    ("GET", "/unsubscribe/{token}"): Row(ANYONE),
+    ("POST", "/unsubscribe/{token}"): Row(ANYONE, {}),
     ("GET", "/api/search"): Row(ANYONE),
     ("GET", "/api/health"): Row(ANYONE),
     # Static files and the archive: mounts, tried with one file each.
