@@ -104,6 +104,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("POST", "/newsroom/issues/{issue:int}/entries/{entry:int}/highlight"): Row(EDITORS, {"on": "1"}),
     ("GET", "/newsroom/issues/{issue:int}/problems"): Row(STAFF),
     ("GET", "/newsroom/issues/{issue:int}/previews"): Row(EDITORS),
+    ("POST", "/newsroom/issues/{issue:int}/test"): Row(EDITORS, {"addresses": "reviewer@example.org",
+                                                                 "edition": "private"}),
     ("GET", "/newsroom/issues/{issue:int}/publish"): Row(EDITORS),
     ("POST", "/newsroom/issues/{issue:int}/publish"): Row(EDITORS, {}),
     ("GET", "/newsroom/issues/{issue:int}/jobs"): Row(STAFF),

@@ -16,6 +16,7 @@ import pytest
 from precis import jobs
 from precis.model import Entry
 from precis.newsroom import entries, issues
+from tests.mailserver import mail_server
 
 PENDING = "A Pending Post About Evaluations"
 SECOND = "Goal Misgeneralization in Deep Reinforcement Learning"
@@ -281,3 +282,30 @@ def test_the_jobs_are_followed_until_they_end_and_a_failed_one_runs_again(team, 
     with team.store.session() as s:
         assert s.get(jobs.Job, ids["podcast"]).state == jobs.QUEUED
     assert editor.post(f"/newsroom/jobs/{ids['podcast']}/retry", data={}).status_code == 409  # not ended
+
+
+def test_a_test_send_says_in_one_line_how_it_went(team, composed, monkeypatch):
+    editor, issue = composed["client"], composed["issue"]
+    for name in ("PRECIS_SMTP_URL", "PRECIS_MAIL_FROM", "PRECIS_BASE_URL", "PRECIS_DKIM_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    form = {"addresses": "reviewer@example.org, editor@example.org", "edition": "private"}
+    answer = editor.post(f"/newsroom/issues/{issue}/test", data=form, headers=HTMX)
+    assert 400 <= answer.status_code < 500
+    line = html(answer)
+    assert line.get("id") == "test-result" and "PRECIS_SMTP_URL" in line.text_content()
+    assert "\n" not in line.text_content().strip()
+
+    with mail_server() as mail:
+        monkeypatch.setenv("PRECIS_SMTP_URL", mail.url)
+        monkeypatch.setenv("PRECIS_MAIL_FROM", "news@example.org")
+        monkeypatch.setenv("PRECIS_BASE_URL", "https://news.example.org")
+        answer = editor.post(f"/newsroom/issues/{issue}/test", data=form, headers=HTMX)
+        assert answer.status_code == 200, answer.text
+        assert "SN #4: 2 sent" in html(answer).text_content()
+        assert sorted(r for m in mail.messages for r in m.recipients) == ["editor@example.org", "reviewer@example.org"]
+        assert PENDING in mail.messages[0].message.get_body(("html",)).get_content()
+        # Without htmx the page comes back with the line.
+        doc = html(editor.post(f"/newsroom/issues/{issue}/test", data={**form, "edition": "public"}))
+        assert "SN #4: 2 sent" in texts(doc, "//*[@id='test-result']")[0]
+    with team.store.session() as s:
+        assert issues.get_issue(s, team.store.default_publication(s), issue).status == "draft"  # still

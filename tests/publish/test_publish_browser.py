@@ -34,6 +34,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "publish" /
 EDITOR = ("rohin@example.org", "Rohin Shah", "editor")
 PASSWORD = "a long newsroom passphrase"
 SUBSCRIBER = "reader@example.org"
+REVIEWER = "reviewer@example.org"
 MAIL_FROM = "Alignment Newsletter <newsletter@example.org>"
 
 
@@ -236,6 +237,13 @@ def test_an_editor_composes_an139_again_in_the_browser_and_publishes_it(newsroom
         shot("previews")
         assert page.locator("#publish-blocked").count() == 0
 
+        # A review copy (the private edition) to a reviewer, from the page.
+        page.get_by_label("Addresses").fill(REVIEWER)
+        with page.expect_response(re.compile(r"/test$")):
+            page.get_by_role("button", name="Send test").click()
+        page.locator("#test-result", has_text=f"test send of {label}: 1 sent").wait_for()
+        assert [m.recipients for m in newsroom.mail.messages] == [[REVIEWER]]
+
         # Publish, through the step that names the issue.
         with page.expect_navigation():
             page.get_by_role("link", name=f"Publish {label}…").click()
@@ -282,8 +290,9 @@ def test_the_email_that_goes_out_is_what_render_gives(newsroom, tmp_path):
     assert done.returncode == 0, done.stderr
     done = run_precis(newsroom.db, "send", label, env=newsroom.env)
     assert done.returncode == 0, done.stderr
-    assert [m.recipients for m in newsroom.mail.messages] == [[SUBSCRIBER]]
-    message = newsroom.mail.messages[0].message
+    sent = [m for m in newsroom.mail.messages if m.recipients != [REVIEWER]]  # not the review copy
+    assert [m.recipients for m in sent] == [[SUBSCRIBER]]
+    message = sent[0].message
     html_part = message.get_body(("html",)).get_content()
     rendered = run_precis(newsroom.db, "render", label, "--format", "html", env=newsroom.env)
     assert rendered.returncode == 0, rendered.stderr

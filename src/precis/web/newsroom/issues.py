@@ -11,6 +11,7 @@ other a redirect back to the page.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from precis import jobs
 from precis.check import ERROR, Problem
 from precis.errors import Conflict, InvalidValue, PrecisError
 from precis.jobs.model import QUEUED, RUNNING, Job
+from precis.mail.config import MailConfig
+from precis.mail.delivery import send_test
 from precis.model import Entry, Issue, Person
 from precis.newsroom import issues as compose
 from precis.newsroom import permissions
@@ -380,6 +383,35 @@ async def previews(request: Request) -> Response:
                 {"previews": shown, "editions": EDITIONS, "html_editions": HTML_EDITIONS})
 
 
+ADDRESS_SPLIT = re.compile(r"[\s,;]+")
+
+
+async def send_test_copy(request: Request) -> Response:
+    """Send the public or the private edition to the addresses given (commas or spaces between
+    them), and say how it went in one line."""
+    me = need(request, "compose")
+    form = await request.form()
+    addresses = [a for a in ADDRESS_SPLIT.split(str(form.get("addresses", ""))) if a]
+    private = form.get("edition") == "private"
+    store, issue_id = _store(request), _issue_id(request)
+
+    def run() -> str:
+        report = send_test(store, issue_id, addresses, MailConfig.from_environment(), private=private)
+        return report.summary()
+
+    try:
+        line, error, code = await run_in_threadpool(run), "", 200
+    except PrecisError as exc:
+        line, error, code = "", " ".join(str(exc).split()), status_of(exc)
+    if _htmx(request):
+        return page(request, "newsroom/issue_sent.html", {"line": line, "error": error}, status_code=code)
+    try:
+        ctx = await run_in_threadpool(_issue_context, store, me, issue_id)
+    except PrecisError as exc:
+        return _failed(request, exc)
+    return page(request, "newsroom/issue.html", {**ctx, "sent": {"line": line, "error": error}}, status_code=code)
+
+
 # -- publishing and after ----------------------------------------------------------------------------
 
 
@@ -422,7 +454,7 @@ async def publish(request: Request) -> Response:
     def run() -> None:
         with _writer(store, me) as s:
             issue = compose.get_issue(s, store.default_publication(s), issue_id)
-            scheduled = compose.publish(s, issue, me)
+            scheduled = compose.publish(s, issue, me, base_url=MailConfig.from_environment().base_url)
         jobs.dispatch(store, [j.id for j in scheduled])
 
     try:
@@ -509,6 +541,7 @@ def routes() -> list[BaseRoute]:
         route("/issues/{issue:int}/entries/{entry:int}/highlight", highlight, methods=["POST"], action="compose"),
         route("/issues/{issue:int}/problems", problems, action="read"),
         route("/issues/{issue:int}/previews", previews, action="compose"),
+        route("/issues/{issue:int}/test", send_test_copy, methods=["POST"], action="compose"),
         route("/issues/{issue:int}/publish", publish_confirm, action="publish"),
         route("/issues/{issue:int}/publish", publish, methods=["POST"], action="publish"),
         route("/issues/{issue:int}/jobs", jobs_part, action="read"),
