@@ -189,6 +189,7 @@ def test_an_editor_composes_an139_again_in_the_browser_and_publishes_it(newsroom
                 box.check()
                 if entry_id == wanted[1]:
                     shot("filtered")
+            assert page.locator("#ticked").inner_text() == f"{len(ids)} ticked"  # the hidden ones too
             with page.expect_response(re.compile(r"/entries$")):
                 page.get_by_role("button", name=f"Add to {label}").click()
 

@@ -26,6 +26,14 @@
   document.addEventListener("input", function (ev) {
     if (ev.target.id === "candidate-filter") filterCandidates();
   });
+  // How many are ticked, the hidden ones too (a filter hides entries, it does not untick them).
+  document.addEventListener("change", function (ev) {
+    var list = document.getElementById("candidate-list");
+    var said = document.getElementById("ticked");
+    if (!list || !said || !list.contains(ev.target)) return;
+    var n = list.querySelectorAll("input[type=checkbox]:checked").length;
+    said.textContent = n ? n + " ticked" : "";
+  });
   // The box survives a swap of the compose part (hx-preserve); the new list is filtered again.
   document.addEventListener("htmx:afterSwap", filterCandidates);
 
