@@ -16,7 +16,7 @@ from precis.mail.config import MailConfig, SmtpServer
 from precis.mail.delivery import send_issue, send_test
 from precis.mail.model import SendLog
 from precis.model import Issue
-from tests.helpers import invoke
+from tests.helpers import invoke, run_precis
 from tests.mailserver import dkim_key, free_port, mail_server, part_text, signed_headers
 
 UNSUBSCRIBE_LINE = re.compile(r"\nUnsubscribe: https://news\.example\.org/unsubscribe/\S+\n\Z")
@@ -107,3 +107,10 @@ def test_a_relay_that_cannot_be_reached_stops_the_send_and_the_next_one_sends_it
         assert list(s.scalars(select(SendLog.state))) == ["sending"]
     report = send_issue(sample_store, "SN #1", _config(server))
     assert (report.sent, [r for m in server.messages for r in m.recipients]) == (1, ["ada@example.org"])
+
+
+def test_a_wrong_setting_is_named_by_its_environment_variable_on_the_command_line(sample_store):
+    result = run_precis(sample_store.display, "send", "SN #1", env={"PRECIS_SMTP_CONCURRENCY": "many"})
+    assert result.returncode == 1
+    assert result.stderr.startswith("precis: error: PRECIS_SMTP_CONCURRENCY 'many': ")
+    assert len(result.stderr.splitlines()) == 1

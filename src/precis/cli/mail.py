@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from precis.cli import app, console, err, state
-from precis.errors import InvalidValue, PrecisError
+from precis.errors import PrecisError
 from precis.mail import csvfiles, subscribers
 from precis.mail.config import MailConfig
 from precis.mail.delivery import send_issue, send_test
@@ -158,10 +158,7 @@ def send(
         raise PrecisError("addresses are for a test send: precis send ISSUE --test ADDR...")
     if private and not test:
         raise PrecisError("--private is for a test send (subscribers get the public edition)")
-    try:
-        config = MailConfig.from_environment()
-    except InvalidValue as exc:  # named by its environment variable, not as an option
-        raise PrecisError(str(exc)) from None
+    config = MailConfig.from_environment()
     store = state(ctx).store()
     if test:
         if not addresses:
