@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from precis.check import ERROR, WARNING, Problem, check
+from precis.check import ERROR, Problem, check
 from precis.errors import Conflict, InvalidValue, NotFound
 from precis.model import Activity, Entry, Issue, Person, Publication, issue_label, parse_issue_label, utcnow
 from precis.newsroom import permissions
@@ -187,15 +187,10 @@ def update_issue(
 
 def problems(session: Session, issue: Issue) -> list[Problem]:
     """What to fix before publishing, errors first: ``check``'s problems of the issue's entries
-    (broken references, unknown categories, bad links …), an entry without a category or a
-    summarizer, and an issue without entries."""
+    (no category or an unknown one, a summary without a summarizer, broken references, bad links,
+    duplicate titles …), and an issue without entries."""
     entries = _entries(session, issue)
-    ids = {e.id for e in entries}
-    found = [p for p in check(session, issue.publication) if p.entry_id in ids]
-    for e in entries:
-        if not (e.summarizer or "").strip():
-            found.append(Problem(WARNING, e.id, f"{issue.label} · {e.title.strip()!r} (entry {e.id})",
-                                 "summarizer", "no summarizer"))
+    found = check(session, issue.publication, only={e.id for e in entries})
     if not entries:
         found.append(Problem(ERROR, 0, issue.label, "entries", "the issue has no entries"))
     return sorted(found, key=lambda p: p.severity != ERROR)
