@@ -452,9 +452,11 @@ async def publish(request: Request) -> Response:
     store, issue_id = _store(request), _issue_id(request)
 
     def run() -> None:
+        jobs.queue_of(store)  # a queue that cannot be reached is said before anything is published
         with _writer(store, me) as s:
             issue = compose.get_issue(s, store.default_publication(s), issue_id)
-            scheduled = compose.publish(s, issue, me, base_url=MailConfig.from_environment().base_url)
+            base_url = request.app.state.base_url or MailConfig.from_environment().base_url
+            scheduled = compose.publish(s, issue, me, base_url=base_url)
         jobs.dispatch(store, [j.id for j in scheduled])
 
     try:
