@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from precis.sheets import read_file
 from precis.store import Store, import_records
-from tests.helpers import ROOT, load_sample
+from tests.helpers import ROOT, init_store, load_sample
 
 pytest_plugins = ["pytester"]
 
@@ -94,9 +94,7 @@ def sample_store(tmp_path: Path) -> Store:
 @pytest.fixture
 def empty_store(tmp_path: Path) -> Store:
     """An initialized store with the default publication and no entries."""
-    store = Store(str(tmp_path / "empty.db"))
-    store.init()
-    return store
+    return init_store(Store(str(tmp_path / "empty.db")))
 
 
 @pytest.fixture
