@@ -60,10 +60,11 @@ def run_precis(
     )
 
 
-def invoke(store: Store | Path | str, *args: str) -> Result:
-    """``precis --db STORE ARGS`` run in this process (fast); the caller checks the exit code."""
+def invoke(store: Store | Path | str, *args: str, input: str | None = None) -> Result:
+    """``precis --db STORE ARGS`` run in this process (fast), reading ``input`` as its standard
+    input; the caller checks the exit code."""
     db = store.display if isinstance(store, Store) else str(store)
-    return CliRunner().invoke(app, ["--db", db, *args])
+    return CliRunner().invoke(app, ["--db", db, *args], input=input)
 
 
 def load_sample(store: Store) -> Store:
