@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tests.helpers import SAMPLE_CSV, SAMPLE_TOML, invoke
+from tests.helpers import SAMPLE_CSV, SAMPLE_TOML, invoke, sample_db
 from tests.helpers import run_precis as run
 
 
@@ -29,9 +29,7 @@ def test_every_command_has_help_with_an_example(tmp_path):
 
 
 def test_public_export_leaves_out_private_entries_and_editorial_notes(tmp_path):
-    db = tmp_path / "s.db"
-    run(db, "init", "--publication", str(SAMPLE_TOML))
-    run(db, "import", str(SAMPLE_CSV))
+    db = sample_db(tmp_path / "s.db")  # init and import as a user runs them: test_init_import_and_look_around
     out = tmp_path / "public.json"
     assert run(db, "export", "--public", str(out)).returncode == 0
     text = out.read_text()
