@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from precis.sheets import read_file
 from precis.store import Store, import_records
-from tests.helpers import ROOT, init_store, load_sample
+from tests.helpers import ROOT, init_store, load_sample, sheet_rows
 
 pytest_plugins = ["pytester"]
 
@@ -64,6 +64,12 @@ def real_xlsx() -> Path:
 def real_records(real_xlsx: Path):
     """The real spreadsheet read into records (read once per test run)."""
     return read_file(real_xlsx)
+
+
+@pytest.fixture(scope="session")
+def real_sheet_rows(real_xlsx: Path) -> list[tuple]:
+    """The real spreadsheet's rows as ``sheet_rows`` reads them (read once per test run)."""
+    return sheet_rows(real_xlsx)
 
 
 @pytest.fixture(scope="session")

@@ -11,8 +11,8 @@ from tests.helpers import init_store, sheet_rows
 
 
 @pytest.fixture(scope="module")
-def original_rows(real_xlsx):
-    return sheet_rows(real_xlsx)
+def original_rows(real_sheet_rows):
+    return real_sheet_rows
 
 
 def test_real_sheet_imports_every_row_issue_and_opinion(real_store):
