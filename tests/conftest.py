@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 
 from precis.sheets import read_file
 from precis.store import Store, import_records
-from tests.helpers import ROOT, load_sample
+from tests.helpers import ROOT, init_store, load_sample, sheet_rows
 
 pytest_plugins = ["pytester"]
 
@@ -67,6 +67,12 @@ def real_records(real_xlsx: Path):
 
 
 @pytest.fixture(scope="session")
+def real_sheet_rows(real_xlsx: Path) -> list[tuple]:
+    """The real spreadsheet's rows as ``sheet_rows`` reads them (read once per test run)."""
+    return sheet_rows(real_xlsx)
+
+
+@pytest.fixture(scope="session")
 def real_db_template(tmp_path_factory: pytest.TempPathFactory, real_records) -> Path:
     """A SQLite store with the real archive imported, made once; copy it, never write to it."""
     path = tmp_path_factory.mktemp("real") / "an.db"
@@ -94,9 +100,7 @@ def sample_store(tmp_path: Path) -> Store:
 @pytest.fixture
 def empty_store(tmp_path: Path) -> Store:
     """An initialized store with the default publication and no entries."""
-    store = Store(str(tmp_path / "empty.db"))
-    store.init()
-    return store
+    return init_store(Store(str(tmp_path / "empty.db")))
 
 
 @pytest.fixture

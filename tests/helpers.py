@@ -7,13 +7,17 @@ file of a built site), and requiring a system program.
 
 from __future__ import annotations
 
+import atexit
+import functools
 import gzip
 import http.server
 import io
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +35,7 @@ from precis.cli import app
 from precis.publication import load_settings
 from precis.sheets import read_file
 from precis.store import Store, import_records
+from precis.store.engine import sqlite_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_CSV = ROOT / "src" / "precis" / "data" / "sample.csv"
@@ -55,17 +60,64 @@ def run_precis(
     )
 
 
-def invoke(store: Store | Path | str, *args: str) -> Result:
-    """``precis --db STORE ARGS`` run in this process (fast); the caller checks the exit code."""
+def invoke(store: Store | Path | str, *args: str, input: str | None = None) -> Result:
+    """``precis --db STORE ARGS`` run in this process (fast), reading ``input`` as its standard
+    input; the caller checks the exit code."""
     db = store.display if isinstance(store, Store) else str(store)
-    return CliRunner().invoke(app, ["--db", db, *args])
+    return CliRunner().invoke(app, ["--db", db, *args], input=input)
 
 
 def load_sample(store: Store) -> Store:
-    """``store`` initialized with the sample publication and its entries imported."""
+    """``store`` initialized with the sample publication and its entries imported.
+
+    A new SQLite file is a copy of one loaded so once per test run (``_template``): the same rows,
+    without a schema migration and an import for every test (a second or more each)."""
+    if not _copy_template("sample", store):
+        _load_sample(store)
+    return store
+
+
+def init_store(store: Store) -> Store:
+    """``store`` initialized as ``Store.init()`` does it (the default publication, no entries);
+    a new SQLite file is a copy of one made so once per test run, as in ``load_sample``."""
+    if not _copy_template("empty", store):
+        store.init()
+    return store
+
+
+def _load_sample(store: Store) -> None:
     store.init(load_settings(SAMPLE_TOML))
     import_records(store, read_file(SAMPLE_CSV))
-    return store
+
+
+_MAKERS = {"sample": _load_sample, "empty": Store.init}
+
+
+@functools.cache
+def _template(kind: str) -> Path:
+    """A SQLite file made by ``_MAKERS[kind]``, once per test run, in a folder removed at exit."""
+    folder = tempfile.mkdtemp(prefix="precis-test-templates-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = Path(folder) / f"{kind}.db"
+    store = Store(str(path))
+    _MAKERS[kind](store)
+    store.close()
+    return path
+
+
+def _copy_template(kind: str, store: Store) -> bool:
+    """Copy the ``kind`` template into ``store`` when it is a SQLite file that does not exist yet
+    (so no connection has been opened on it); False, with nothing done, for any other store."""
+    path = sqlite_path(store.url) if store.is_sqlite else None
+    if path is None or path.exists():
+        return False
+    source, target = sqlite3.connect(_template(kind)), sqlite3.connect(path)
+    try:
+        source.backup(target)  # a consistent copy, whatever is still in the template's WAL
+    finally:
+        source.close()
+        target.close()
+    return True
 
 
 def sample_db(path: Path) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from precis.assist import Assistant
-from tests.helpers import run_precis
+from tests.helpers import invoke, run_precis
 
 
 def run(db: Path, *args: str, cache: Path) -> subprocess.CompletedProcess:
@@ -53,7 +53,8 @@ def test_cli_single_suggestions_and_batch(real_assist_db, assist_cache, tmp_path
     assert len(json.loads(out.stdout)) == 3
     batch = tmp_path / "q.jsonl"
     batch.write_text(
-        json.dumps({"id": "a", "kind": "anchor", "text": "debate", "context": "AI safety via debate, two agents argue."})
+        json.dumps({"id": "a", "kind": "anchor", "text": "debate",
+                    "context": "AI safety via debate, two agents argue."})
         + "\n\n"
         + json.dumps({"id": 7, "kind": "refs", "text": "Inner alignment and mesa optimizers.", "k": 4})
         + "\n"
@@ -85,8 +86,8 @@ def test_a_bad_batch_line_is_named_and_nothing_is_answered(real_assist_db, assis
 def test_every_command_has_help_with_an_example(tmp_path):
     for command in (["suggest"], ["suggest", "category"], ["suggest", "refs"], ["suggest", "anchor"],
                     ["suggest", "duplicates"], ["bench", "assist"]):
-        out = run(tmp_path / "x.db", *command, "--help", cache=tmp_path)
-        assert out.returncode == 0 and "Example:" in out.stdout, command
+        out = invoke(tmp_path / "x.db", *command, "--help")  # in this process: a new one per command took seconds
+        assert out.exit_code == 0 and "Example:" in out.stdout, command
 
 
 def test_an_empty_store_suggests_nothing_rather_than_failing(empty_store, tmp_path, monkeypatch):

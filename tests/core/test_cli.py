@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from tests.helpers import SAMPLE_CSV, SAMPLE_TOML
+from tests.helpers import SAMPLE_CSV, SAMPLE_TOML, invoke, sample_db
 from tests.helpers import run_precis as run
 
 
@@ -23,15 +23,13 @@ def test_init_import_and_look_around(tmp_path):
 
 def test_every_command_has_help_with_an_example(tmp_path):
     for command in (["init"], ["import"], ["export"], ["check"], ["stats"], ["issues"], ["entry", "show"]):
-        result = run(tmp_path / "x.db", *command, "--help")
-        assert result.returncode == 0
+        result = invoke(tmp_path / "x.db", *command, "--help")  # in this process: a new one per command took seconds
+        assert result.exit_code == 0
         assert "Example:" in result.stdout, command
 
 
 def test_public_export_leaves_out_private_entries_and_editorial_notes(tmp_path):
-    db = tmp_path / "s.db"
-    run(db, "init", "--publication", str(SAMPLE_TOML))
-    run(db, "import", str(SAMPLE_CSV))
+    db = sample_db(tmp_path / "s.db")  # init and import as a user runs them: test_init_import_and_look_around
     out = tmp_path / "public.json"
     assert run(db, "export", "--public", str(out)).returncode == 0
     text = out.read_text()
@@ -43,11 +41,11 @@ def test_public_export_leaves_out_private_entries_and_editorial_notes(tmp_path):
 def test_check_on_the_real_sheet_names_exactly_the_three_broken_references(real_store):
     result = run(Path(real_store.engine.url.database), "check")
     assert result.returncode == 1
-    errors = [l for l in result.stdout.splitlines() if l.startswith("error:")]
+    errors = [line for line in result.stdout.splitlines() if line.startswith("error:")]
     assert len(errors) == 3
     for line in errors:
         assert "'More realistic tales of doom' matches no entry" in line
         assert line.count("';") + line.count("'\n") >= 2  # three suggestions, separated by ';'
     titles = {"What can the principal-agent literature tell us about AI risk?", "A shift in arguments for AI risk",
               "Agency Failure AI Apocalypse?"}
-    assert {next(t for t in titles if t in l) for l in errors} == titles
+    assert {next(t for t in titles if t in error) for error in errors} == titles

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from precis.publication import load_settings
+from precis.store import Store
 from tests.helpers import SAMPLE_CSV, SAMPLE_TOML
 
 # The modules the extras bring; a None in sys.modules makes them look uninstalled to imports and
@@ -43,7 +45,8 @@ def test_base_commands_work_without_any_extra(tmp_path):
 
 def test_a_command_whose_extra_is_missing_names_the_extra_in_one_line(tmp_path):
     db = tmp_path / "s.db"
-    run_base_only(db, "init", "--publication", str(SAMPLE_TOML))
+    # Made in this process: test_base_commands_work_without_any_extra runs init without the extras.
+    Store(str(db)).init(load_settings(SAMPLE_TOML))
     for extra, command in (
         ("site", ["site", "build", str(tmp_path / "site")]),
         ("site", ["serve"]),

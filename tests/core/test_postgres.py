@@ -12,13 +12,13 @@ from precis.store import Store, history, import_records, load_records
 from tests.helpers import SAMPLE_CSV, sheet_rows
 
 
-def test_real_archive_round_trips_through_postgresql(pg_url, real_xlsx, real_records, tmp_path):
+def test_real_archive_round_trips_through_postgresql(pg_url, real_sheet_rows, real_records, tmp_path):
     with Store(pg_url) as store:
         store.init()
         import_records(store, real_records)
         out = tmp_path / "pg.xlsx"
         write_file(out, load_records(store))
-        assert sorted(sheet_rows(out), key=repr) == sorted(sheet_rows(real_xlsx), key=repr)
+        assert sorted(sheet_rows(out), key=repr) == sorted(real_sheet_rows, key=repr)
         with store.session() as s:
             errors = [p for p in check(s, store.default_publication(s)) if p.severity == ERROR]
         assert len(errors) == 3
@@ -39,7 +39,8 @@ def test_a_failed_import_leaves_postgresql_unchanged(pg_url):
             e.summary = "Edited on PostgreSQL."
         with store.session() as s:
             revs = history(s, e.id)
-    assert revs[-1].after["summary"] == "Edited on PostgreSQL." and revs[-1].before["summary"] != revs[-1].after["summary"]
+    assert revs[-1].after["summary"] == "Edited on PostgreSQL."
+    assert revs[-1].before["summary"] != revs[-1].after["summary"]
 
 
 def test_closing_a_postgresql_store_closes_its_dedicated_connections(pg_url):

@@ -7,12 +7,12 @@ from sqlalchemy import func, select
 from precis.model import Entry, Issue, Opinion
 from precis.sheets import read_file, write_file
 from precis.store import Store, import_records, load_records
-from tests.helpers import sheet_rows
+from tests.helpers import init_store, sheet_rows
 
 
 @pytest.fixture(scope="module")
-def original_rows(real_xlsx):
-    return sheet_rows(real_xlsx)
+def original_rows(real_sheet_rows):
+    return real_sheet_rows
 
 
 def test_real_sheet_imports_every_row_issue_and_opinion(real_store):
@@ -41,8 +41,7 @@ def test_xlsx_round_trip_gives_back_every_value_and_hyperlink(real_store, origin
 def test_csv_and_json_round_trips_are_lossless(real_store, original_rows, tmp_path, fmt):
     middle = tmp_path / f"archive.{fmt}"
     write_file(middle, load_records(real_store))
-    fresh = Store(str(tmp_path / "fresh.db"))
-    fresh.init()
+    fresh = init_store(Store(str(tmp_path / "fresh.db")))
     import_records(fresh, read_file(middle))
     out = tmp_path / "again.xlsx"
     write_file(out, load_records(fresh))

