@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from precis.cli import app, console, state
 from precis.errors import InvalidValue, NotFound, PrecisError
-from precis.jobs.model import FAILED, Job
+from precis.jobs.model import FAILED, QUEUED, Job
 from precis.model import Issue, issue_label, parse_issue_label
 from precis.store import Store, settings_of
 
@@ -45,15 +45,20 @@ def worker(
         raise InvalidValue(
             queue.ENV_JOBS, queue.IMMEDIATE, "jobs run where they are dispatched: there is no queue to wait on"
         )
-    huey = queue.queue_of(store)
-    ids = requeue(store)
     if once:
-        while (task := huey.dequeue()) is not None:
-            huey.execute(task)
-        _report_run(store, ids)
+        before = {job.id for job in _queued(store)}
+        queue.drain(store)
+        _report_run(store, sorted(before))
         return
+    huey = queue.queue_of(store)
+    requeue(store)
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=IDLE_WAIT)
     consumer.run()
+
+
+def _queued(store: Store) -> list[Job]:
+    with store.session() as s:
+        return list(s.scalars(select(Job).where(Job.state == QUEUED)))
 
 
 def _report_run(store: Store, ids: list[int]) -> None:
