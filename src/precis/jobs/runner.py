@@ -122,7 +122,10 @@ def run_job(store: Store, job_id: int) -> None:
             raise PrecisError(f"{job.kind!r} is not a kind of job this Précis knows")
         outcome = run(store, job, Progress(store, job_id))
     except Exception as exc:
-        log.exception("job %s (%s) failed", job_id, job.kind)
+        if isinstance(exc, (PrecisError, OSError)):  # the configuration or the machine: said in words
+            log.error("job %s (%s) failed: %s", job_id, job.kind, _one_line(exc))
+        else:  # a bug: its traceback goes to the worker's log
+            log.exception("job %s (%s) failed", job_id, job.kind)
         _end(store, job_id, FAILED, Outcome(_one_line(exc)))
     except BaseException:  # the worker is stopping: say so, then let it stop
         _end(store, job_id, FAILED, Outcome("interrupted: the worker stopped before the job ended; retry it"))
@@ -145,5 +148,10 @@ def _end(store: Store, job_id: int, state: str, outcome: Outcome) -> None:
 
 
 def _one_line(exc: Exception) -> str:
-    text = str(exc) if isinstance(exc, PrecisError) else f"{type(exc).__name__}: {exc}".rstrip(": ")
+    if isinstance(exc, PrecisError):
+        text = str(exc)
+    elif isinstance(exc, OSError) and exc.strerror:  # "/srv/archive: Permission denied"
+        text = f"{exc.filename}: {exc.strerror}" if exc.filename is not None else exc.strerror
+    else:
+        text = f"{type(exc).__name__}: {exc}".rstrip(": ")
     return " ".join(text.split()) or type(exc).__name__
