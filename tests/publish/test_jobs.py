@@ -202,3 +202,17 @@ def test_the_queue_sits_beside_a_sqlite_store_and_a_postgresql_store_must_name_i
         queue_location(remote)
     monkeypatch.setenv("PRECIS_JOBS", "/var/lib/precis/jobs.db")
     assert queue_location(remote) == "/var/lib/precis/jobs.db"
+
+
+def test_a_job_left_running_by_a_stopped_worker_is_marked_failed_when_the_worker_starts_again(store: Store) -> None:
+    from precis.jobs.runner import fail_interrupted
+
+    with store.session(by="test") as s:
+        cut = jobs.schedule(s, "site", issue_id=issue_id(store))
+        cut.state = "running"
+        cut_id = cut.id
+    assert cut_id in fail_interrupted(store)
+    left = job(store, cut_id)
+    assert left.state == "failed" and (left.message or "").startswith("interrupted")
+    with store.session(by="test") as s:
+        assert jobs.retry(s, cut_id).state == "queued"

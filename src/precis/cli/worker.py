@@ -29,15 +29,18 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Run what is queued, one job at a time, then exit (for cron)."),
 ) -> None:
     """Run the jobs that follow a publish (the archive, the podcast episode, sending): wait for
-    them on the queue and run each one, until stopped (Ctrl-C or SIGTERM let the running jobs end).
+    them on the queue and run each one, until stopped (Ctrl-C lets the running jobs end; SIGTERM
+    stops at once). Run one worker per store.
 
     On start, every job the store holds as queued is put on the queue again, so a job whose
-    message was lost still runs. The queue is the file PRECIS_JOBS names (default: beside a SQLite
-    store, an.db.jobs). See docs/jobs.md.
+    message was lost still runs, and a job a stopped worker left running is marked failed (retry
+    it). The queue is the file PRECIS_JOBS names (default: beside a SQLite store, an.db.jobs).
+    See docs/jobs.md.
 
     Example: PRECIS_SITE_DIR=/srv/archive precis --db an.db worker --workers 2
     """
     from precis.jobs import queue, requeue
+    from precis.jobs.runner import fail_interrupted
 
     store = state(ctx).store()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -51,6 +54,8 @@ def worker(
         _report_run(store, sorted(before))
         return
     huey = queue.queue_of(store)
+    for job_id in fail_interrupted(store):
+        logging.getLogger("precis.jobs").warning("job %s was left running by a stopped worker: failed", job_id)
     requeue(store)
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=False, max_delay=IDLE_WAIT)
     consumer.run()

@@ -135,6 +135,19 @@ def run_job(store: Store, job_id: int) -> None:
         _end(store, job_id, DONE, outcome)
 
 
+def fail_interrupted(store: Store) -> list[int]:
+    """Mark failed the jobs the store holds as running, which a worker stopped at once (a kill,
+    SIGTERM) left behind; called as the store's one worker starts. Their ids."""
+    message = "interrupted: the worker stopped before the job ended; retry it"
+    with store.session(by="jobs") as s:
+        ids = list(s.scalars(select(Job.id).where(Job.state == RUNNING)))
+        if ids:
+            s.execute(update(Job).where(Job.id.in_(ids), Job.state == RUNNING).values(
+                state=FAILED, message=message, finished_at=utcnow(),
+            ))
+    return ids
+
+
 def _end(store: Store, job_id: int, state: str, outcome: Outcome) -> None:
     with store.session(by="jobs") as s:
         job = s.get(Job, job_id)
