@@ -1,19 +1,24 @@
 """A real SMTP server on 127.0.0.1 for tests (aiosmtpd), keeping every message it accepts.
 
 ``refuse`` makes it answer an address at RCPT TO with a given reply ("550 5.1.1 no such user",
-"451 4.3.0 try later"), as a relay does for a bounced or a deferred address.
+"451 4.3.0 try later"), as a relay does for a bounced or a deferred address. ``dkim_key`` makes a
+DKIM key and the DNS answer ``dkim.verify`` needs; ``part_text`` and ``signed_headers`` read a
+message received.
 """
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import socket
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -89,3 +94,42 @@ def mail_server() -> Iterator[MailServer]:
         yield MailServer("127.0.0.1", controller.port, handler)
     finally:
         controller.stop()
+
+
+@dataclass
+class DkimKey:
+    """A fresh RSA key for DKIM (``openssl genrsa``) and the DNS answer that publishes it."""
+
+    path: Path
+    public: str  # base64 of the DER public key: the p= of the TXT record
+
+    def dnsfunc(self, name: bytes, timeout: int = 5) -> bytes:
+        """What dkim.verify asks DNS for SELECTOR._domainkey.DOMAIN: the TXT record."""
+        return f"v=DKIM1; k=rsa; p={self.public}".encode()
+
+    def env(self, selector: str = "test", domain: str = "example.org") -> dict[str, str]:
+        return {"PRECIS_DKIM_KEY": str(self.path), "PRECIS_DKIM_SELECTOR": selector, "PRECIS_DKIM_DOMAIN": domain}
+
+
+def dkim_key(folder: Path) -> DkimKey:
+    path = folder / "dkim.pem"
+    subprocess.run(["openssl", "genrsa", "-out", str(path), "2048"], check=True, capture_output=True)
+    der = subprocess.run(["openssl", "rsa", "-in", str(path), "-pubout", "-outform", "DER"],
+                         check=True, capture_output=True).stdout
+    return DkimKey(path, base64.b64encode(der).decode())
+
+
+def part_text(message: EmailMessage, subtype: str) -> str:
+    """The decoded text of the message's text/SUBTYPE part, line ends as Python writes them."""
+    part = message.get_body(preferencelist=(subtype,))
+    assert part is not None and part.get_content_type() == f"text/{subtype}", message.get_content_type()
+    text: str = part.get_content()
+    return text.replace("\r\n", "\n")
+
+
+def signed_headers(data: bytes) -> list[str]:
+    """The h= list of a message's DKIM-Signature, lower-cased."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    signature = "".join(str(message["DKIM-Signature"]).split())
+    tags = dict(t.split("=", 1) for t in signature.split(";") if "=" in t)
+    return [h.lower() for h in tags["h"].split(":")]

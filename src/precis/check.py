@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -37,8 +38,10 @@ def _where(entry: Entry) -> str:
     return f"{issue} · {entry.title.strip()!r} (entry {entry.id})"
 
 
-def check(session: Session, publication: Publication) -> list[Problem]:
-    """Every problem in the publication's entries, errors first, in sheet order."""
+def check(session: Session, publication: Publication, only: Collection[int] | None = None) -> list[Problem]:
+    """Every problem in the publication's entries, errors first, in sheet order; with ``only``, the
+    problems of those entries (ids), still checked against the whole publication (a duplicate title,
+    a cross-reference to any entry)."""
     settings = settings_of(publication)
     resolver = Resolver.from_session(session, settings.series)
     entries = publication_entries(session, publication)
@@ -52,6 +55,8 @@ def check(session: Session, publication: Publication) -> list[Problem]:
     issues_seen: set[int] = set()
     for e in entries:
         titles[normalize_key(e.title)].append(e)
+        if only is not None and e.id not in only:
+            continue
         if not e.category:
             add(ERROR, e, "category", "no category")
         else:
@@ -96,7 +101,8 @@ def check(session: Session, publication: Publication) -> list[Problem]:
     for same in titles.values():
         if len(same) > 1:
             for e in same[1:]:
-                add(WARNING, e, "title", f"duplicate title: also {_where(same[0])}")
+                if only is None or e.id in only or same[0].id in only:
+                    add(WARNING, e, "title", f"duplicate title: also {_where(same[0])}")
     problems.sort(key=lambda p: p.severity != ERROR)
     return problems
 

@@ -85,10 +85,15 @@ class IssueRef:
     url: str | None
     date: date | None
     title: str | None
+    intro: str | None = None  # the issue's own opening text (summary markup)
+    published: bool = True  # False while the issue is a draft being composed
 
     @classmethod
     def of(cls, issue: Issue) -> IssueRef:
-        return cls(issue.id, issue.series, issue.number, issue.url, issue.date, issue.title)
+        return cls(
+            issue.id, issue.series, issue.number, issue.url, issue.date, issue.title, issue.intro,
+            issue.status == "published",
+        )
 
     @property
     def label(self) -> str:

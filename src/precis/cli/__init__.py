@@ -106,7 +106,8 @@ def error_message(exc: PrecisError) -> str:
     makes a missing store."""
     if isinstance(exc, InvalidValue):
         option = OPTION_OF_FIELD.get(exc.field)
-        if option is None and exc.field.isidentifier():
+        # A field in capitals is an environment variable (PRECIS_SMTP_URL): named as it is.
+        if option is None and exc.field.isidentifier() and not exc.field.isupper():
             option = "--" + exc.field.replace("_", "-")
         if option is not None:
             return f"{option} {exc.value!r}: {exc.reason}"

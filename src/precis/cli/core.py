@@ -134,7 +134,7 @@ def issues_(ctx: typer.Context) -> None:
     store = state(ctx).store()
     with store.session() as s:
         rows = s.execute(
-            select(Issue.series, Issue.number, Issue.title, Issue.date, Issue.url, func.count(Entry.id))
+            select(Issue.series, Issue.number, Issue.title, Issue.date, Issue.url, func.count(Entry.id), Issue.status)
             .outerjoin(Entry, Entry.issue_id == Issue.id)
             .group_by(Issue.id)
             .order_by(Issue.series.desc(), Issue.number)
@@ -142,7 +142,8 @@ def issues_(ctx: typer.Context) -> None:
     table = Table(show_edge=False)
     for col in ("issue", "entries", "date", "title / link"):
         table.add_column(col, justify="right" if col == "entries" else "left", overflow="fold")
-    for series, number, title, date, url, count in rows:
-        table.add_row(issue_label(series, number), str(count), str(date or ""), title or url or "")
+    for series, number, title, date, url, count, status in rows:
+        label = issue_label(series, number) + (f" ({status})" if status != "published" else "")
+        table.add_row(label, str(count), str(date or ""), title or url or "")
     console.print(table)
     console.print(f"{len(rows)} issues.")

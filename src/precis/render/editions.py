@@ -113,6 +113,7 @@ class Editions:
                 date=issue.date,
                 url=issue.url,
                 intro=boilerplate.get("intro", Doc(())),
+                note=parse(issue.intro),
                 footer=boilerplate.get("footer", Doc(())),
                 boilerplate=boilerplate,
                 sections=sections_of(self.settings, entries),

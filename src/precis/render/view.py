@@ -98,7 +98,8 @@ class IssueView:
     title: str | None
     date: date | None
     url: str | None
-    intro: Doc
+    intro: Doc  # the publication's words that open every issue (boilerplate)
+    note: Doc  # the issue's own opening text, shown after them
     footer: Doc
     boilerplate: dict[str, Doc]
     sections: list[SectionView]  # HIGHLIGHTS first, then the tree's order; only non-empty ones

@@ -310,6 +310,7 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
         exception_handlers=exception_handlers(),
     )
     app.state.store = store
+    app.state.base_url = base_url  # where the archive is served: an issue published here links its page
     return app
 
 
