@@ -216,3 +216,28 @@ def test_a_job_left_running_by_a_stopped_worker_is_marked_failed_when_the_worker
     assert left.state == "failed" and (left.message or "").startswith("interrupted")
     with store.session(by="test") as s:
         assert jobs.retry(s, cut_id).state == "queued"
+
+
+def test_the_send_job_mails_the_issue_to_the_confirmed_subscribers_with_its_progress(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from precis.mail.csvfiles import import_files
+    from tests.mailserver import mail_server
+
+    (tmp_path / "list.csv").write_text(
+        "email,name,status\nana@example.org,Ana,confirmed\nbo@example.org,Bo,confirmed\n"
+        "cy@example.org,Cy,unsubscribed\n", "utf-8"
+    )
+    import_files(store, [tmp_path / "list.csv"])
+    with mail_server() as server:
+        monkeypatch.setenv("PRECIS_SMTP_URL", server.url)
+        monkeypatch.setenv("PRECIS_MAIL_FROM", "Sample Newsletter <news@example.org>")
+        monkeypatch.setenv("PRECIS_BASE_URL", "https://news.example.org")
+        with store.session(by="test") as s:
+            send = jobs.schedule(s, "send", issue_id=issue_id(store)).id
+        jobs.run_job(store, send)
+        delivered = sorted(r for m in server.messages for r in m.recipients)
+    done = job(store, send)
+    assert done.state == "done", done.message
+    assert delivered == ["ana@example.org", "bo@example.org"]
+    assert done.result["sent"] == 2 and done.done == done.total == 2

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from precis.cli import app, console, state
-from precis.errors import InvalidValue, NotFound, PrecisError
+from precis.errors import InvalidValue, PrecisError
 from precis.jobs.model import FAILED, QUEUED, Job
-from precis.model import Issue, issue_label, parse_issue_label
-from precis.store import Store, settings_of
+from precis.model import Issue
+from precis.store import Store
 
 #: How long an idle worker waits at most between two looks at the queue (seconds).
 IDLE_WAIT = 1.0
@@ -133,18 +133,9 @@ def retry_command(ctx: typer.Context, job: int = typer.Argument(..., metavar="JO
 
 def _issue_id(session: Session, store: Store, ref: str) -> int:
     """The id of the issue named "173" (in the publication's series) or "AN #173"."""
-    text = ref.strip()
-    publication = store.default_publication(session)
-    parsed = (settings_of(publication).issue_prefix, int(text)) if text.isdigit() else parse_issue_label(text)
-    if parsed is None:
-        raise InvalidValue("issue", text, "not an issue; write 173 or 'AN #173'")
-    found = session.scalar(
-        select(Issue.id).where(Issue.publication_id == publication.id, Issue.series == parsed[0],
-                               Issue.number == parsed[1])
-    )
-    if found is None:
-        raise NotFound(f"no issue {issue_label(*parsed)} in the store", kind="issue", key=text)
-    return found
+    from precis.newsroom.issues import get_issue
+
+    return get_issue(session, store.default_publication(session), ref).id
 
 
 def _labels(session: Session, jobs: list[Job]) -> dict[int, str]:
