@@ -116,7 +116,10 @@ def main() -> None:
             for run in range(args.runs):
                 old, new = 139 - run, 173 + run
                 page = client.get(f"/issues/an-{old}/").text
-                slugs = list(dict.fromkeys(re.findall(r'href="(?:\.\./)*entries/([^/"]+)/"', page)))
+                # An entry whose title another entry shares has its issue in its page's name
+                # ("…-an-139"): moved to the new issue, its page is named after that one.
+                slugs = [slug.replace(f"-an-{old}", f"-an-{new}") for slug in
+                         dict.fromkeys(re.findall(r'href="(?:\.\./)*entries/([^/"]+)/"', page))]
                 ids = take_out(store, old)
                 # The archive settles (composing takes longer than a rebuild): the downloads wait
                 # for the whole rebuild.
