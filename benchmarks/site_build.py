@@ -1,4 +1,5 @@
-"""Time building the archive site of the real archive: from nothing, again unchanged, after one edit.
+"""Time building the archive site of the real archive: from nothing, again unchanged, after one
+edit, after a publish.
 
 Run: .venv/bin/python benchmarks/site_build.py [PATH_TO_XLSX]
 
@@ -24,6 +25,9 @@ from precis.model import Entry
 from precis.sheets import read_file
 from precis.site import build_site
 from precis.store import Store, import_records
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from publish_freshness import publish, take_out  # a sibling script, not a package
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment_newsletter.xlsx"
 RUNS = 3
@@ -55,6 +59,17 @@ def main() -> None:
         edited = build_site(store, Path(tmp) / "site0")
         pages = [p for p in edited.written if p.endswith(".html")]
         print(f"rebuild, one entry edit {edited.seconds:6.2f} s  ({len(edited.written)} files written, pages: {', '.join(pages)})")
+        # A publish, as `precis serve` rebuilds after it: AN #139's entries were taken out while a
+        # new issue was composed (and the site rebuilt), then published as AN #173; the first
+        # pages (the entries', the issue's, the home page, the issue list) are ready before the rest.
+        ids = take_out(store, 139)
+        build_site(store, Path(tmp) / "site0")
+        publish(store, 173, ids)
+        started, ready = time.perf_counter(), []
+        published = build_site(store, Path(tmp) / "site0", changed=ids,
+                               ready=lambda files: ready.append(time.perf_counter() - started))
+        print(f"rebuild after a publish  {published.seconds:6.2f} s  (first pages ready after {ready[0]:.2f} s, "
+              f"feeds after {ready[1]:.2f} s; {len(published.written)} files written)")
         print(f"median build from nothing: {statistics.median(fresh):.2f} s")
         shutil.rmtree(Path(tmp) / "cli", ignore_errors=True)
         precis = Path(sys.executable).with_name("precis")

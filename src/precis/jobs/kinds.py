@@ -103,9 +103,8 @@ def podcast(store: Store, job: Job, progress: Progress) -> Outcome:
 
 def send(store: Store, job: Job, progress: Progress) -> Outcome:
     """Send the issue to every confirmed subscriber not yet sent it (resumable: see ``precis send``)."""
-    # The mail package lands beside this one; until it is merged mypy cannot see it.
-    from precis.mail.config import MailConfig  # type: ignore[import-untyped, import-not-found, unused-ignore]
-    from precis.mail.delivery import send_issue  # type: ignore[import-untyped, import-not-found, unused-ignore]
+    from precis.mail.config import MailConfig
+    from precis.mail.delivery import send_issue
 
     if job.issue_id is None:
         raise PrecisError("a send job needs an issue")

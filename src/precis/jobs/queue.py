@@ -93,3 +93,12 @@ def requeue(store: Store) -> list[int]:
         ids = list(s.scalars(select(Job.id).where(Job.state == QUEUED).order_by(Job.id)))
     dispatch(store, ids)
     return ids
+
+
+def drain(store: Store) -> None:
+    """Run, one after another in this thread, every job on the queue, then return (``precis worker
+    --once``); the jobs still queued in the store are put on it first."""
+    huey = queue_of(store)
+    requeue(store)
+    while (task := huey.dequeue()) is not None:
+        huey.execute(task)

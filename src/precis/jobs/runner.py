@@ -122,7 +122,10 @@ def run_job(store: Store, job_id: int) -> None:
             raise PrecisError(f"{job.kind!r} is not a kind of job this Précis knows")
         outcome = run(store, job, Progress(store, job_id))
     except Exception as exc:
-        log.exception("job %s (%s) failed", job_id, job.kind)
+        if isinstance(exc, (PrecisError, OSError)):  # the configuration or the machine: said in words
+            log.error("job %s (%s) failed: %s", job_id, job.kind, _one_line(exc))
+        else:  # a bug: its traceback goes to the worker's log
+            log.exception("job %s (%s) failed", job_id, job.kind)
         _end(store, job_id, FAILED, Outcome(_one_line(exc)))
     except BaseException:  # the worker is stopping: say so, then let it stop
         _end(store, job_id, FAILED, Outcome("interrupted: the worker stopped before the job ended; retry it"))
@@ -130,6 +133,19 @@ def run_job(store: Store, job_id: int) -> None:
     else:
         log.info("job %s (%s) done: %s", job_id, job.kind, outcome.message)
         _end(store, job_id, DONE, outcome)
+
+
+def fail_interrupted(store: Store) -> list[int]:
+    """Mark failed the jobs the store holds as running, which a worker stopped at once (a kill,
+    SIGTERM) left behind; called as the store's one worker starts. Their ids."""
+    message = "interrupted: the worker stopped before the job ended; retry it"
+    with store.session(by="jobs") as s:
+        ids = list(s.scalars(select(Job.id).where(Job.state == RUNNING)))
+        if ids:
+            s.execute(update(Job).where(Job.id.in_(ids), Job.state == RUNNING).values(
+                state=FAILED, message=message, finished_at=utcnow(),
+            ))
+    return ids
 
 
 def _end(store: Store, job_id: int, state: str, outcome: Outcome) -> None:
@@ -145,5 +161,10 @@ def _end(store: Store, job_id: int, state: str, outcome: Outcome) -> None:
 
 
 def _one_line(exc: Exception) -> str:
-    text = str(exc) if isinstance(exc, PrecisError) else f"{type(exc).__name__}: {exc}".rstrip(": ")
+    if isinstance(exc, PrecisError):
+        text = str(exc)
+    elif isinstance(exc, OSError) and exc.strerror:  # "/srv/archive: Permission denied"
+        text = f"{exc.filename}: {exc.strerror}" if exc.filename is not None else exc.strerror
+    else:
+        text = f"{type(exc).__name__}: {exc}".rstrip(": ")
     return " ".join(text.split()) or type(exc).__name__

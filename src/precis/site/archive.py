@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from precis.markup import Doc, Target
 from precis.people_names import People
@@ -18,7 +19,7 @@ from precis.public import EntryData, IssueRef
 from precis.publication import Settings
 from precis.render import Editions, Links
 from precis.render.html import HtmlRenderer
-from precis.render.view import UNCATEGORIZED, EntryView, IssueView, sections_of
+from precis.render.view import UNCATEGORIZED, EntryView, IssueView, issue_heading, sections_of
 from precis.search.documents import body_text
 from precis.site import urls
 from precis.store import Store
@@ -89,9 +90,17 @@ class EntryItem:
 
 @dataclass
 class IssueItem:
+    """One issue of the archive with its public entries. Its public edition (``view``) is made
+    when first asked for: most builds after a change render only a few issues' pages."""
+
     issue: IssueRef
-    view: IssueView
+    heading: str  # "Alignment Newsletter #139: title"
     entries: list[EntryItem]
+    make_view: Callable[[IssueRef], IssueView] = field(repr=False)
+
+    @cached_property
+    def view(self) -> IssueView:
+        return self.make_view(self.issue)
 
     @property
     def slug(self) -> str:
@@ -149,7 +158,8 @@ class Archive:
                 by_issue[item.issue.id].append(item)
         # An issue is in the archive when at least one of its entries is public.
         self.issues: list[IssueItem] = [
-            IssueItem(i, self._issue_view(i), by_issue[i.id]) for i in editions.issues if by_issue.get(i.id)
+            IssueItem(i, issue_heading(self.settings, i), by_issue[i.id], self._issue_view)
+            for i in editions.issues if by_issue.get(i.id)
         ]
         self.issue_by_id = {i.issue.id: i for i in self.issues}
 

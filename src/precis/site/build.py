@@ -15,12 +15,13 @@ import string
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from precis.errors import MissingExtra, PrecisError
@@ -58,6 +59,7 @@ NAV = [
     ("search/", "Search"),
 ]
 LATEST_ISSUES = 8
+FEED_FILES = ("feeds/issues.rss", "feeds/issues.atom")
 
 
 @dataclass
@@ -109,9 +111,30 @@ def pagefind_executable() -> Path:
     return Path(get_executable())
 
 
+class _CompiledTemplates(BytecodeCache):
+    """The templates compiled once per process, not once per build (each build has an environment
+    of its own, for its own globals): compiling them took a third of a second of every rebuild.
+    Jinja2 checks each template's source against the checksum kept with its code."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = _CompiledTemplates()
+
+
 def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(HERE / "templates"),
+        bytecode_cache=_COMPILED,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -151,6 +174,9 @@ class SiteBuilder:
         self._lines: dict[tuple[int, str, bool], Markup] = {}
         self._chrome: dict[tuple[str, str, str], Markup] = {}
         self.pages = 0
+        self.first: set[str] = set()  # the entry and issue pages ``first_pages`` wrote
+        self.lists_written = False  # the home page and the issue list, by ``first_pages``
+        self.feeds_written = False  # by ``first_feeds``
         self.search_indexed = False
         self.groups: dict[str, list[Group]] = {kind: archive.groups(kind) for kind in INDEX_KINDS}
         self.group_of: dict[str, dict[str, Group]] = {
@@ -207,12 +233,43 @@ class SiteBuilder:
         self.writer.write(path + "index.html", html)
         self.pages += 1
 
+    def first_pages(self, changed: Collection[int]) -> list[str]:
+        """Write at once what a change to the entries ``changed`` (ids) shows first: their pages,
+        their issues' pages with the issues on either side (whose links to them change), the home
+        page and the list of issues. The files written or found current, by site path."""
+        issues = self.archive.issues
+        position = {item.issue.id: n for n, item in enumerate(issues)}
+        items = [self.archive.by_id[i] for i in sorted(changed) if i in self.archive.by_id]
+        around = sorted({
+            n for item in items if item.issue is not None and item.issue.id in position
+            for n in range(position[item.issue.id] - 1, position[item.issue.id] + 2) if 0 <= n < len(issues)
+        })
+        for item in items:
+            self.entry_page(item)
+        for n in around:
+            self.issue_page(issues[n], issues[n - 1] if n else None, issues[n + 1] if n + 1 < len(issues) else None)
+        self.home()
+        self.issue_list()
+        self.lists_written = True
+        self.first = {item.path for item in items} | {issues[n].path for n in around}
+        return [path + "index.html" for path in sorted(self.first)] + ["index.html", "issues/index.html"]
+
+    def first_feeds(self) -> list[str]:
+        """Write the feeds ahead of the rest (after ``first_pages``); their site paths."""
+        self.feeds()
+        self.feeds_written = True
+        return list(FEED_FILES)
+
     def build(self, downloads: PendingDownloads, progress: Callable[[int, int], None] | None = None) -> None:
-        """Write every page and file. Pagefind is started first, so that it runs while the pages
-        are being rendered, as do the ``downloads`` (started before the archive was read)."""
+        """Write every page and file (but the pages ``first_pages`` wrote). Pagefind is started
+        first, so that it runs while the pages are being rendered, as do the ``downloads``."""
         steps: list[Callable[[], None]] = [
-            self.assets, self.home, self.issue_list, self.index_pages, self.stats, self.search_page, self.feeds,
+            self.assets, self.index_pages, self.stats, self.search_page,
         ]
+        if not self.lists_written:
+            steps += [self.home, self.issue_list]
+        if not self.feeds_written:
+            steps.append(self.feeds)
         total = len(self.archive.entries) + len(self.archive.issues) + len(steps) + 1
         done = 0
 
@@ -226,11 +283,13 @@ class SiteBuilder:
         try:
             indexer = self.start_search_index()
             for item in self.archive.entries:
-                self.entry_page(item)
+                if item.path not in self.first:
+                    self.entry_page(item)
                 tick()
             issues = self.archive.issues
             for i, issue in enumerate(issues):
-                self.issue_page(issue, issues[i - 1] if i else None, issues[i + 1] if i + 1 < len(issues) else None)
+                if issue.path not in self.first:
+                    self.issue_page(issue, issues[i - 1] if i else None, issues[i + 1] if i + 1 < len(issues) else None)
                 tick()
             for step in steps:
                 step()
@@ -266,7 +325,7 @@ class SiteBuilder:
         self.page(
             issue.path,
             "issue.html.j2",
-            title=issue.view.heading,
+            title=issue.heading,
             issue=issue,
             previous=previous,
             next=next,
@@ -299,7 +358,7 @@ class SiteBuilder:
             link=r.url(item.data.link),
             issue_link=item.issue and r.url(item.issue.url),
             issue_path=item.issue and urls.issue_path(item.issue.slug),
-            issue_heading=item.issue and self.archive.issue_by_id[item.issue.id].view.heading,
+            issue_heading=item.issue and self.archive.issue_by_id[item.issue.id].heading,
             category=group("categories", self.archive.keys_of("categories", item)),
             year=group("years", self.archive.keys_of("years", item)),
             venue=group("venues", self.archive.keys_of("venues", item)),
@@ -398,8 +457,8 @@ class SiteBuilder:
         base = self.base_url or "../"
         feed_base = (self.base_url + "feeds/") if self.base_url else ""
         rss, atom = feeds(self.archive, base, feed_base, self.issue_body)
-        self.writer.write("feeds/issues.rss", rss)
-        self.writer.write("feeds/issues.atom", atom)
+        for path, text in zip(FEED_FILES, (rss, atom), strict=True):
+            self.writer.write(path, text)
 
     # -- search index ------------------------------------------------------------------------
 
@@ -479,8 +538,18 @@ def build_site(
     outdir: Path,
     base_url: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    changed: Collection[int] = (),
+    ready: Callable[[list[str]], None] | None = None,
 ) -> BuildReport:
-    """Build (or bring up to date) the public archive of the store's publication in ``outdir``."""
+    """Build (or bring up to date) the public archive of the store's publication in ``outdir``.
+
+    With ``ready``, the build writes first what a change to the entries ``changed`` (ids) shows
+    (``SiteBuilder.first_pages``: their pages and issues', the home page, the issue list) and
+    calls ``ready`` with those files' site paths, then the feeds and calls it again with them
+    added, and then writes the rest: the other pages, the downloads, the search index. ``precis
+    serve`` serves those files as soon as they are ready.
+    """
     started = time.perf_counter()
     if base_url is not None:
         base_url = base_url_of(base_url, "the site's base URL")
@@ -490,25 +559,34 @@ def build_site(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _build(store, Path(outdir), base_url, progress, started)
+        return _build(store, Path(outdir), base_url, progress, started, changed, ready)
     finally:
         if collecting:
             gc.enable()
 
 
 def _build(
-    store: Store, outdir: Path, base_url: str | None, progress: Callable[[int, int], None] | None, started: float
+    store: Store, outdir: Path, base_url: str | None, progress: Callable[[int, int], None] | None, started: float,
+    changed: Collection[int], ready: Callable[[list[str]], None] | None,
 ) -> BuildReport:
     writer = SiteWriter(outdir)
     # The downloads need only the store: they start before the archive is read, so that the
-    # child interpreter's start and its reading of the records overlap with that too.
-    downloads = start_downloads(store, writer)
+    # child interpreter's start and its reading of the records overlap with that too; unless
+    # some pages are wanted first, which then have the processor to themselves.
+    downloads = start_downloads(store, writer) if ready is None else None
     try:
         archive = Archive.load(store)
         builder = SiteBuilder(archive, store, writer, base_url)
+        if ready is not None:
+            first = builder.first_pages(changed)
+            ready(first)
+            ready(first + builder.first_feeds())  # 0.2 s more (each shows 20 issues whole)
+            downloads = start_downloads(store, writer)
     except BaseException:
-        downloads.stop()
+        if downloads is not None:
+            downloads.stop()
         raise
+    assert downloads is not None  # started before the archive was read, or after the first pages
     builder.build(downloads, progress)
     writer.finish()
     return BuildReport(

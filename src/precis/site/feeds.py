@@ -68,7 +68,7 @@ def _item(archive: Archive, issue: IssueItem, base: str, content: Callable[[Issu
     highlights = "; ".join(h.title for h in issue.highlights)
     return _Item(
         id=url if "://" in url else f"urn:precis:{archive.settings.slug}:issue:{issue.slug}",
-        title=issue.view.heading,
+        title=issue.heading,
         url=url,
         moment=issue_time(issue),
         dated=issue.issue.date is not None,

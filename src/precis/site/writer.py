@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -97,7 +98,11 @@ class SiteWriter:
             if target.parent not in self._folders:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(target.parent)
-            target.write_bytes(data)
+            # Written beside and renamed over: a reader of the folder (``precis serve``) gets the
+            # old file or the new one, never half of one.
+            scratch = target.with_name(f".{target.name}.precis-new")
+            scratch.write_bytes(data)
+            os.replace(scratch, target)
         except OSError as exc:  # a full disk names no file: say which
             raise PrecisError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from None
         self.written.append(path)

@@ -74,6 +74,9 @@ class Stale:
 # Files that show entries without linking their pages (downloads, the search index, chart data):
 # while the site is being rebuilt they wait for it.
 _WAIT_UNDER = ("downloads/", "pagefind/", "data/")
+# The home page, the list of issues and the feeds, which a new issue appears on: while the site is
+# being rebuilt they wait for its first files (``build_site``'s ``ready``), which include them.
+_LISTS = frozenset({"index.html", "issues/index.html", "feeds/issues.rss", "feeds/issues.atom"})
 
 
 class LiveSite:
@@ -83,9 +86,14 @@ class LiveSite:
     from. When the store changed, a rebuild starts in the background (``build_site`` rewrites only
     what changed and deletes the pages of entries no longer public) and, until it is done: the page
     of an entry that is no longer public answers 404; a file that shows an entry changed since the
-    build (its page, an issue or index page, a feed listing it, the downloads, the search index)
-    waits for the rebuild and is then served as rebuilt; every other file is served at once. So no
-    reader sees a page the store no longer allows, and most pages are not held up.
+    build (its page, an issue or index page, a feed listing it, the downloads, the search index),
+    the home page, the list of issues, the feeds, and a file not there yet (a new issue's page, the
+    page of an entry just published) wait for the rebuild and are then served as rebuilt; every
+    other file is served at once. The rebuild writes first the pages of the changed entries and
+    their issues, the home page, the list of issues and the feeds (``build_site``'s ``ready``):
+    those are served as soon as they are written, before the other pages, the downloads and the
+    search index. So no reader sees a page the store no longer allows, a new issue is on the site
+    within about a second of its publishing, and most pages are not held up.
     ``built`` is what the site in ``site_dir`` was built from (None: not known, so every file
     waits for a first rebuild).
     """
@@ -100,6 +108,8 @@ class LiveSite:
         self._done = threading.Condition(self._lock)
         self._rebuilding: threading.Thread | None = None
         self._stale: tuple[str, Stale] | None = None  # for which store fingerprint
+        # The files the running rebuild wrote first, and the store's fingerprint they show.
+        self._fresh: tuple[str, frozenset[str]] | None = None
         self.error: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -131,7 +141,7 @@ class LiveSite:
         if stale is not None and self._page_of(relative) in stale.gone:
             return 404
         if stale is None or self._shows_change(relative, stale):
-            return self._wait()
+            return self._wait(relative, now.fingerprint)
         return None
 
     def _stale_for(self, now: Snapshot) -> Stale | None:
@@ -142,9 +152,14 @@ class LiveSite:
             self._stale = (now.fingerprint, self._changes(self.built))
         return self._stale[1]
 
-    def _changes(self, built: Built) -> Stale:
+    def _changed_entries(self, revision: int) -> set[int]:
+        """The entries changed since ``revision``."""
         with self.store.session() as s:
-            changed = set(s.scalars(select(Revision.entry_id).where(Revision.id > built.snapshot.revision)))
+            return set(s.scalars(select(Revision.entry_id).where(Revision.id > revision)))
+
+    def _changes(self, built: Built) -> Stale:
+        changed = self._changed_entries(built.snapshot.revision)
+        with self.store.session() as s:
             public = {
                 i for i, level, status in s.execute(
                     select(Entry.id, Entry.public_level, Entry.status).where(Entry.id.in_(changed))
@@ -159,15 +174,23 @@ class LiveSite:
         page = relative.removesuffix("index.html")
         return page if not page or page.endswith("/") else page + "/"
 
+    def _file_of(self, relative: str) -> str:
+        """The file a request path is for, as the build names files ("entries/x/index.html")."""
+        return relative + "index.html" if not relative or relative.endswith("/") else relative
+
     def _shows_change(self, relative: str, stale: Stale) -> bool:
         if relative.startswith(_WAIT_UNDER) or self._page_of(relative) in stale.changed_pages:
             return True
-        if not stale.marks:
-            return False
+        if self._file_of(relative) in _LISTS:
+            return True
         target = (self.site_dir / relative).resolve()
         if target.is_dir():
             target = target / "index.html"
-        if not target.is_relative_to(self.site_dir) or not target.is_file():
+        if not target.is_relative_to(self.site_dir):
+            return False
+        if not target.is_file():
+            return True  # a page the rebuild may make: a new issue's, an entry's just published
+        if not stale.marks:
             return False
         data = target.read_bytes()
         return any(mark in data for mark in stale.marks)
@@ -189,24 +212,42 @@ class LiveSite:
                 # Taken before building: a change made meanwhile is seen after, and built again.
                 with build_lock(self.site_dir):  # another worker process may be building it too
                     before = Snapshot.of(self.store)
-                    report = build_site(self.store, self.site_dir, base_url=self.base_url)
+                    built = self.built
+                    changed = self._changed_entries(built.snapshot.revision) if built is not None else set()
+
+                    def ready(files: list[str], fingerprint: str = before.fingerprint) -> None:
+                        with self._lock:
+                            self._fresh = (fingerprint, frozenset(files))
+                            self._done.notify_all()
+
+                    report = build_site(
+                        self.store, self.site_dir, base_url=self.base_url, changed=changed, ready=ready
+                    )
                 with self._lock:
                     self.built = Built(before, report.entry_paths)
+                    self._fresh = None
                 if Snapshot.of(self.store).fingerprint == before.fingerprint:
                     break
         except Exception as exc:  # any failure: answered 503 to the waiting readers, not lost in the thread
             self.error = str(exc) or type(exc).__name__
         finally:
             with self._lock:
-                self._rebuilding = None
+                self._rebuilding, self._fresh = None, None
                 self._done.notify_all()
 
-    def _wait(self) -> int | None:
-        """Wait for the running rebuild; 503 if it failed."""
+    def _wait(self, relative: str, fingerprint: str) -> int | None:
+        """Wait for the running rebuild, or until it wrote the file of ``relative`` from the store
+        as it is (``fingerprint``) among its first files; 503 if it failed."""
         with self._lock:
-            while self._rebuilding is not None:
+            while self._rebuilding is not None and not self._is_fresh(relative, fingerprint):
                 self._done.wait()
-        return 503 if self.error else None
+            return 503 if self.error and not self._is_fresh(relative, fingerprint) else None
+
+    def _is_fresh(self, relative: str, fingerprint: str) -> bool:
+        """Whether the running rebuild wrote ``relative`` among its first files, from the store as
+        it is (the lock is held)."""
+        fresh = self._fresh
+        return fresh is not None and fresh[0] == fingerprint and self._file_of(relative) in fresh[1]
 
 
 def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, built: Built | None = None) -> Starlette:
