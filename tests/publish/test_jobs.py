@@ -171,7 +171,7 @@ def test_the_podcast_job_without_the_podcast_extra_fails_saying_what_to_install(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("PRECIS_PODCAST_DIR", str(tmp_path / "episodes"))
-    monkeypatch.setattr("precis.cli.podcast.AUDIO_MODULES", ("precis_no_such_audio_module",))
+    monkeypatch.setattr("precis.extras.AUDIO_MODULES", ("precis_no_such_audio_module",))
     with store.session(by="test") as s:
         podcast = jobs.schedule(s, "podcast", issue_id=issue_id(store)).id
     jobs.run_job(store, podcast)

@@ -7,7 +7,6 @@ arguments and printing. Errors a user can fix are ``PrecisError``s, printed on o
 from __future__ import annotations
 
 import errno
-import importlib.util
 import os
 import sys
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from alembic.util import CommandError
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
-from precis.errors import InvalidValue, MissingExtra, NotFound, PrecisError
+from precis.errors import InvalidValue, NotFound, PrecisError
 from precis.store import DEFAULT_DB, Store
 from precis.store.engine import describe
 
@@ -73,17 +72,6 @@ def state(ctx: typer.Context) -> State:
     found = ctx.find_object(State)
     assert found is not None, "the app's callback sets the State before any command runs"
     return found
-
-
-def require_extra(what: str, extra: str, *modules: str) -> None:
-    """Stop with one line when ``what`` needs an optional extra and some of its modules are missing.
-
-    Commands import their feature's library inside the command, so a missing extra never stops
-    ``precis`` itself or any other command; this check turns it into advice instead of a traceback.
-    """
-    missing = tuple(m for m in modules if importlib.util.find_spec(m) is None)
-    if missing:
-        raise MissingExtra(extra, what, missing)
 
 
 #: The largest id a store can hold (a 64-bit signed integer, in SQLite and PostgreSQL alike).

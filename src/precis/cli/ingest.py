@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from precis.cli import app, check_ids, console, err, require_extra, state
+from precis.cli import app, check_ids, console, err, state
 from precis.errors import PrecisError
+from precis.extras import require_extra
 from precis.ingest.model import NEW, STATES, SUMMARIZE
 
 if TYPE_CHECKING:

@@ -8,10 +8,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperGroup
 
-from precis.cli import app, console, err, require_extra, state
+from precis.cli import app, console, err, state
+from precis.extras import AUDIO_MODULES, require_extra
 
 # What recording an episode needs beyond the base install; the piper engine checks for its own.
-AUDIO_MODULES = ("pyloudnorm", "pedalboard", "mutagen")
 
 
 class PodcastGroup(TyperGroup):

@@ -12,7 +12,8 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from precis.cli import app, console, err, require_extra, state
+from precis.cli import app, console, err, state
+from precis.extras import SITE_MODULES, require_extra
 from precis.search import SearchIndex
 from precis.store import Store
 
@@ -21,7 +22,6 @@ if TYPE_CHECKING:
     from precis.web.app import Built
 
 # What building the archive needs beyond the base install (Pagefind for its search, feedgen for its feeds).
-SITE_MODULES = ("pagefind_bin", "feedgen")
 
 site_app = typer.Typer(help="The public archive website.", no_args_is_help=True)
 app.add_typer(site_app, name="site")

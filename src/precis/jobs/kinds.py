@@ -49,8 +49,7 @@ def site(store: Store, job: Job, progress: Progress) -> Outcome:
         return Outcome(
             f"no archive folder is configured ({ENV_SITE_DIR}); `precis serve` keeps its own up to date"
         )
-    from precis.cli import require_extra
-    from precis.cli.site import SITE_MODULES
+    from precis.extras import SITE_MODULES, require_extra
 
     require_extra("the site job", "site", *SITE_MODULES)
     from precis.site import build_site
@@ -70,8 +69,7 @@ def site(store: Store, job: Job, progress: Progress) -> Outcome:
 
 def podcast(store: Store, job: Job, progress: Progress) -> Outcome:
     """Make the issue's episode as ``precis podcast ISSUE -o FOLDER/an-N.mp3`` does."""
-    from precis.cli import require_extra
-    from precis.cli.podcast import AUDIO_MODULES
+    from precis.extras import AUDIO_MODULES, require_extra
 
     require_extra("the podcast job", "podcast", *AUDIO_MODULES)
     folder = os.environ.get(ENV_PODCAST_DIR, "").strip()
