@@ -218,9 +218,12 @@ def test_a_site_build_that_cannot_write_names_the_file(db, full):
     outdir = full / "site"
     assert run_precis(db, "site", "build", str(outdir)).returncode == 0
     page = outdir / "index.html"
-    page.unlink()
-    page.symlink_to("/dev/full")
+    page.unlink()  # so that the build writes it again
+    # A page is written beside itself, then renamed into place: that file is on a full disk.
+    scratch = outdir / ".index.html.precis-new"
+    scratch.symlink_to("/dev/full")
     one_error(run_precis(db, "site", "build", str(outdir)), f"{page}: cannot write: No space left on device")
+    assert not scratch.exists() and not scratch.is_symlink()  # nothing half-written is left behind
 
 
 def test_a_directory_where_a_file_should_be_is_named(db, tmp_path):

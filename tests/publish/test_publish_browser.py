@@ -231,8 +231,9 @@ def test_an_editor_composes_an139_again_in_the_browser_and_publishes_it(newsroom
         shot("composed")
 
         # Previews of every edition; no error blocks publishing.
+        # The previews follow the last change (reloaded a moment after it): the whole issue's words.
         page.locator("#previews iframe").first.wait_for()
-        assert int(page.locator("#word-count").inner_text()) > 300
+        page.wait_for_function("Number(document.querySelector('#word-count').innerText) > 300")
         page.locator("label[for=tab-markdown]").click()
         assert original.entries[0][1] in page.locator("#edition-markdown pre").inner_text()
         shot("previews")

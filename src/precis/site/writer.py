@@ -94,16 +94,17 @@ class SiteWriter:
             return False
         target = self._target(path)
         data = make()
+        # Written beside and renamed over: a reader of the folder (``precis serve``) gets the old file
+        # or the new one, never half of one.
+        scratch = target.with_name(f".{target.name}.precis-new")
         try:
             if target.parent not in self._folders:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(target.parent)
-            # Written beside and renamed over: a reader of the folder (``precis serve``) gets the
-            # old file or the new one, never half of one.
-            scratch = target.with_name(f".{target.name}.precis-new")
             scratch.write_bytes(data)
             os.replace(scratch, target)
         except OSError as exc:  # a full disk names no file: say which
+            scratch.unlink(missing_ok=True)  # no half-written file is left beside the page
             raise PrecisError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from None
         self.written.append(path)
         return True
