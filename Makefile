@@ -38,7 +38,7 @@ run: install
 	$(BIN)/precis --db $(SAMPLE_DB) render "SN #2" --format text
 
 test: install-test
-	$(BIN)/python -m pytest --durations=25
+	$(BIN)/python -m pytest -n 2 --dist loadfile --durations=25
 
 # ruff, mypy and deptry on src/ (configured in pyproject.toml); all three run, any failure fails.
 lint: install-test

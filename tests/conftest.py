@@ -112,7 +112,19 @@ def pg_url() -> str:
             pytest.fail("PRECIS_TEST_PG_URL is not set (CI=true: .ci/run starts PostgreSQL and sets it)")
         pytest.skip("PRECIS_TEST_PG_URL is not set; `.ci/run` starts a PostgreSQL server and sets it")
     from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
 
+    # With the suite spread over processes (pytest-xdist), each has a database of its own.
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker:
+        base = make_url(url)
+        mine = base.set(database=f"{base.database}_{worker}")
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": mine.database}).first():
+                conn.execute(text(f'CREATE DATABASE "{mine.database}"'))
+        admin.dispose()
+        url = mine.render_as_string(hide_password=False)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
