@@ -182,6 +182,19 @@ def test_the_podcast_job_without_the_podcast_extra_fails_saying_what_to_install(
     )
 
 
+def test_a_publication_without_a_podcast_folder_needs_no_podcast_extra(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PRECIS_PODCAST_DIR", raising=False)
+    monkeypatch.setattr("precis.extras.AUDIO_MODULES", ("precis_no_such_audio_module",))
+    with store.session(by="test") as s:
+        podcast = jobs.schedule(s, "podcast", issue_id=issue_id(store)).id
+    jobs.run_job(store, podcast)
+    ended = job(store, podcast)
+    assert (ended.state, ended.message) == (
+        "done", "not configured: set PRECIS_PODCAST_DIR to the folder episodes are written to")
+
+
 def test_with_precis_jobs_immediate_a_dispatched_job_runs_at_once(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -71,10 +71,10 @@ def podcast(store: Store, job: Job, progress: Progress) -> Outcome:
     """Make the issue's episode as ``precis podcast ISSUE -o FOLDER/an-N.mp3`` does."""
     from precis.extras import AUDIO_MODULES, require_extra
 
-    require_extra("the podcast job", "podcast", *AUDIO_MODULES)
     folder = os.environ.get(ENV_PODCAST_DIR, "").strip()
-    if not folder:
+    if not folder:  # like the site job: a publication without a podcast needs no podcast extra
         return Outcome(f"not configured: set {ENV_PODCAST_DIR} to the folder episodes are written to")
+    require_extra("the podcast job", "podcast", *AUDIO_MODULES)
     from precis.audio.engines import DEFAULT_ENGINE
     from precis.audio.episode import clock, prepare, record
 
