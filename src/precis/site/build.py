@@ -12,7 +12,6 @@ import gc
 import json
 import os
 import string
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Collection
@@ -24,7 +23,7 @@ from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
-from precis.errors import MissingExtra, PrecisError
+from precis.errors import MissingExtra
 from precis.links import base_url_of, safe_url
 from precis.markup import Math, MathBlock, walk
 from precis.site import urls
@@ -33,8 +32,9 @@ from precis.site.charts import chart_data, reference_graph
 from precis.site.downloads import FORMATS as DOWNLOAD_FORMATS
 from precis.site.downloads import DownloadsProcess
 from precis.site.feeds import feeds
+from precis.site.search_parts import SearchParts, ordered, part_name
 from precis.site.vendor import vendored_files
-from precis.site.writer import SiteWriter, digest
+from precis.site.writer import SiteWriter
 from precis.store import Store, settings_of
 
 HERE = Path(__file__).parent
@@ -60,21 +60,6 @@ NAV = [
 ]
 LATEST_ISSUES = 8
 FEED_FILES = ("feeds/issues.rss", "feeds/issues.atom")
-
-
-@dataclass
-class Indexer:
-    """Pagefind at work: the process, the folder of documents it reads and the one it writes."""
-
-    process: subprocess.Popen[str]
-    source: tempfile.TemporaryDirectory[str]
-    output: tempfile.TemporaryDirectory[str]
-
-    def stop(self) -> None:
-        self.process.kill()
-        self.process.wait()
-        self.source.cleanup()
-        self.output.cleanup()
 
 
 @dataclass
@@ -143,13 +128,16 @@ def _environment() -> Environment:
     )
 
 
-def _scratch(prefix: str) -> tempfile.TemporaryDirectory[str]:
-    """A temporary folder for the build's intermediate files (search documents, Pagefind's output,
-    downloads), in memory when the system has a tmpfs at /dev/shm: thousands of small files are
-    created, read and deleted there, which on a disk costs seconds of file-system calls."""
+def _scratch_dir() -> str | None:
+    """Where the build's intermediate files go (search documents, Pagefind's output, downloads):
+    in memory when the system has a tmpfs at /dev/shm, since thousands of small files are created,
+    read and deleted there, which on a disk costs seconds of file-system calls; else the default."""
     shm = Path("/dev/shm")
-    memory = shm.is_dir() and os.access(shm, os.W_OK | os.X_OK)
-    return tempfile.TemporaryDirectory(prefix=prefix, dir=shm if memory else None)
+    return str(shm) if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+def _scratch(prefix: str) -> tempfile.TemporaryDirectory[str]:
+    return tempfile.TemporaryDirectory(prefix=prefix, dir=_scratch_dir())
 
 
 def _has_math(item: EntryItem) -> bool:
@@ -462,61 +450,35 @@ class SiteBuilder:
 
     # -- search index ------------------------------------------------------------------------
 
-    def search_documents(self) -> dict[str, str]:
+    def search_documents(self) -> dict[str, dict[str, str]]:
         """Pagefind's input: a small HTML document per public entry, at the path of its page, with
-        the words search looks at (title, authors, summary, opinions) and the filters."""
+        the words search looks at (title, authors, summary, opinions) and the filters; by part of
+        the index (``search_parts``)."""
         template = self.env.get_template("search_document.html.j2")
-        docs = {}
+        position = {issue.issue.id: n for n, issue in enumerate(self.archive.issues)}
+        parts: dict[str, dict[str, str]] = {}
         for item in self.archive.entries:
             filters: list[tuple[str, str]] = []
             for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
                 filters.extend((name, key) for key in self.archive.keys_of(kind, item))
-            docs[item.path + "index.html"] = template.render(
+            part = part_name(position.get(item.issue.id) if item.issue else None)
+            parts.setdefault(part, {})[item.path + "index.html"] = template.render(
                 item=item,
                 authors=", ".join(item.authors) or item.view.authors_full,
                 paragraphs=[p for p in item.search_text().split("\n\n") if p.strip()],
                 filters=filters,
             )
-        return docs
+        return parts
 
-    def start_search_index(self) -> Indexer | None:
-        """Start Pagefind on the entries' search documents, unless they are the ones the current
-        index was made from; None then."""
-        docs = self.search_documents()
-        key = digest(json.dumps(sorted(docs.items())).encode())
-        self.writer.inputs["search"] = key
-        indexed = any(p.startswith("pagefind/") for p in self.writer.previous)
-        if self.writer.previous_inputs.get("search") == key and indexed:
-            return None
-        source = _scratch("precis-search-documents-")
-        output = _scratch("precis-pagefind-")
-        for path, html in docs.items():
-            target = Path(source.name, path)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(html, "utf-8")
-        command = [
-            str(pagefind_executable()), "--site", source.name, "--output-path", output.name,
-            "--force-language", "en", "--silent",
-        ]
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        return Indexer(process, source, output)
+    def start_search_index(self) -> SearchParts:
+        """Start Pagefind on the parts of the index whose documents changed since the last build."""
+        indexer = SearchParts(self.writer, pagefind_executable())
+        indexer.start(ordered(self.search_documents()), _scratch_dir())
+        return indexer
 
-    def finish_search_index(self, indexer: Indexer | None) -> bool:
+    def finish_search_index(self, indexer: SearchParts) -> bool:
         """Wait for Pagefind and write its files (or keep the previous ones); True if it ran."""
-        if indexer is None:
-            self.writer.keep("pagefind/")
-            return False
-        with indexer.source, indexer.output:
-            output, _ = indexer.process.communicate()
-            if indexer.process.returncode != 0:
-                lines = output.strip().splitlines()
-                said = lines[-1] if lines else indexer.process.returncode
-                raise PrecisError(f"pagefind could not make the search index: {said}")
-            root = Path(indexer.output.name)
-            for path in sorted(root.rglob("*")):
-                if path.is_file():
-                    self.writer.write(f"pagefind/{path.relative_to(root).as_posix()}", path.read_bytes())
-        return True
+        return indexer.finish()
 
 
 def start_downloads(store: Store, writer: SiteWriter) -> PendingDownloads:

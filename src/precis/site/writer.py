@@ -109,10 +109,11 @@ class SiteWriter:
         self.written.append(path)
         return True
 
-    def keep(self, prefix: str) -> None:
-        """Carry the previous build's files under ``prefix`` over unchanged."""
+    def keep(self, prefix: str, but_not: str | None = None) -> None:
+        """Carry the previous build's files under ``prefix`` (but not under ``but_not``) over unchanged."""
         for path, key in self.previous.items():
-            if path.startswith(prefix) and (self.outdir / path).is_file():
+            inside = path.startswith(prefix) and not (but_not and path.startswith(but_not))
+            if inside and (self.outdir / path).is_file():
                 self.current[path] = key
                 self.unchanged.append(path)
 

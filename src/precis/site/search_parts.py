@@ -1,0 +1,167 @@
+"""The static search index in parts: one Pagefind index per run of issues, merged in the browser.
+
+One Pagefind index over every entry is remade whole after any change to any entry: 2 to 8 s for
+the real archive on this machine, growing with the archive. So the entries are split by issue
+into parts of ``ISSUES_PER_PART`` consecutive issues (entries in no issue make a part of their
+own), and each part is a Pagefind index of its own, remade only when its search documents
+changed: an edited summary re-indexes about 450 entries, whatever the size of the archive, and a
+new issue only the last part. The search page (``static/search.js``) loads the first part as
+Pagefind's primary index and merges the others (Pagefind's ``mergeIndex``), listed in
+``pagefind/parts/index.json``; Pagefind merges their results by score and their filters' counts.
+
+The first part is written where a single index used to be (``pagefind/``: Pagefind's browser
+code, its WebAssembly and the index); every other part at ``pagefind/parts/<name>/`` with only
+what a merged index is read from (its entry file, metadata, index, filter and fragment chunks).
+Pagefind itself is not deterministic (two runs on the same documents name some chunks
+differently), so a part is remade only when its documents changed, never to compare bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from precis.errors import PrecisError
+from precis.site.writer import SiteWriter, digest
+
+ISSUES_PER_PART = 40
+PRIMARY = "pagefind/"
+PARTS = "pagefind/parts/"
+PART_LIST = PARTS + "index.json"
+UNISSUED = "unissued"
+# What Pagefind reads of a merged index (it takes the browser code and WebAssembly from the primary).
+_MERGED_FILES = ("pagefind-entry.json",)
+_MERGED_FOLDERS = ("index/", "filter/", "fragment/")
+
+
+def part_name(issue_position: int | None) -> str:
+    """The part of an entry whose issue is the archive's ``issue_position``-th (None: in no issue)."""
+    return UNISSUED if issue_position is None else str(issue_position // ISSUES_PER_PART + 1)
+
+
+def _order(name: str) -> tuple[bool, int]:
+    return (name == UNISSUED, 0 if name == UNISSUED else int(name))
+
+
+def _inside(path: str, location: str) -> bool:
+    return path.startswith(location) and (location != PRIMARY or not path.startswith(PARTS))
+
+
+def _published(relative: str) -> bool:
+    """Whether a file of a merged part's Pagefind output is read by the browser."""
+    return relative in _MERGED_FILES or relative.endswith(".pf_meta") or relative.startswith(_MERGED_FOLDERS)
+
+
+@dataclass
+class _Run:
+    location: str
+    source: tempfile.TemporaryDirectory[str]
+    output: tempfile.TemporaryDirectory[str]
+    result: Future[tuple[int, str]]
+
+
+class SearchParts:
+    """Pagefind at work on the parts whose documents changed, a few processes at a time, while the
+    builder renders the pages; ``finish`` writes their files and keeps the other parts'."""
+
+    def __init__(self, writer: SiteWriter, executable: Path) -> None:
+        self.writer = writer
+        self.executable = executable
+        self.locations: list[str] = []
+        self.kept: list[str] = []
+        self.runs: list[_Run] = []
+        self._pool = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)))
+        self._processes: list[subprocess.Popen[str]] = []
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def start(self, parts: Iterable[tuple[str, dict[str, str]]], scratch_dir: str | None) -> None:
+        """Start Pagefind on each part (name, {site path: search document}) whose documents differ
+        from those its current files were made from. Parts come in order; the first is the primary."""
+        try:
+            # An empty archive still runs Pagefind, which says it has nothing to index.
+            self._start(list(parts) or [("1", {})], scratch_dir)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, parts: list[tuple[str, dict[str, str]]], scratch_dir: str | None) -> None:
+        for n, (name, docs) in enumerate(parts):
+            location = PRIMARY if n == 0 else f"{PARTS}{name}/"
+            self.locations.append(location)
+            key = digest(json.dumps(sorted(docs.items())).encode())
+            self.writer.inputs[f"search:{location}"] = key
+            indexed = any(_inside(p, location) for p in self.writer.previous)
+            if self.writer.previous_inputs.get(f"search:{location}") == key and indexed:
+                self.kept.append(location)
+                continue
+            source = tempfile.TemporaryDirectory(prefix="precis-search-documents-", dir=scratch_dir)
+            output = tempfile.TemporaryDirectory(prefix="precis-pagefind-", dir=scratch_dir)
+            for path, html in docs.items():
+                target = Path(source.name, path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(html, "utf-8")
+            result = self._pool.submit(self._pagefind, source.name, output.name)
+            self.runs.append(_Run(location, source, output, result))
+
+    def _pagefind(self, source: str, output: str) -> tuple[int, str]:
+        command = [
+            str(self.executable), "--site", source, "--output-path", output, "--force-language", "en", "--silent",
+        ]
+        with self._lock:
+            if self._stopped:
+                return -1, "stopped"
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self._processes.append(process)
+        said, _ = process.communicate()
+        return process.returncode, said
+
+    def finish(self) -> bool:
+        """Wait for Pagefind and write the parts it made, keep the others, list the merged parts;
+        True if any part was remade."""
+        try:
+            for location in self.kept:
+                self.writer.keep(location, but_not=PARTS if location == PRIMARY else None)
+            for run in self.runs:
+                with run.source, run.output:
+                    returncode, said = run.result.result()
+                    if returncode != 0:
+                        lines = said.strip().splitlines()
+                        said = lines[-1] if lines else str(returncode)
+                        raise PrecisError(f"pagefind could not make the search index: {said}")
+                    root = Path(run.output.name)
+                    for path in sorted(root.rglob("*")):
+                        relative = path.relative_to(root).as_posix()
+                        if path.is_file() and (run.location == PRIMARY or _published(relative)):
+                            self.writer.write(run.location + relative, path.read_bytes())
+            merged = [location.removeprefix(PRIMARY) for location in self.locations[1:]]
+            self.writer.write(PART_LIST, json.dumps(merged))
+        finally:
+            self._pool.shutdown()
+        return bool(self.runs)
+
+    def stop(self) -> None:
+        """Kill what runs and remove the temporary folders (a build that gives up)."""
+        with self._lock:
+            self._stopped = True
+            for process in self._processes:
+                if process.poll() is None:
+                    process.kill()
+        self._pool.shutdown(cancel_futures=True)
+        for process in self._processes:
+            process.wait()
+        for run in self.runs:
+            run.source.cleanup()
+            run.output.cleanup()
+
+
+def ordered(parts: dict[str, dict[str, str]]) -> list[tuple[str, dict[str, str]]]:
+    """The parts in the order their issues come, the part of entries in no issue last."""
+    return sorted(parts.items(), key=lambda kv: _order(kv[0]))

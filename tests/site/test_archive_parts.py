@@ -1,0 +1,87 @@
+"""An incremental build: the search index remade only in the part an edit touches, and every file
+the same as a build from nothing."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from precis.model import Entry
+from precis.site import build_site, search_parts
+from precis.site.writer import MANIFEST
+from precis.store import Store
+
+
+@pytest.fixture
+def one_issue_per_part(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The sample has three issues: a part per issue shows parts without a large archive.
+    monkeypatch.setattr(search_parts, "ISSUES_PER_PART", 1)
+
+
+def edit(store: Store, which: str, **fields: str) -> None:
+    with store.session(by="test") as s:
+        entry = s.scalars(select(Entry).where(Entry.title == which)).one()
+        for name, value in fields.items():
+            setattr(entry, name, value)
+
+
+def content(path: Path) -> object:
+    """A file's bytes; an .xlsx's parts but the one that holds when it was written."""
+    if path.suffix != ".xlsx":
+        return path.read_bytes()
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist() if name != "docProps/core.xml"}
+
+
+def site_files(outdir: Path) -> dict[str, object]:
+    """Every file of a built site but Pagefind's chunks, which Pagefind does not name the same way
+    twice from the same documents, and the manifest, which holds their digests."""
+    return {
+        p.relative_to(outdir).as_posix(): content(p)
+        for p in outdir.rglob("*")
+        if p.is_file() and p.name != MANIFEST
+        and (not p.relative_to(outdir).as_posix().startswith("pagefind/") or p.name == "index.json")
+    }
+
+
+def test_an_edited_summary_reindexes_only_the_part_of_its_issue(sample_store, tmp_path, one_issue_per_part):
+    outdir = tmp_path / "site"
+    build_site(sample_store, outdir)
+    assert json.loads((outdir / "pagefind/parts/index.json").read_text()) == ["parts/2/", "parts/3/"]
+    assert (outdir / "pagefind/pagefind.js").is_file()  # the first part is the primary index
+    edit(sample_store, "Curve Detectors", summary="Curve detectors respond to curves at every orientation.")
+    report = build_site(sample_store, outdir)
+    assert report.search_indexed
+    indexed = [p for p in report.written if p.startswith("pagefind/")]
+    assert indexed and all(p.startswith("pagefind/parts/2/") for p in indexed)  # SN #2's part only
+    assert all(p.startswith("pagefind/parts/2/") for p in report.deleted)
+    assert (outdir / "pagefind/parts/3/pagefind-entry.json").is_file()
+
+
+def test_a_merged_part_holds_what_the_browser_reads_of_it_and_no_browser_code(
+    sample_store, tmp_path, one_issue_per_part
+):
+    outdir = tmp_path / "site"
+    build_site(sample_store, outdir)
+    part = outdir / "pagefind/parts/3"
+    names = {p.relative_to(part).as_posix().split("/")[0] for p in part.rglob("*") if p.is_file()}
+    assert {"pagefind-entry.json", "index", "filter", "fragment"} <= names
+    assert not any(name.endswith((".js", ".css")) for name in names)
+    entry = json.loads((part / "pagefind-entry.json").read_text())
+    assert (part / f"pagefind.{entry['languages']['en']['hash']}.pf_meta").is_file()
+
+
+def test_a_build_after_edits_is_the_build_from_nothing_file_by_file(sample_store, tmp_path, one_issue_per_part):
+    incremental = tmp_path / "incremental"
+    build_site(sample_store, incremental)
+    edit(sample_store, "Curve Detectors", summary="Curve detectors, *revisited*: see <@Zoom In@>.")
+    edit(sample_store, "Scaling Laws for Neural Language Models", title="Scaling Laws, Retitled")
+    edit(sample_store, "Concrete Problems in AI Safety", public_level="No")
+    build_site(sample_store, incremental)
+    fresh = build_site(sample_store, tmp_path / "fresh")
+    assert fresh.written
+    assert site_files(incremental) == site_files(tmp_path / "fresh")
