@@ -82,9 +82,18 @@ def detect_format(path: Path) -> str:
 
 def read_file(path: Path) -> list[EntryRecord]:
     """Read any supported file into records."""
+    return list(iter_file(path))
+
+
+def iter_file(path: Path) -> Iterator[EntryRecord]:
+    """The file's records one by one. A CSV is read as it is iterated, so that a large one is never
+    in memory whole (an error names its row when the reading reaches it); the other formats are
+    read whole first (an .xlsx's hyperlinks need openpyxl's full load)."""
     path = Path(path)
     fmt = detect_format(path)
-    return {"xlsx": read_xlsx, "csv": read_csv, "html": read_html, "json": read_json}[fmt](path)
+    if fmt == "csv":
+        return iter_csv(path)
+    return iter({"xlsx": read_xlsx, "html": read_html, "json": read_json}[fmt](path))
 
 
 def write_file(path: Path, records: list[EntryRecord], publication: dict[str, Any] | None = None) -> None:
@@ -111,6 +120,16 @@ def _records_from_rows(
     row_word: str = "row",
     cell_links: bool = True,
 ) -> list[EntryRecord]:
+    return list(_iter_records(path, header, rows, row_word, cell_links))
+
+
+def _iter_records(
+    path: Path,
+    header: Sequence[str | None],
+    rows: Iterable[tuple[int, list[Cell]]],
+    row_word: str = "row",
+    cell_links: bool = True,
+) -> Iterator[EntryRecord]:
     """Check the header, pair cells with it and turn each non-empty row into a record.
 
     ``cell_links``: the format's cells carry hyperlinks (xlsx, HTML; not CSV). A CSV row must be as
@@ -133,7 +152,7 @@ def _records_from_rows(
     if duplicate:
         raise PrecisError(f"{path}: row 1: column {duplicate!r} appears twice")
     provided = provided_by(set(names), cell_links)
-    records: list[EntryRecord] = []
+    count = 0
     for number, cells in rows:
         where = f"{path}: {row_word} {number}"
         if not cell_links and cells:
@@ -149,8 +168,8 @@ def _records_from_rows(
             link_col = row.pop(col + LINK_SUFFIX, None)
             if link_col is not None and link_col.value not in (None, "") and col in row:
                 row[col].link = str(link_col.value)
-        records.append(record_from_row(row, where, len(records), provided))
-    return records
+        yield record_from_row(row, where, count, provided)
+        count += 1
 
 
 def _check_width(where: str, width: int, cells: list[Cell]) -> None:
@@ -322,34 +341,51 @@ def _has_editorial(records: list[EntryRecord]) -> bool:
 
 
 def read_csv(path: Path) -> list[EntryRecord]:
+    return list(iter_csv(path))
+
+
+def iter_csv(path: Path) -> Iterator[EntryRecord]:
+    """The CSV's records as it is read (decoded a block at a time, never whole in memory)."""
     try:
-        raw = path.read_bytes()
+        binary = path.open("rb")
     except OSError as exc:
         raise PrecisError(f"{path}: cannot read: {exc.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise PrecisError(
-            f"{path}: row {line}: not UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start}); "
-            "save the CSV as UTF-8"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise PrecisError(f"{path}: the file is empty") from None
-    except csv.Error as exc:
-        raise PrecisError(f"{path}: row 1: malformed CSV ({exc})") from None
-
-    def rows() -> Iterable[tuple[int, list[Cell]]]:
+    with binary, io.TextIOWrapper(binary, encoding="utf-8-sig", newline="") as text:
+        reader = csv.reader(text)
         try:
-            for values in reader:
-                yield reader.line_num, [Cell(csv_unescape(v) if v != "" else None) for v in values]
+            header = next(reader)
+        except StopIteration:
+            raise PrecisError(f"{path}: the file is empty") from None
         except csv.Error as exc:
-            raise PrecisError(f"{path}: row {reader.line_num}: malformed CSV ({exc})") from None
+            raise PrecisError(f"{path}: row 1: malformed CSV ({exc})") from None
+        except UnicodeDecodeError:
+            raise _not_utf8(path) from None
 
-    return _records_from_rows(path, header, rows(), row_word="line", cell_links=False)
+        def rows() -> Iterable[tuple[int, list[Cell]]]:
+            try:
+                for values in reader:
+                    yield reader.line_num, [Cell(csv_unescape(v) if v != "" else None) for v in values]
+            except csv.Error as exc:
+                raise PrecisError(f"{path}: row {reader.line_num}: malformed CSV ({exc})") from None
+            except UnicodeDecodeError:
+                raise _not_utf8(path) from None
+
+        yield from _iter_records(path, header, rows(), row_word="line", cell_links=False)
+
+
+def _not_utf8(path: Path) -> PrecisError:
+    """The error of a CSV that is not UTF-8, naming the line and offset of its first bad byte (the
+    decoder, reading a block at a time, knows only the block's offset: the file is read again)."""
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw[:start].count(b"\n") + 1
+        return PrecisError(
+            f"{path}: row {line}: not UTF-8 (byte 0x{raw[start]:02x} at offset {start}); save the CSV as UTF-8"
+        )
+    return PrecisError(f"{path}: not UTF-8; save the CSV as UTF-8")
 
 
 # A text a spreadsheet reads as a formula, after the quotes that escape it; and an escaped one.

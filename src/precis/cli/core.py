@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import typer
@@ -16,6 +17,7 @@ from precis.cli import app, console, err, state
 from precis.model import Entry, Issue, issue_label
 from precis.publication import load_settings
 from precis.store import import_records, load_records
+from precis.store.imports import new_sqlite_store
 
 
 @app.command()
@@ -47,19 +49,27 @@ def import_(
     Example: precis import ../shared/data/alignment_newsletter.xlsx
     """
     store = state(ctx).store(require=False)
-    if store.exists():
-        store.require()
-    with console.status(f"Reading {file} …"):
-        records = sheets.read_file(file)  # before making a store: a bad file leaves nothing behind
-    if not store.exists():
-        store.init()
-    with Progress(
-        TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=err, transient=True, disable=not err.is_terminal,
-    ) as progress:
-        task = progress.add_task("import", total=len(records))
-        result = import_records(store, records, by=f"import {file.name}"[:200],
-                                progress=lambda n: progress.update(task, completed=n))
+    # The file is read as it is imported (a large one is never held whole); a bad file leaves
+    # nothing behind: the import is one transaction, a new SQLite file appears only when it
+    # succeeded, and a new PostgreSQL store is made only after the file was read once through.
+    with contextlib.ExitStack() as stack:
+        if store.exists():
+            store.require()
+        elif store.is_sqlite:
+            store = stack.enter_context(new_sqlite_store(store))
+            store.init()
+        else:
+            with console.status(f"Reading {file} …"):
+                for _ in sheets.iter_file(file):
+                    pass
+            store.init()
+        with Progress(
+            TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=err, transient=True, disable=not err.is_terminal,
+        ) as progress:
+            task = progress.add_task("import", total=None)
+            result = import_records(store, sheets.iter_file(file), by=f"import {file.name}"[:200],
+                                    progress=lambda n: progress.update(task, completed=n))
     console.print(
         f"Imported {result.total} entries from {file}: {result.created} new, {result.updated} updated, "
         f"{result.unchanged} unchanged; {result.issues_created} new issues."

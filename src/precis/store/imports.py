@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import itertools
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -11,9 +15,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from precis.authors import parse_authors
 from precis.errors import PrecisError
-from precis.model import Entry, EntryAuthor, Issue, Publication, parse_issue_label
+from precis.model import Entry, EntryAuthor, Issue, Publication, issue_label, parse_issue_label
 from precis.public import public_record
 from precis.record import RECORD_FIELDS, EntryRecord, apply_record, identity, imported_status, record_from_entry
+from precis.store.engine import sqlite_path
 from precis.store.queries import public_key_of
 
 if TYPE_CHECKING:
@@ -32,9 +37,12 @@ class ImportResult:
         return self.created + self.updated + self.unchanged
 
 
+BATCH = 500  # records per flush: the entries of one batch are in the session at a time
+
+
 def import_records(
     store: Store,
-    records: list[EntryRecord],
+    records: Iterable[EntryRecord],
     by: str = "import",
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
@@ -46,79 +54,152 @@ def import_records(
     the issue it went out in (published). Only the fields a record's source
     provided change an entry already there (``EntryRecord.over``); a new entry takes the defaults
     (public: "Yes") for the rest.
+
+    Records are taken ``BATCH`` at a time: the entries they name are loaded, changed and flushed
+    (with their revisions), then let go, so memory does not grow with the file (what is kept per
+    entry is its identity, id and the row that gave it).
     """
     result = ImportResult()
+    stream = iter(records)
+    first = next(stream, None)
+    if first is None:
+        return result
     with store.session(by=by) as s:
         pub = store.default_publication(s)
-        shown = _public_shape(s, pub) if any(_reads_as_public(r) for r in records) else None
-        entries = s.scalars(
-            select(Entry)
-            .where(Entry.publication_id == pub.id)
-            .options(selectinload(Entry.opinions), selectinload(Entry.author_list), selectinload(Entry.issue))
-        ).all()
-        by_identity = {
-            identity(e.issue.label if e.issue else (e.issue_note or ""), e.title): e for e in entries
-        }
+        # Records of one file all read as public or none do (it depends on the file's columns).
+        shown = _public_shape(s, pub) if _reads_as_public(first) else None
+        known = _identities(s, pub)
         issues = {
             i.label: i for i in s.scalars(select(Issue).where(Issue.publication_id == pub.id))
         }
         issue_link_source: dict[str, str] = {}
         seen: dict[tuple[str, str], str] = {}
-        for n, rec in enumerate(records, 1):
-            key = rec.identity()
-            if key in seen:
-                raise PrecisError(
-                    f"{rec.where}: same title and issue as {seen[key]}; one entry cannot be in a file twice"
+        n = 0
+        for batch in batched(itertools.chain([first], stream), BATCH):
+            wanted = [known[k] for k in {rec.identity() for rec in batch} if k in known]
+            loaded = {
+                e.id: e for e in s.scalars(
+                    select(Entry).where(Entry.id.in_(wanted))
+                    .options(selectinload(Entry.opinions), selectinload(Entry.author_list), selectinload(Entry.issue))
                 )
-            seen[key] = rec.where
-            entry = by_identity.get(key)
-            current = record_from_entry(entry) if entry is not None else None
-            if current is not None:
-                if shown is not None and _reads_as_public(rec):
-                    rec = _unchanged_where_public(rec, shown(current))
-                rec = rec.over(current)  # what the file does not provide stays as it is
-            issue = None
-            if rec.issue is not None:
-                issue = issues.get(rec.issue)
-                if issue is None:
-                    series, number = parse_issue_label(rec.issue) or (None, None)
-                    if series is None or number is None:  # records are validated: a bug, not input
-                        raise PrecisError(f"{rec.where}: {rec.issue!r} is not an issue")
-                    issue = Issue(publication=pub, series=series, number=number)
-                    s.add(issue)
-                    issues[rec.issue] = issue
-                    result.issues_created += 1
-                if rec.issue_url:
-                    if rec.issue in issue_link_source and issue.url != rec.issue_url:
-                        raise PrecisError(
-                            f"{rec.where}, column Email: links {rec.issue} to {rec.issue_url}, "
-                            f"but {issue_link_source[rec.issue]} links it to {issue.url}"
-                        )
-                    issue.url = rec.issue_url
-                    issue_link_source[rec.issue] = rec.where
-            if entry is None:
-                entry = Entry(
-                    publication_id=pub.id, title=rec.title, opinions=[], author_list=[], status=imported_status(rec)
-                )
-                s.add(entry)
-                by_identity[key] = entry
-                result.created += 1
-            elif current is not None and current.to_dict() == rec.to_dict():
-                result.unchanged += 1
+            } if wanted else {}
+            made: list[tuple[tuple[str, str], Entry]] = []
+            touched: set[Issue] = set()
+            for rec in batch:
+                n += 1
+                key = rec.identity()
+                if key in seen:
+                    raise PrecisError(
+                        f"{rec.where}: same title and issue as {seen[key]}; one entry cannot be in a file twice"
+                    )
+                seen[key] = rec.where
+                entry = loaded.get(known[key]) if key in known else None
+                current = record_from_entry(entry) if entry is not None else None
+                if current is not None:
+                    if shown is not None and _reads_as_public(rec):
+                        rec = _unchanged_where_public(rec, shown(current))
+                    rec = rec.over(current)  # what the file does not provide stays as it is
+                issue = None
+                if rec.issue is not None:
+                    issue = issues.get(rec.issue)
+                    if issue is None:
+                        series, number = parse_issue_label(rec.issue) or (None, None)
+                        if series is None or number is None:  # records are validated: a bug, not input
+                            raise PrecisError(f"{rec.where}: {rec.issue!r} is not an issue")
+                        issue = Issue(publication=pub, series=series, number=number)
+                        s.add(issue)
+                        issues[rec.issue] = issue
+                        result.issues_created += 1
+                    if rec.issue_url:
+                        if rec.issue in issue_link_source and issue.url != rec.issue_url:
+                            raise PrecisError(
+                                f"{rec.where}, column Email: links {rec.issue} to {rec.issue_url}, "
+                                f"but {issue_link_source[rec.issue]} links it to {issue.url}"
+                            )
+                        issue.url = rec.issue_url
+                        issue_link_source[rec.issue] = rec.where
+                if entry is None:
+                    entry = Entry(
+                        publication_id=pub.id, title=rec.title, opinions=[], author_list=[],
+                        status=imported_status(rec),
+                    )
+                    s.add(entry)
+                    made.append((key, entry))
+                    result.created += 1
+                elif current is not None and current.to_dict() == rec.to_dict():
+                    result.unchanged += 1
+                    if progress:
+                        progress(n)
+                    continue
+                else:
+                    result.updated += 1
+                apply_record(entry, rec)
+                if issue is not None and entry.status != "published":  # it went out in that issue
+                    entry.status = "published"
+                if entry.issue is not issue:
+                    touched.update(i for i in (entry.issue, issue) if i is not None)
+                    entry.issue = issue
+                set_authors(entry)
                 if progress:
                     progress(n)
-                continue
-            else:
-                result.updated += 1
-            apply_record(entry, rec)
-            if issue is not None and entry.status != "published":  # it went out in that issue
-                entry.status = "published"
-            if entry.issue is not issue:
-                entry.issue = issue
-            set_authors(entry)
-            if progress:
-                progress(n)
+            s.flush()
+            for key, entry in made:
+                known[key] = entry.id
+            for entry in (*loaded.values(), *(e for _, e in made)):
+                s.expunge(entry)  # with its opinions and authors; the issues stay
+            for issue in touched:
+                s.expire(issue, ["entries"])  # which would hold on to the entries let go
     return result
+
+
+def batched(items: Iterable[EntryRecord], size: int) -> Iterator[list[EntryRecord]]:
+    """``items`` in lists of ``size`` (the last may be shorter)."""
+    it = iter(items)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+def _identities(session: Session, publication: Publication) -> dict[tuple[str, str], int]:
+    """Each stored entry's identity (``precis.record.identity``) and id, read as plain rows."""
+    rows = session.execute(
+        select(Entry.id, Entry.title, Entry.issue_note, Issue.series, Issue.number)
+        .outerjoin(Issue, Entry.issue_id == Issue.id)
+        .where(Entry.publication_id == publication.id)
+    )
+    return {
+        identity(issue_label(series, number) if number is not None else (note or ""), title): entry_id
+        for entry_id, title, note, series, number in rows
+    }
+
+
+@contextmanager
+def new_sqlite_store(store: Store) -> Iterator[Store]:
+    """A store for a new SQLite file that is there only if the block succeeds (a first import that
+    fails leaves nothing behind, without reading the file twice): the block works on a file beside
+    it, renamed into place at the end, deleted on an error."""
+    from precis.store import Store
+
+    target = sqlite_path(store.url)
+    if target is None:
+        raise ValueError(f"not a SQLite file: {store.display}")
+    scratch = target.with_name(f".{target.name}.new-{os.getpid()}")
+    files = [scratch, *(scratch.with_name(scratch.name + suffix) for suffix in ("-wal", "-shm"))]
+    made = Store(str(scratch))
+    try:
+        yield made
+        made.close()
+        # The write-ahead log folded into the file, so that the file alone is the whole store.
+        connection = sqlite3.connect(scratch)
+        try:
+            connection.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            connection.close()
+        os.replace(scratch, target)
+    except BaseException:
+        made.close()
+        for path in files:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def _reads_as_public(rec: EntryRecord) -> bool:
