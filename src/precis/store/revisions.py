@@ -39,12 +39,15 @@ def track_revisions(sessions: sessionmaker[Session]) -> None:
 def _touch_parents(session: Session, _flush_context: Any, _instances: Any) -> None:
     """An entry whose opinions or parsed authors changed is changed too: mark it so that its
     version rises (``version_id_col`` counts UPDATEs of the entry's own row)."""
-    for obj in (*session.new, *session.dirty, *session.deleted):
+    # ``session.new`` and ``.deleted`` make a new set at each call: asked once, not per object
+    # (per object, a flush of an import's thousands of new opinions took quadratic time).
+    new, deleted = session.new, session.deleted
+    for obj in (*new, *session.dirty, *deleted):
         if isinstance(obj, (Opinion, EntryAuthor)):
             parent: Entry | None = obj.entry if obj.entry is not None else None
             if parent is None and obj.entry_id:
                 parent = session.get(Entry, obj.entry_id)
-            if parent is not None and parent not in session.new and parent not in session.deleted:
+            if parent is not None and parent not in new and parent not in deleted:
                 parent.updated_at = utcnow()
 
 
