@@ -41,5 +41,7 @@ if __name__ == "__main__":
                     text = f"{text} ({n})"
                 Assistant.for_store(split.known).answer(kind, text, context, q["k"])
                 ms.append((time.perf_counter() - t) * 1000)
-            out[kind] = {"p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1)}
+            out[kind] = {
+                "p50_ms": round(float(np.percentile(ms, 50)), 1), "p95_ms": round(float(np.percentile(ms, 95)), 1),
+            }
         print(json.dumps(out))

@@ -72,7 +72,7 @@ class ConditionalHandler(SimpleHTTPRequestHandler):
     def log_message(self, *_args: object) -> None:
         return None
 
-    def send_head(self):  # noqa: ANN201 (the standard library's signature)
+    def send_head(self):
         if self.headers.get("If-None-Match") == '"bench"':
             self.send_response(304)
             self.send_header("ETag", '"bench"')

@@ -71,7 +71,8 @@ def main() -> None:
         for n in range(3):
             start = time.perf_counter()
             subprocess.run(
-                [sys.executable, "-m", "precis", "--db", str(db), "render", "--all", "--out", str(Path(tmp) / f"cli{n}")],
+                [sys.executable, "-m", "precis", "--db", str(db), "render", "--all",
+                 "--out", str(Path(tmp) / f"cli{n}")],
                 check=True, capture_output=True,
             )
             walls.append(time.perf_counter() - start)

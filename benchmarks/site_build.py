@@ -50,7 +50,8 @@ def main() -> None:
             out = Path(tmp) / f"site{run}"
             report = build_site(store, out)
             fresh.append(report.seconds)
-            print(f"build from nothing      {report.seconds:6.2f} s  ({report.pages} pages, {len(report.written)} files)")
+            print(f"build from nothing      {report.seconds:6.2f} s  "
+                  f"({report.pages} pages, {len(report.written)} files)")
         again = build_site(store, Path(tmp) / "site0")
         print(f"rebuild, no change      {again.seconds:6.2f} s  ({len(again.written)} files written)")
         with store.session(by="benchmark") as s:
@@ -58,7 +59,8 @@ def main() -> None:
             entry.summary += "\n\nOne more sentence."
         edited = build_site(store, Path(tmp) / "site0")
         pages = [p for p in edited.written if p.endswith(".html")]
-        print(f"rebuild, one entry edit {edited.seconds:6.2f} s  ({len(edited.written)} files written, pages: {', '.join(pages)})")
+        print(f"rebuild, one entry edit {edited.seconds:6.2f} s  "
+              f"({len(edited.written)} files written, pages: {', '.join(pages)})")
         # A publish, as `precis serve` rebuilds after it: AN #139's entries were taken out while a
         # new issue was composed (and the site rebuilt), then published as AN #173; the first
         # pages (the entries', the issue's, the home page, the issue list) are ready before the rest.
@@ -74,7 +76,8 @@ def main() -> None:
         shutil.rmtree(Path(tmp) / "cli", ignore_errors=True)
         precis = Path(sys.executable).with_name("precis")
         start = time.perf_counter()
-        subprocess.run([str(precis), "--db", str(db), "site", "build", str(Path(tmp) / "cli")], check=True, capture_output=True)
+        subprocess.run([str(precis), "--db", str(db), "site", "build", str(Path(tmp) / "cli")],
+                       check=True, capture_output=True)
         print(f"`precis site build` from nothing, process start included: {time.perf_counter() - start:.2f} s")
 
     print(f"end: {load()}")
