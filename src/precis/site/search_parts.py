@@ -50,8 +50,12 @@ def _order(name: str) -> tuple[bool, int]:
     return (name == UNISSUED, 0 if name == UNISSUED else int(name))
 
 
-def _inside(path: str, location: str) -> bool:
-    return path.startswith(location) and (location != PRIMARY or not path.startswith(PARTS))
+def _location(path: str) -> str | None:
+    """The part of the index a site file belongs to ("pagefind/", "pagefind/parts/3/"), if any."""
+    if path.startswith(PARTS):
+        rest = path[len(PARTS):]  # "3/index/…"; the list of parts ("index.json") is in none
+        return f"{PARTS}{rest.split('/', 1)[0]}/" if "/" in rest else None
+    return PRIMARY if path.startswith(PRIMARY) else None
 
 
 def _published(relative: str) -> bool:
@@ -93,13 +97,13 @@ class SearchParts:
             raise
 
     def _start(self, parts: list[tuple[str, dict[str, str]]], scratch_dir: str | None) -> None:
+        indexed = {_location(p) for p in self.writer.previous}
         for n, (name, docs) in enumerate(parts):
             location = PRIMARY if n == 0 else f"{PARTS}{name}/"
             self.locations.append(location)
             key = digest(json.dumps(sorted(docs.items())).encode())
             self.writer.inputs[f"search:{location}"] = key
-            indexed = any(_inside(p, location) for p in self.writer.previous)
-            if self.writer.previous_inputs.get(f"search:{location}") == key and indexed:
+            if self.writer.previous_inputs.get(f"search:{location}") == key and location in indexed:
                 self.kept.append(location)
                 continue
             source = tempfile.TemporaryDirectory(prefix="precis-search-documents-", dir=scratch_dir)
