@@ -29,14 +29,14 @@ def request_message(
     asked_by: str | None, expires_at: datetime, reminder: bool = False,
 ) -> bytes:
     """The message to one reviewer, as bytes ready for SMTP (CRLF line ends, signed if configured)."""
-    who = asked_by or f"The editors of {publication}"
+    who = f"{asked_by}, an editor of {publication}, asks" if asked_by else f"The editors of {publication} ask"
     until = f"{expires_at:%-d %B %Y}"
     hello = f"Dear {name}," if name else "Hello,"
     clean_title = " ".join(title.split())
     text = (
         f"{hello}\n\n"
-        f"{who} of {publication} plans to publish a summary of your work \"{clean_title}\" "
-        "and asks you to check it before it goes out.\n\n"
+        f"{who} you to check the summary of your work \"{clean_title}\" that {publication} plans to "
+        "publish, before it goes out.\n\n"
         "This private link shows the summary and opinion exactly as they will be published. On that page "
         "you can approve it as is, comment on it (on the whole or on a passage), or propose an edit of the "
         "summary. No account or password is needed; the editors decide what to change.\n\n"
@@ -47,8 +47,8 @@ def request_message(
     html = (
         "<!doctype html><html><body>"
         f"<p>{escape(hello)}</p>"
-        f"<p>{escape(who)} of {escape(publication)} plans to publish a summary of your work "
-        f"&ldquo;{escape(clean_title)}&rdquo; and asks you to check it before it goes out.</p>"
+        f"<p>{escape(who)} you to check the summary of your work &ldquo;{escape(clean_title)}&rdquo; that "
+        f"{escape(publication)} plans to publish, before it goes out.</p>"
         "<p>This private link shows the summary and opinion exactly as they will be published. On that page "
         "you can approve it as is, comment on it (on the whole or on a passage), or propose an edit of the "
         "summary. No account or password is needed; the editors decide what to change.</p>"

@@ -386,3 +386,21 @@ def review_summary(session: Session, entry_id: int) -> str | None:
         ("expired", states.count("expired")), ("revoked", states.count("revoked")),
     ]
     return "review requested: " + ", ".join(f"{n} {word}" for word, n in counts if n)
+
+
+def live_link(
+    session: Session, store: Store, entry_id: int, base_url: str | None = None
+) -> tuple[str, datetime] | None:
+    """The link of the entry's newest request still open (not revoked, not expired) and until when
+    it opens; None when there is none or no base URL is known."""
+    base = known_base_url(base_url)
+    if base is None:
+        return None
+    r = session.scalars(
+        select(ReviewRequest).where(ReviewRequest.entry_id == entry_id, ReviewRequest.revoked_at.is_(None),
+                                    ReviewRequest.expires_at > utcnow())
+        .order_by(ReviewRequest.created_at.desc(), ReviewRequest.id.desc()).limit(1)
+    ).first()
+    if r is None:
+        return None
+    return review_url(base, ReviewSigner.of(store).token(r.id, r.entry_id)), aware(r.expires_at)
