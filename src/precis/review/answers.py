@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
@@ -106,23 +106,31 @@ def _live(session: Session, store: Store, token: str) -> ReviewRequest:
 def open_review(store: Store, token: str) -> ReviewPage:
     """The page of a link (see the module doc); marks the request opened the first time."""
     editions = drafting.editions(store)
-    with store.session(by="precis review") as s:
+    with store.session() as s:
         r = _live(s, store, token)
         entry = load_entry(s, r.entry_id)
         view = editions.entry_view(private_view(entry), private=False)
         renderer = HtmlRenderer(editions.resolve(False), None, editions.settings.url, heading_offset=1)
         html = editions.entry_fragments(view, renderer)
-        if r.opened_at is None:
-            r.opened_at = utcnow()
-            log(s, None, r, "review opened")
         reviewer = reviewer_of(r)
-        return ReviewPage(
+        page = ReviewPage(
             request_id=r.id, publication=editions.settings.name, title=view.title, link=view.link,
             authors=view.authors_full, venue=view.venue, year=view.year, summary_html=html.summary,
             opinions=html.opinions, source=entry.summary or "", reviewer=reviewer,
             asked_by=r.requested_by.name if r.requested_by is not None else f"the editors of {editions.settings.name}",
             expires_at=aware(r.expires_at), answers=[answer_view(a, reviewer) for a in r.answers],
         )
+        first_time = r.opened_at is None
+    if first_time:  # written once, not on every visit
+        with store.session(by="precis review") as s:
+            marked = s.execute(update(ReviewRequest).where(ReviewRequest.id == page.request_id,
+                                                           ReviewRequest.opened_at.is_(None))
+                               .values(opened_at=utcnow()))
+            if getattr(marked, "rowcount", 0):
+                opened = s.get(ReviewRequest, page.request_id)
+                assert opened is not None
+                log(s, None, opened, "review opened")
+    return page
 
 
 def _text(field: str, value: str | None, limit: int, required: bool = False) -> str | None:

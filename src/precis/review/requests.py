@@ -11,6 +11,7 @@ handed over by hand) and says why in ``RequestView.send_error``.
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
@@ -203,6 +204,12 @@ def log(session: Session, person: Person | None, r: ReviewRequest, kind: str, **
                                  **detail}))
 
 
+def writer(store: Store, actor: Person | None) -> AbstractContextManager[Session]:
+    """A write transaction in the name of the person acting (the command line: "precis review")."""
+    return store.session(by=actor.name if actor is not None else "precis review",
+                         person_id=actor.id if actor is not None else None)
+
+
 def request_review(
     store: Store, actor: Person | None, entry_id: int, addresses: list[str], *, days: int | None = None,
     base_url: str | None = None, config: MailConfig | None = None,
@@ -224,8 +231,7 @@ def request_review(
         assert config is not None
         config.require_smtp()
     signer = ReviewSigner.of(store)
-    with store.session(by=actor.name if actor is not None else "precis review",
-                       person_id=actor.id if actor is not None else None) as s:
+    with writer(store, actor) as s:
         person = _acting(s, actor)
         entry = _entry(s, entry_id)
         _may(person, entry, "request a review")
@@ -301,8 +307,7 @@ def request_of(store: Store, request_id: int, base_url: str | None = None) -> Re
 
 def revoke(store: Store, actor: Person | None, request_id: int) -> RequestView:
     """Take a request's link back: from now on it answers 410."""
-    with store.session(by=actor.name if actor is not None else "precis review",
-                       person_id=actor.id if actor is not None else None) as s:
+    with writer(store, actor) as s:
         person = _acting(s, actor)
         r = _loaded(s, request_id)
         _may(person, r.entry, "revoke a review request")
@@ -334,8 +339,7 @@ def remind(
     _send(store, config, view, publication, reminder=True)
     if view.send_error:
         raise PrecisError(view.send_error)
-    with store.session(by=actor.name if actor is not None else "precis review",
-                       person_id=actor.id if actor is not None else None) as s:
+    with writer(store, actor) as s:
         person = _acting(s, actor)
         r = _loaded(s, request_id)
         r.reminders = (r.reminders or 0) + 1
