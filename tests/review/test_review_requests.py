@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import dkim  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import select
 
 from precis.errors import Conflict, Forbidden, InvalidValue
+from precis.mail.config import MailConfig
 from precis.mail.links import BadLink
 from precis.model import Activity, utcnow
 from precis.newsroom import entries, permissions
 from precis.review import answers, requests
 from precis.review.model import ReviewRequest
+from tests.mailserver import dkim_key, mail_server, part_text, signed_headers
 from tests.review.conftest import BASE_URL, SECRET_NOTE
 
 
@@ -195,3 +198,16 @@ def test_a_declined_edit_keeps_the_note_and_the_summary(review):
     assert "rewrite we will not take" not in entries.get_entry(review.store, review.entry)["summary"]
     page = answers.open_review(review.store, review.token_of(view))
     assert page.answers[0].state == "declined"
+
+
+def test_the_request_email_is_dkim_signed_when_a_key_is_configured(review, tmp_path):
+    key = dkim_key(tmp_path)
+    with mail_server() as server:
+        config = MailConfig.from_environment({"PRECIS_SMTP_URL": server.url, "PRECIS_MAIL_FROM": "news@example.org",
+                                              **key.env()})
+        [view] = review.ask("Jane Doe <jane@example.org>", config=config)
+        [received] = server.messages
+    assert view.state == "sent" and view.send_error is None
+    assert dkim.verify(received.data, dnsfunc=key.dnsfunc)
+    assert {"from", "to", "subject"} <= set(signed_headers(received.data))
+    assert "until" in part_text(received.message, "plain") and view.link in part_text(received.message, "html")
