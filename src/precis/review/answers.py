@@ -82,10 +82,16 @@ def proposed_limit(current: str | None) -> int:
     return min(MAX_PROPOSED, max(MIN_PROPOSED, 4 * len(current or "")))
 
 
-def _live(session: Session, store: Store, token: str) -> ReviewRequest:
-    """The request a token opens: ``BadLink`` when it is made up or does not match its request
-    (gone=False), or revoked or expired (gone=True, saying whom to ask)."""
-    request_id, entry_id = ReviewSigner.of(store).read(token)
+def _read(store: Store, token: str) -> tuple[int, int]:
+    """(request id, entry id) of a token, read before any transaction starts (the signing key may
+    be made on first use: a write of its own)."""
+    return ReviewSigner.of(store).read(token)
+
+
+def _live(session: Session, store: Store, ids: tuple[int, int]) -> ReviewRequest:
+    """The request a token's ids open: ``BadLink`` when the pair does not match a request
+    (gone=False), or the request is revoked or expired (gone=True, saying whom to ask)."""
+    request_id, entry_id = ids
     r = session.scalar(
         select(ReviewRequest).where(ReviewRequest.id == request_id)
         .options(selectinload(ReviewRequest.answers), selectinload(ReviewRequest.requested_by))
@@ -105,9 +111,10 @@ def _live(session: Session, store: Store, token: str) -> ReviewRequest:
 
 def open_review(store: Store, token: str) -> ReviewPage:
     """The page of a link (see the module doc); marks the request opened the first time."""
+    ids = _read(store, token)
     editions = drafting.editions(store)
     with store.session() as s:
-        r = _live(s, store, token)
+        r = _live(s, store, ids)
         entry = load_entry(s, r.entry_id)
         view = editions.entry_view(private_view(entry), private=False)
         renderer = HtmlRenderer(editions.resolve(False), None, editions.settings.url, heading_offset=1)
@@ -146,8 +153,9 @@ def _text(field: str, value: str | None, limit: int, required: bool = False) -> 
 
 def _answer(store: Store, token: str, kind: str, **fields: str | None) -> AnswerView:
     """Record one answer on the request of ``token`` (rate-limited), with its marks and activity."""
+    ids = _read(store, token)
     with store.session(by="precis review") as s:
-        r = _live(s, store, token)
+        r = _live(s, store, ids)
         since = utcnow() - RATE_WINDOW
         recent = s.scalar(select(func.count(ReviewAnswer.id)).where(
             ReviewAnswer.request_id == r.id, ReviewAnswer.created_at > since)) or 0
@@ -185,8 +193,9 @@ def comment(store: Store, token: str, text: str, passage: str | None = None) -> 
 
 def propose_edit(store: Store, token: str, proposed: str, note: str | None = None) -> AnswerView:
     """A proposed summary (markup), with an optional note; its base is the summary as it is now."""
+    ids = _read(store, token)
     with store.session() as s:
-        r = _live(s, store, token)
+        r = _live(s, store, ids)
         current = load_entry(s, r.entry_id).summary
     text = _text("proposed", proposed, proposed_limit(current), required=True)
     if (text or "") == (current or "").replace("\r\n", "\n").strip():

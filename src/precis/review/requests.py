@@ -301,8 +301,9 @@ def requests_of(store: Store, *, entry_id: int | None = None, base_url: str | No
 
 def request_of(store: Store, request_id: int, base_url: str | None = None) -> RequestView:
     base = known_base_url(base_url)
+    signer = ReviewSigner.of(store) if base else None
     with store.session() as s:
-        return request_view(_loaded(s, request_id), ReviewSigner.of(store) if base else None, base)
+        return request_view(_loaded(s, request_id), signer, base)
 
 
 def revoke(store: Store, actor: Person | None, request_id: int) -> RequestView:
