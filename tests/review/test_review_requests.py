@@ -15,8 +15,11 @@ from precis.model import Activity, utcnow
 from precis.newsroom import entries, permissions
 from precis.review import answers, requests
 from precis.review.model import ReviewRequest
+from precis.store import Store
+from tests.helpers import load_sample
 from tests.mailserver import dkim_key, mail_server, part_text, signed_headers
-from tests.review.conftest import BASE_URL, SECRET_NOTE
+from tests.newsroom.conftest import Team, make_team
+from tests.review.conftest import BASE_URL, SECRET_NOTE, Review, make_entries
 
 
 def test_a_request_per_address_with_its_link_name_and_expiry(review, monkeypatch):
@@ -211,3 +214,24 @@ def test_the_request_email_is_dkim_signed_when_a_key_is_configured(review, tmp_p
     assert dkim.verify(received.data, dnsfunc=key.dnsfunc)
     assert {"from", "to", "subject"} <= set(signed_headers(received.data))
     assert "until" in part_text(received.message, "plain") and view.link in part_text(received.message, "html")
+
+
+def test_the_review_loop_on_postgresql(pg_url):
+    """Request, open, answer, accept: the same on PostgreSQL (a conditional update marks the first opening)."""
+    store = load_sample(Store(pg_url))
+    try:
+        team = Team(store, make_team(store), site=None)  # type: ignore[arg-type]
+        pg = Review(team, *make_entries(team))
+        [view] = pg.ask("Jane Doe <jane@example.org>")
+        token = pg.token_of(view)
+        answers.open_review(store, token)
+        answers.open_review(store, token)
+        edit = answers.propose_edit(store, token, "A summary the author prefers.")
+        answers.accept_edit(store, team.people["editor"], edit.id)
+        assert entries.get_entry(store, pg.entry)["summary"] == "A summary the author prefers."
+        with store.session() as s:
+            kinds = list(s.scalars(select(Activity.kind).where(Activity.kind.like("review%")).order_by(Activity.id)))
+            assert kinds == ["review requested", "review opened", "review answered", "review edit accepted"]
+            assert requests.review_summary(s, pg.entry).startswith("reviewed by its authors")
+    finally:
+        store.close()
