@@ -235,3 +235,20 @@ def test_the_review_loop_on_postgresql(pg_url):
             assert requests.review_summary(s, pg.entry).startswith("reviewed by its authors")
     finally:
         store.close()
+
+
+def test_an_edit_typed_while_the_editor_changed_the_summary_does_not_undo_the_change(review):
+    [view] = review.ask("jane@example.org")
+    token = review.token_of(view)
+    editor = review.team.people["editor"]
+    seen = answers.open_review(review.store, token).source
+    current = entries.get_entry(review.store, review.entry)
+    entries.save_entry(review.store, editor, review.entry, current["version"], {"summary": seen + " Edited meanwhile."})
+    late = answers.propose_edit(review.store, token, seen.replace("edge detectors", "edge and line detectors"),
+                                seen=seen)
+    assert late.base == seen
+    with pytest.raises(Conflict):
+        answers.accept_edit(review.store, editor, late.id)
+    assert entries.get_entry(review.store, review.entry)["summary"].endswith("Edited meanwhile.")
+    made_up = answers.propose_edit(review.store, token, "Something else.", seen="A summary it never had.")
+    assert made_up.base == seen + " Edited meanwhile."  # an unknown base is the summary now

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select, update
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
 from precis.mail.links import BadLink
-from precis.model import Person, Revision, utcnow
+from precis.model import Entry, Person, Revision, utcnow
 from precis.newsroom import drafting, permissions
 from precis.newsroom.entries import _apply, _clean, entry_json, load_entry
 from precis.public import private_view
@@ -164,7 +165,7 @@ def _answer(store: Store, token: str, kind: str, **fields: str | None) -> Answer
                           "please wait a while, or write to the editor")
         entry = load_entry(s, r.entry_id)
         if kind == EDIT:
-            fields["base"] = entry.summary or ""
+            fields["base"] = _base(s, entry, fields.get("base"))
         answer = ReviewAnswer(request=r, entry_id=r.entry_id, kind=kind, state=PROPOSED if kind == EDIT else None,
                               **fields)
         s.add(answer)
@@ -179,6 +180,25 @@ def _answer(store: Store, token: str, kind: str, **fields: str | None) -> Answer
         return answer_view(answer, reviewer_of(r))
 
 
+def _base(session: Session, entry: Entry, seen: str | None) -> str:
+    """The base of a proposed edit: the summary the reviewer started from (``seen``) when the entry
+    really had it (now, or after one of its revisions), else the summary as it is now. So an edit
+    typed while an editor changed the summary merges with that change instead of undoing it."""
+    now = entry.summary or ""
+    if seen is None or _same(seen, now):
+        return now
+    snapshots: list[dict[str, Any] | None] = list(session.scalars(
+        select(Revision.after).where(Revision.entry_id == entry.id)))
+    for after in snapshots:
+        if after and _same(seen, after.get("summary") or ""):
+            return str(after.get("summary") or "")
+    return now
+
+
+def _same(a: str, b: str) -> bool:
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+
+
 def approve(store: Store, token: str) -> AnswerView:
     """The reviewer approves the summary as it is."""
     return _answer(store, token, APPROVE)
@@ -191,16 +211,19 @@ def comment(store: Store, token: str, text: str, passage: str | None = None) -> 
     return _answer(store, token, COMMENT, text=said, passage=quoted)
 
 
-def propose_edit(store: Store, token: str, proposed: str, note: str | None = None) -> AnswerView:
-    """A proposed summary (markup), with an optional note; its base is the summary as it is now."""
+def propose_edit(
+    store: Store, token: str, proposed: str, note: str | None = None, *, seen: str | None = None
+) -> AnswerView:
+    """A proposed summary (markup), with an optional note. Its base is the summary as it is now, or
+    ``seen``, the summary the reviewer's page showed (its form sends it back), when the entry had it."""
     ids = _read(store, token)
     with store.session() as s:
         r = _live(s, store, ids)
-        current = load_entry(s, r.entry_id).summary
+        current = load_entry(s, r.entry_id).summary or ""
     text = _text("proposed", proposed, proposed_limit(current), required=True)
-    if (text or "") == (current or "").replace("\r\n", "\n").strip():
+    if _same(text or "", seen if seen is not None else current):
         raise InvalidValue("proposed", "the same summary", "change something first, or approve it as is")
-    return _answer(store, token, EDIT, proposed=text, text=_text("note", note, MAX_COMMENT))
+    return _answer(store, token, EDIT, proposed=text, text=_text("note", note, MAX_COMMENT), base=seen)
 
 
 # -- the editor's decision ---------------------------------------------------------------------------
