@@ -27,11 +27,11 @@ from markupsafe import Markup
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
+from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, TooMany
 from precis.mail.links import BadLink
 from precis.model import Entry, Person, Revision, utcnow
 from precis.newsroom import drafting, permissions
-from precis.newsroom.entries import _apply, _clean, entry_json, load_entry
+from precis.newsroom.entries import apply_fields, entry_json, load_entry
 from precis.public import private_view
 from precis.render.html import HtmlRenderer
 from precis.review.links import NOT_VALID, ReviewSigner
@@ -53,10 +53,6 @@ MAX_PASSAGE = 2_000
 MIN_PROPOSED, MAX_PROPOSED = 2_000, 30_000
 MAX_ANSWERS_PER_HOUR = 20
 RATE_WINDOW = timedelta(hours=1)
-
-
-class TooMany(PrecisError):
-    """Too many answers through one link in a short time (the web answers 429)."""
 
 
 @dataclass
@@ -264,8 +260,7 @@ def accept_edit(store: Store, actor: Person, answer_id: int) -> RequestView:
         if merged.conflicts:
             raise Conflict(f"the summary of entry {entry.id} changed since {reviewer} proposed this edit: "
                            "merge it by hand in the editor, or decline it", entry_json(entry))
-        changed = _apply(s, entry, _clean(s, {"summary": merged.values["summary"]}, entry, person, creating=False),
-                         person)
+        changed = apply_fields(s, person, entry, {"summary": merged.values["summary"]})
         s.flush()
         if changed:
             answer.revision_id = s.scalar(select(func.max(Revision.id)).where(Revision.entry_id == entry.id))

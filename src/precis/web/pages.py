@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError, StoreError
+from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError, StoreError, TooMany
 from precis.web.templating import page
 
 NEWSROOM = "/newsroom"
@@ -51,6 +51,8 @@ def status_of(exc: PrecisError) -> int:
         return 409
     if isinstance(exc, InvalidValue):
         return 422
+    if isinstance(exc, TooMany):
+        return 429
     return 400
 
 
