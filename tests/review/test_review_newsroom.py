@@ -256,3 +256,13 @@ def test_the_activity_page_says_what_happened_to_a_review_under_the_reviewers_na
         "Rohin Shah asked Jane Doe to review An entry under review",
     ]
     assert "jane@example.org" not in page
+
+
+def test_an_authors_answer_on_my_entry_is_on_my_for_me_page(team, client_as):
+    mine = entries.create_entry(team.store, team.people["contributor"], {"title": "Flo's paper", "summary": SUMMARY})
+    _, token = asked(team, mine["id"])
+    answers.comment(team.store, token, "Looks right to us.")
+    page = client_as("contributor").get("/newsroom/").text
+    recent = page[page.index('id="recent"'):]
+    assert re.search(r"<strong class=\"who\">Jane Doe</strong> commented on the summary of\s*<a [^>]*>Flo's paper</a>",
+                     html.unescape(recent))

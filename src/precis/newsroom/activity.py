@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from precis.model import Activity, Comment, Entry, Mention, Person, Revision
@@ -127,7 +127,7 @@ def activity(
 def for_me(store: Store, person: Person, limit: int = 50) -> dict[str, Any]:
     """What needs the person: ``assigned`` (their entries not yet approved), ``review`` (entries in
     review, for an editor), ``mentions`` (comments naming them, unresolved first, newest first) and
-    ``recent`` (what others did lately on their entries)."""
+    ``recent`` (what others did lately on their entries, the authors answering a review included)."""
     options = (selectinload(Entry.opinions), selectinload(Entry.issue), selectinload(Entry.assignee))
     with store.session() as s:
         assigned = s.scalars(
@@ -157,7 +157,8 @@ def for_me(store: Store, person: Person, limit: int = 50) -> dict[str, Any]:
         names = dict(s.execute(select(Person.id, Person.name)).all())
         recent_rows = s.execute(
             select(Activity, Entry.title).join(Entry, Entry.id == Activity.entry_id)
-            .where(Activity.entry_id.in_(mine), Activity.person_id != person.id)
+            # nobody of the team (None): an author answering a review, a command
+            .where(Activity.entry_id.in_(mine), or_(Activity.person_id.is_(None), Activity.person_id != person.id))
             .order_by(Activity.at.desc(), Activity.id.desc()).limit(limit)
         ).all()
         recent = [_line(a, names, {a.entry_id or 0: title}) for a, title in recent_rows]
