@@ -224,6 +224,8 @@ def test_composing_an_issue_shows_which_entries_their_authors_reviewed(team, cli
         issues.add_entries(s, issue, editor, [reviewed])
         s.flush()
         issue_id = issue.id
+    shown = client_as("editor").get(f"/newsroom/entries/{reviewed}").text
+    assert re.search(r"Jane Doe</strong>\s*approved the summary as is", shown)
     page = client_as("editor").get(f"/newsroom/issues/{issue_id}").text
     picked = page[page.index(f'id="entry-{reviewed}"'):]
     assert picked[:picked.index("</li>")].count("reviewed by its authors") == 1
