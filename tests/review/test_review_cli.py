@@ -120,3 +120,9 @@ def test_the_planned_summary_ends_with_the_live_review_link(review, live):
     assert (view.link in shown.stdout) is live
     assert view.link not in run(review, "entry", "show", str(review.entry), "--format", "planned",
                                 PRECIS_BASE_URL=None).stdout
+
+
+def test_every_review_command_has_help_with_an_example(review):
+    for command in ("request", "list", "revoke", "remind"):
+        shown = run(review, "review", command, "--help")
+        assert shown.exit_code == 0 and "Example: precis review " + command in shown.stdout, command

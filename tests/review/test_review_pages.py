@@ -98,14 +98,17 @@ def test_approve_comment_on_a_passage_and_propose_an_edit(shared, client):
     token = csrf_of(page)
     assert 'name="passage"' in page.text and 'src="/newsroom/static/review.js"' in page.text
     assert "The authors show that *curve detectors*" in page.text  # the edit box holds the markup
+    assert re.search(r'name="seen" value="The authors show that \*curve detectors\*', page.text)
     for action, data in (("approve", {}), ("comment", {"comment": "Overstated.", "passage": "the same circuits"}),
-                         ("edit", {"proposed": "A better summary.", "note": "Shorter."})):
+                         ("edit", {"proposed": "A better summary.", "note": "Shorter.",
+                                   "seen": answers.open_review(shared.store, shared.token_of(view)).source})):
         answered = client.post(f"{path_of(view)}/{action}", data={"csrftoken": token, **data})
         assert answered.status_code == 303, (action, answered.text[:300])
     [after] = [r for r in requests.requests_of(shared.store) if r.id == view.id]
     assert [(a.kind, a.passage, a.text) for a in after.answers] == [
         ("approve", None, None), ("comment", "the same circuits", "Overstated."), ("edit", None, "Shorter.")]
     assert after.answers[2].proposed == "A better summary." and after.answers[2].state == "proposed"
+    assert after.answers[2].base.startswith("The authors show that *curve detectors*")
     assert client.get(path_of(view)).text.count('class="answer ') == 3
 
 

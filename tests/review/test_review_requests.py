@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import dkim  # type: ignore[import-untyped]
 import pytest
 from sqlalchemy import select
 
 from precis.errors import Conflict, Forbidden, InvalidValue
+from precis.mail.config import MailConfig
 from precis.mail.links import BadLink
 from precis.model import Activity, utcnow
 from precis.newsroom import entries, permissions
 from precis.review import answers, requests
 from precis.review.model import ReviewRequest
-from tests.review.conftest import BASE_URL, SECRET_NOTE
+from precis.store import Store
+from tests.helpers import load_sample
+from tests.mailserver import dkim_key, mail_server, part_text, signed_headers
+from tests.newsroom.conftest import Team, make_team
+from tests.review.conftest import BASE_URL, SECRET_NOTE, Review, make_entries
 
 
 def test_a_request_per_address_with_its_link_name_and_expiry(review, monkeypatch):
@@ -195,3 +201,54 @@ def test_a_declined_edit_keeps_the_note_and_the_summary(review):
     assert "rewrite we will not take" not in entries.get_entry(review.store, review.entry)["summary"]
     page = answers.open_review(review.store, review.token_of(view))
     assert page.answers[0].state == "declined"
+
+
+def test_the_request_email_is_dkim_signed_when_a_key_is_configured(review, tmp_path):
+    key = dkim_key(tmp_path)
+    with mail_server() as server:
+        config = MailConfig.from_environment({"PRECIS_SMTP_URL": server.url, "PRECIS_MAIL_FROM": "news@example.org",
+                                              **key.env()})
+        [view] = review.ask("Jane Doe <jane@example.org>", config=config)
+        [received] = server.messages
+    assert view.state == "sent" and view.send_error is None
+    assert dkim.verify(received.data, dnsfunc=key.dnsfunc)
+    assert {"from", "to", "subject"} <= set(signed_headers(received.data))
+    assert "until" in part_text(received.message, "plain") and view.link in part_text(received.message, "html")
+
+
+def test_the_review_loop_on_postgresql(pg_url):
+    """Request, open, answer, accept: the same on PostgreSQL (a conditional update marks the first opening)."""
+    store = load_sample(Store(pg_url))
+    try:
+        team = Team(store, make_team(store), site=None)  # type: ignore[arg-type]
+        pg = Review(team, *make_entries(team))
+        [view] = pg.ask("Jane Doe <jane@example.org>")
+        token = pg.token_of(view)
+        answers.open_review(store, token)
+        answers.open_review(store, token)
+        edit = answers.propose_edit(store, token, "A summary the author prefers.")
+        answers.accept_edit(store, team.people["editor"], edit.id)
+        assert entries.get_entry(store, pg.entry)["summary"] == "A summary the author prefers."
+        with store.session() as s:
+            kinds = list(s.scalars(select(Activity.kind).where(Activity.kind.like("review%")).order_by(Activity.id)))
+            assert kinds == ["review requested", "review opened", "review answered", "review edit accepted"]
+            assert requests.review_summary(s, pg.entry).startswith("reviewed by its authors")
+    finally:
+        store.close()
+
+
+def test_an_edit_typed_while_the_editor_changed_the_summary_does_not_undo_the_change(review):
+    [view] = review.ask("jane@example.org")
+    token = review.token_of(view)
+    editor = review.team.people["editor"]
+    seen = answers.open_review(review.store, token).source
+    current = entries.get_entry(review.store, review.entry)
+    entries.save_entry(review.store, editor, review.entry, current["version"], {"summary": seen + " Edited meanwhile."})
+    late = answers.propose_edit(review.store, token, seen.replace("edge detectors", "edge and line detectors"),
+                                seen=seen)
+    assert late.base == seen
+    with pytest.raises(Conflict):
+        answers.accept_edit(review.store, editor, late.id)
+    assert entries.get_entry(review.store, review.entry)["summary"].endswith("Edited meanwhile.")
+    made_up = answers.propose_edit(review.store, token, "Something else.", seen="A summary it never had.")
+    assert made_up.base == seen + " Edited meanwhile."  # an unknown base is the summary now

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from markupsafe import Markup
 from sqlalchemy import func, select, update
@@ -28,7 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
 from precis.mail.links import BadLink
-from precis.model import Person, Revision, utcnow
+from precis.model import Entry, Person, Revision, utcnow
 from precis.newsroom import drafting, permissions
 from precis.newsroom.entries import _apply, _clean, entry_json, load_entry
 from precis.public import private_view
@@ -82,10 +83,16 @@ def proposed_limit(current: str | None) -> int:
     return min(MAX_PROPOSED, max(MIN_PROPOSED, 4 * len(current or "")))
 
 
-def _live(session: Session, store: Store, token: str) -> ReviewRequest:
-    """The request a token opens: ``BadLink`` when it is made up or does not match its request
-    (gone=False), or revoked or expired (gone=True, saying whom to ask)."""
-    request_id, entry_id = ReviewSigner.of(store).read(token)
+def _read(store: Store, token: str) -> tuple[int, int]:
+    """(request id, entry id) of a token, read before any transaction starts (the signing key may
+    be made on first use: a write of its own)."""
+    return ReviewSigner.of(store).read(token)
+
+
+def _live(session: Session, store: Store, ids: tuple[int, int]) -> ReviewRequest:
+    """The request a token's ids open: ``BadLink`` when the pair does not match a request
+    (gone=False), or the request is revoked or expired (gone=True, saying whom to ask)."""
+    request_id, entry_id = ids
     r = session.scalar(
         select(ReviewRequest).where(ReviewRequest.id == request_id)
         .options(selectinload(ReviewRequest.answers), selectinload(ReviewRequest.requested_by))
@@ -105,9 +112,10 @@ def _live(session: Session, store: Store, token: str) -> ReviewRequest:
 
 def open_review(store: Store, token: str) -> ReviewPage:
     """The page of a link (see the module doc); marks the request opened the first time."""
+    ids = _read(store, token)
     editions = drafting.editions(store)
     with store.session() as s:
-        r = _live(s, store, token)
+        r = _live(s, store, ids)
         entry = load_entry(s, r.entry_id)
         view = editions.entry_view(private_view(entry), private=False)
         renderer = HtmlRenderer(editions.resolve(False), None, editions.settings.url, heading_offset=1)
@@ -146,8 +154,9 @@ def _text(field: str, value: str | None, limit: int, required: bool = False) -> 
 
 def _answer(store: Store, token: str, kind: str, **fields: str | None) -> AnswerView:
     """Record one answer on the request of ``token`` (rate-limited), with its marks and activity."""
+    ids = _read(store, token)
     with store.session(by="precis review") as s:
-        r = _live(s, store, token)
+        r = _live(s, store, ids)
         since = utcnow() - RATE_WINDOW
         recent = s.scalar(select(func.count(ReviewAnswer.id)).where(
             ReviewAnswer.request_id == r.id, ReviewAnswer.created_at > since)) or 0
@@ -156,7 +165,7 @@ def _answer(store: Store, token: str, kind: str, **fields: str | None) -> Answer
                           "please wait a while, or write to the editor")
         entry = load_entry(s, r.entry_id)
         if kind == EDIT:
-            fields["base"] = entry.summary or ""
+            fields["base"] = _base(s, entry, fields.get("base"))
         answer = ReviewAnswer(request=r, entry_id=r.entry_id, kind=kind, state=PROPOSED if kind == EDIT else None,
                               **fields)
         s.add(answer)
@@ -171,6 +180,25 @@ def _answer(store: Store, token: str, kind: str, **fields: str | None) -> Answer
         return answer_view(answer, reviewer_of(r))
 
 
+def _base(session: Session, entry: Entry, seen: str | None) -> str:
+    """The base of a proposed edit: the summary the reviewer started from (``seen``) when the entry
+    really had it (now, or after one of its revisions), else the summary as it is now. So an edit
+    typed while an editor changed the summary merges with that change instead of undoing it."""
+    now = entry.summary or ""
+    if seen is None or _same(seen, now):
+        return now
+    snapshots: list[dict[str, Any] | None] = list(session.scalars(
+        select(Revision.after).where(Revision.entry_id == entry.id)))
+    for after in snapshots:
+        if after and _same(seen, after.get("summary") or ""):
+            return str(after.get("summary") or "")
+    return now
+
+
+def _same(a: str, b: str) -> bool:
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+
+
 def approve(store: Store, token: str) -> AnswerView:
     """The reviewer approves the summary as it is."""
     return _answer(store, token, APPROVE)
@@ -183,15 +211,19 @@ def comment(store: Store, token: str, text: str, passage: str | None = None) -> 
     return _answer(store, token, COMMENT, text=said, passage=quoted)
 
 
-def propose_edit(store: Store, token: str, proposed: str, note: str | None = None) -> AnswerView:
-    """A proposed summary (markup), with an optional note; its base is the summary as it is now."""
+def propose_edit(
+    store: Store, token: str, proposed: str, note: str | None = None, *, seen: str | None = None
+) -> AnswerView:
+    """A proposed summary (markup), with an optional note. Its base is the summary as it is now, or
+    ``seen``, the summary the reviewer's page showed (its form sends it back), when the entry had it."""
+    ids = _read(store, token)
     with store.session() as s:
-        r = _live(s, store, token)
-        current = load_entry(s, r.entry_id).summary
+        r = _live(s, store, ids)
+        current = load_entry(s, r.entry_id).summary or ""
     text = _text("proposed", proposed, proposed_limit(current), required=True)
-    if (text or "") == (current or "").replace("\r\n", "\n").strip():
+    if _same(text or "", seen if seen is not None else current):
         raise InvalidValue("proposed", "the same summary", "change something first, or approve it as is")
-    return _answer(store, token, EDIT, proposed=text, text=_text("note", note, MAX_COMMENT))
+    return _answer(store, token, EDIT, proposed=text, text=_text("note", note, MAX_COMMENT), base=seen)
 
 
 # -- the editor's decision ---------------------------------------------------------------------------

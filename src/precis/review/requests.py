@@ -299,12 +299,6 @@ def requests_of(store: Store, *, entry_id: int | None = None, base_url: str | No
         return [request_view(r, signer, base) for r in rows]
 
 
-def request_of(store: Store, request_id: int, base_url: str | None = None) -> RequestView:
-    base = known_base_url(base_url)
-    with store.session() as s:
-        return request_view(_loaded(s, request_id), ReviewSigner.of(store) if base else None, base)
-
-
 def revoke(store: Store, actor: Person | None, request_id: int) -> RequestView:
     """Take a request's link back: from now on it answers 410."""
     with writer(store, actor) as s:

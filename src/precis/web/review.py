@@ -130,8 +130,9 @@ comment_answer = _answer_route(
     ("comment", "passage"),
 )
 edit_answer = _answer_route(
-    "proposed", lambda store, token, typed: answers.propose_edit(store, token, typed["proposed"], typed["note"]),
-    ("proposed", "note"),
+    "proposed", lambda store, token, typed: answers.propose_edit(store, token, typed["proposed"], typed["note"],
+                                                                 seen=typed["seen"]),
+    ("proposed", "note", "seen"),
 )
 
 
