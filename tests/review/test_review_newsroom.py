@@ -252,7 +252,7 @@ def test_the_activity_page_says_what_happened_to_a_review_under_the_reviewers_na
              for li in re.findall(r'<li class="activity-line review-line">(.*?)</li>', page, re.S)]
     said = [re.sub(r"^\S+ \S+ ", "", line) for line in lines]  # without the time
     assert said == [
-        "Rohin Shah declined Jane Doe's edit of An entry under review",
+        "Rohin Shah declined Jane Doe's edit of An entry under review Too short.",  # with the editor's note
         "Jane Doe proposed an edit of An entry under review",
         "Jane Doe opened the review link of An entry under review",
         "Rohin Shah asked Jane Doe to review An entry under review",
@@ -266,5 +266,5 @@ def test_an_authors_answer_on_my_entry_is_on_my_for_me_page(team, client_as):
     answers.comment(team.store, token, "Looks right to us.")
     page = client_as("contributor").get("/newsroom/").text
     recent = page[page.index('id="recent"'):]
-    assert re.search(r"<strong class=\"who\">Jane Doe</strong> commented on the summary of\s*<a [^>]*>Flo's paper</a>",
-                     html.unescape(recent))
+    said = r"<strong class=\"who\">Jane Doe</strong>\s+commented on the summary of\s*<a [^>]*>Flo's paper</a>"
+    assert re.search(said, html.unescape(recent))

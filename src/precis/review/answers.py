@@ -276,6 +276,7 @@ def decline_edit(store: Store, actor: Person, answer_id: int, note: str | None) 
         person, answer = _decision(s, actor, answer_id)
         answer.state, answer.decided_by, answer.decided_at = DECLINED, person, utcnow()
         answer.decision_note = _text("note", note, MAX_COMMENT)
-        log(s, person, answer.request, "review edit declined", answer=answer.id)
+        log(s, person, answer.request, "review edit declined", answer=answer.id,
+            note=(answer.decision_note or "")[:200] or None)
         s.flush()
         return _view_of(s, answer.request_id)

@@ -215,21 +215,8 @@ def request_review(
     base_url: str | None = None, config: MailConfig | None = None,
 ) -> list[RequestView]:
     """Make one request per address (one transaction), then email each its link when ``config``
-    names an SMTP relay. See the module doc."""
-    base = require_base_url(base_url, config)
-    lifetime = check_days(days) if days is not None else default_days()
-    if not addresses:
-        raise InvalidValue("address", "", "give at least one address to send the review link to")
-    if len(addresses) > MAX_ADDRESSES:
-        raise InvalidValue("address", len(addresses), f"at most {MAX_ADDRESSES} addresses at once")
-    parsed: dict[str, str | None] = {}
-    for text in addresses:
-        address, name = parse_address(text)
-        parsed[address] = parsed.get(address) or name
-    sending = config is not None and config.smtp_url is not None
-    if sending:
-        assert config is not None
-        config.require_smtp()
+    names an SMTP relay. See the module doc. Who may ask is checked first, then the entry's status,
+    then what was given and the settings: nothing is made unless all hold."""
     signer = ReviewSigner.of(store)
     with writer(store, actor) as s:
         person = _acting(s, actor)
@@ -238,6 +225,20 @@ def request_review(
         if entry.status not in REVIEWABLE:
             raise Conflict(f"entry {entry.id} is {entry.status}: a review can be requested of an entry that is "
                            f"{', '.join(REVIEWABLE[:-1])} or {REVIEWABLE[-1]}", {"status": entry.status})
+        base = require_base_url(base_url, config)
+        lifetime = check_days(days) if days is not None else default_days()
+        if not addresses:
+            raise InvalidValue("address", "", "give at least one address to send the review link to")
+        if len(addresses) > MAX_ADDRESSES:
+            raise InvalidValue("address", len(addresses), f"at most {MAX_ADDRESSES} addresses at once")
+        parsed: dict[str, str | None] = {}
+        for text in addresses:
+            address, name = parse_address(text)
+            parsed[address] = parsed.get(address) or name
+        sending = config is not None and config.smtp_url is not None
+        if sending:
+            assert config is not None
+            config.require_smtp()
         expires = utcnow() + timedelta(days=lifetime)
         made = [ReviewRequest(entry=entry, email=address, name=name, requested_by=person, expires_at=expires,
                               reminders=0) for address, name in parsed.items()]
@@ -318,8 +319,6 @@ def remind(
 ) -> RequestView:
     """Email a request's link again (the same link: it is signed, not stored); ``PrecisError``
     naming the address and the server's reply when it cannot go (nothing is recorded then)."""
-    base = require_base_url(base_url, config)
-    config.require_smtp()
     signer = ReviewSigner.of(store)
     with store.session() as s:
         person = _acting(s, actor)
@@ -328,6 +327,8 @@ def remind(
         state = state_of(r)
         if state in ("revoked", "expired"):
             raise Conflict(f"review request {request_id} is {state}: request a new review instead", {"state": state})
+        base = require_base_url(base_url, config)
+        config.require_smtp()
         view = request_view(r, signer, base)
         publication = store.default_publication(s).name
     _send(store, config, view, publication, reminder=True)
