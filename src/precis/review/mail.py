@@ -1,22 +1,13 @@
 """The review request email: plain text and HTML, saying who asks, what the link does and until when
-it opens; sent at once through the configured relay (DKIM-signed when a key is configured)."""
+it opens; sent at once (``mail.single``) through the configured relay."""
 
 from __future__ import annotations
 
-import contextlib
-import smtplib
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
 
-import dkim  # type: ignore[import-untyped]
-
-from precis.errors import PrecisError
 from precis.mail.config import MailConfig
-from precis.mail.message import SIGNED_HEADERS
-from precis.mail.smtp import connect, reply_text
-from precis.model import utcnow
+from precis.mail.single import single_message
 
 
 def subject(publication: str, title: str, reminder: bool = False) -> str:
@@ -57,40 +48,4 @@ def request_message(
         "If you did not expect this message, ignore it.</p>"
         "</body></html>"
     )
-    msg = EmailMessage()
-    msg["From"] = config.mail_from or ""
-    msg["To"] = formataddr((name or "", to))
-    msg["Subject"] = subject(publication, title, reminder)
-    msg["Date"] = format_datetime(utcnow())
-    msg["Message-ID"] = make_msgid(domain=config.sender.rpartition("@")[2] or "localhost")
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-    if config.dkim is not None:
-        headers = [h.encode() for h in SIGNED_HEADERS if h in msg]
-        data = dkim.sign(data, config.dkim.selector.encode(), config.dkim.domain.encode(), config.dkim.key,
-                         include_headers=headers) + data
-    return bytes(data)
-
-
-def send(config: MailConfig, to: str, data: bytes) -> None:
-    """Send one message now; a ``PrecisError`` naming the address and the server's reply when it
-    cannot go."""
-    server = config.require_smtp()
-    try:
-        conn = connect(server)
-        try:
-            conn.sendmail(config.sender, [to], data)
-        finally:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                conn.quit()
-    except smtplib.SMTPRecipientsRefused as exc:
-        code, reply = next(iter(exc.recipients.values()), (0, b"refused"))
-        raise PrecisError(f"{to}: not sent: {server.display} answered {reply_text(code, reply)}") from None
-    except smtplib.SMTPResponseException as exc:
-        raise PrecisError(f"{to}: not sent: {server.display} answered "
-                          f"{reply_text(exc.smtp_code, exc.smtp_error)}") from None
-    except PrecisError as exc:  # the login was refused
-        raise PrecisError(f"{to}: not sent: {exc}") from None
-    except (OSError, smtplib.SMTPException) as exc:
-        raise PrecisError(f"{to}: not sent: {server.display} could not be reached ({exc})") from None
+    return single_message(config, to, subject(publication, title, reminder), text, name=name, html=html)

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
 from precis.mail.addresses import clean_name, is_email, normalize
 from precis.mail.config import BASE_URL, MailConfig
+from precis.mail.single import send_now
 from precis.model import Activity, Entry, Person, utcnow
 from precis.newsroom import permissions
 from precis.review import mail
@@ -263,7 +264,7 @@ def _send(store: Store, config: MailConfig, view: RequestView, publication: str,
         asked_by=view.requested_by, expires_at=view.expires_at, reminder=reminder,
     )
     try:
-        mail.send(config, view.email, data)
+        send_now(config, view.email, data)
     except PrecisError as exc:
         view.send_error = str(exc)
         return
