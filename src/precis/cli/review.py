@@ -11,12 +11,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.table import Table
 
 from precis.cli import app, check_ids, console, err, state
 from precis.errors import InvalidValue, PrecisError
 from precis.mail.config import MailConfig
+from precis.model import utcnow
 from precis.review import requests
 from precis.review.requests import RequestView
 from precis.store import find_entry
@@ -33,7 +35,17 @@ def _say(text: str) -> None:
 
 
 def _day(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d}" if moment is not None else "—"
+    """A day, short: "14 Dec" this year, "14 Dec 2027" another."""
+    if moment is None:
+        return "—"
+    return f"{moment:%-d %b}" if moment.year == utcnow().year else f"{moment:%-d %b %Y}"
+
+
+def _state(view: RequestView) -> str:
+    """The state and the day it was reached ("opened 2026-11-30")."""
+    reached = {"revoked": view.revoked_at, "expired": view.expires_at, "approved": view.approved_at,
+               "answered": view.answered_at, "opened": view.opened_at, "sent": view.sent_at}.get(view.state)
+    return f"{view.state} {_day(reached)}" if reached is not None else view.state
 
 
 def _who(view: RequestView) -> str:
@@ -96,8 +108,9 @@ def list_requests(
     ctx: typer.Context,
     entry: str | None = typer.Option(None, "--entry", metavar="ENTRY", help=_ENTRY_HELP),
 ) -> None:
-    """List review requests, newest first: who was asked (name and address), their state, when the
-    link expires, when it was opened, answered and approved, and how many answers it took.
+    """List review requests, newest first: who was asked (name and address), their state and the day
+    it was reached (sent, opened, answered, approved, expired, revoked), when the link expires, and
+    how many answers it took.
 
     Example: precis review list --entry "Deep Double Descent"
     """
@@ -107,11 +120,19 @@ def list_requests(
     if not views:
         _say("No review requests" + (" for this entry." if entry is not None else " yet."))
         return
-    table = Table("id", "entry", "reviewer", "state", "expires", "opened", "answered", "approved", "answers")
+    # Narrow enough for 80 columns: the reviewer whole, the state with the day it was reached,
+    # the entry's title folded into what is left.
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1))
+    table.add_column("id", justify="right")
+    table.add_column("entry", ratio=1, min_width=12)
+    table.add_column("reviewer", no_wrap=True)
+    table.add_column("state", no_wrap=True)
+    table.add_column("expires", no_wrap=True)
+    table.add_column("answers", justify="right")
     for v in views:
         title = v.entry_title if len(v.entry_title) <= 40 else v.entry_title[:39] + "…"
-        table.add_row(str(v.id), escape(f"{title} ({v.entry_id})"), escape(_who(v)), v.state, _day(v.expires_at),
-                      _day(v.opened_at), _day(v.answered_at), _day(v.approved_at), str(len(v.answers)))
+        table.add_row(str(v.id), escape(f"{title} ({v.entry_id})"), escape(_who(v)), _state(v), _day(v.expires_at),
+                      str(len(v.answers)))
     console.print(table)
 
 
