@@ -72,7 +72,7 @@ $(UV):
 lock: $(UV)
 	$(COMPILE) pyproject.toml --extra test --extra embed $(TORCH_CPU) -o $(REQ)/requirements-test.txt
 	$(COMPILE) pyproject.toml -c $(REQ)/requirements-test.txt -o $(REQ)/requirements-base.txt
-	for extra in site podcast ingest; do \
+	for extra in site podcast ingest redis; do \
 	  $(COMPILE) pyproject.toml --extra $$extra -c $(REQ)/requirements-test.txt -o $(REQ)/requirements-$$extra.txt || exit 1; \
 	done
 	$(COMPILE) pyproject.toml --extra embed -c $(REQ)/requirements-test.txt $(TORCH_CPU) -o $(REQ)/requirements-embed.txt

@@ -188,6 +188,86 @@ def require_program(name: str) -> str:
     return path
 
 
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on (now)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def precis_serve(db: Path, workdir: Path, env: Mapping[str, str], *options: str, port: int | None = None,
+                 timeout: float = 180) -> Iterator[str]:
+    """A real ``precis serve`` of ``db`` (its site folder in ``workdir``, its output in
+    ``workdir/serve.log``) on loopback; its URL once ``/api/health`` answers. Stopped on leaving."""
+    import time
+
+    import httpx
+
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = workdir / "serve.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "precis", "--db", str(db), "serve", "--port", str(port),
+             "--site", str(workdir / "site"), *options],
+            stdout=log, stderr=subprocess.STDOUT, env=dict(env),
+        )
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                assert server.poll() is None, log_path.read_text()
+                try:
+                    if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "precis serve did not answer: " + log_path.read_text()
+                time.sleep(0.2)
+            yield url
+        finally:
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(5)
+
+
+@contextmanager
+def redis_server(workdir: Path) -> Iterator[str]:
+    """A real Redis server (Debian's ``redis-server``) on a free loopback port, with nothing saved to
+    disk; its URL. Stopped on leaving."""
+    import socket
+    import time
+
+    program = require_program("redis-server")
+    port = free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    server = subprocess.Popen(
+        [program, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start on port {port}") from None
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

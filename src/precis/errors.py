@@ -65,3 +65,7 @@ class Conflict(PrecisError):
     def __init__(self, message: str, current: dict[str, object]) -> None:
         self.current = current
         super().__init__(message)
+
+
+class TooMany(PrecisError):
+    """Too many requests of one kind in a short time (the web answers 429)."""

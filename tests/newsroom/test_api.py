@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from starlette.testclient import TestClient
 
-from precis.web.api import MAX_BODY
+from precis.web.limits import MAX_BODY
 from tests.newsroom.conftest import Team
 
 Client = Callable[[str | None], TestClient]

@@ -21,10 +21,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,7 +28,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-import httpx
 import pytest
 from sqlalchemy import select
 
@@ -41,7 +36,7 @@ from precis.ingest.work import Work
 from precis.model import Activity, Comment, Person, Revision
 from precis.newsroom import entries
 from precis.store import Store
-from tests.helpers import PRECIS_PATH, chromium, invoke, sample_db
+from tests.helpers import PRECIS_PATH, chromium, invoke, precis_serve, sample_db
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "newsroom" / "day"
 VIEWPORT = {"width": 1100, "height": 800}
@@ -97,13 +92,6 @@ def _add_person(db: Path, who: tuple[str, str, str, str]) -> None:
     assert f"Added {name}" in done.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
     tmp = tmp_path_factory.mktemp("newsroom-day")
@@ -118,34 +106,10 @@ def day(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Day]:
     for who in (FLO, ROHIN, ASYA):
         _add_person(db, who)
 
-    port = _free_port()
-    log = (tmp / "serve.log").open("w")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "precis", "--db", str(db), "serve", "--workers", "2", "--port", str(port),
-         "--site", str(tmp / "site")],
-        stdout=log, stderr=subprocess.STDOUT, env=_precis_env(tmp),
-    )
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, (tmp / "serve.log").read_text()
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "precis serve did not answer: " + (tmp / "serve.log").read_text()
-            time.sleep(0.2)
-        yield Day(store, url, candidate_id)
+        with precis_serve(db, tmp, _precis_env(tmp), "--workers", "2", timeout=120) as url:
+            yield Day(store, url, candidate_id)
     finally:
-        server.terminate()
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(5)
-        log.close()
         store.close()
 
 

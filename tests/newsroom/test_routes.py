@@ -25,6 +25,9 @@ from precis import jobs
 from precis.ingest import queue
 from precis.ingest.work import Work
 from precis.newsroom import comments, entries, issues
+from precis.review import answers
+from precis.review import requests as review
+from precis.review.links import ReviewSigner
 from precis.web.app import create_app
 from tests.newsroom.conftest import Team, team_in
 
@@ -112,6 +115,20 @@ TABLE: dict[tuple[str, str], Row] = {
     ("GET", "/newsroom/issues/{issue:int}/send"): Row(EDITORS),
     ("POST", "/newsroom/issues/{issue:int}/send"): Row(EDITORS, {}),
     ("POST", "/newsroom/jobs/{job:int}/retry"): Row(EDITORS, {}),
+    # authors' review: {request:int} is a request of the editor's draft, {answer:int} an edit its
+    # author proposed. The contributor may not ask about (nor decide on) an entry not theirs. The app
+    # has no base URL here: the editor's request is refused for it (422), and a reminder for the
+    # missing SMTP server (400): both served.
+    ("POST", "/newsroom/entries/{id:int}/review"): Row(EDITORS, {"addresses": "jane@example.org", "days": "7"}),
+    ("POST", "/newsroom/reviews/{request:int}/remind"): Row(EDITORS, {}),
+    ("POST", "/newsroom/reviews/{request:int}/revoke"): Row(EDITORS, {}),
+    ("POST", "/newsroom/reviews/answers/{answer:int}/accept"): Row(EDITORS, {}),
+    ("POST", "/newsroom/reviews/answers/{answer:int}/decline"): Row(EDITORS, {"note": "Not quite."}),
+    # the author's page: {token} is the request's valid link; every role gets the same answer
+    ("GET", "/review/{token}"): Row(ANYONE),
+    ("POST", "/review/{token}/approve"): Row(ANYONE, {}),
+    ("POST", "/review/{token}/comment"): Row(ANYONE, {"comment": "One seed only?", "passage": "Second"}),
+    ("POST", "/review/{token}/edit"): Row(ANYONE, {"proposed": "Third words.", "note": ""}),
     # subscription (public)
     ("GET", "/subscribe"): Row(ANYONE),
     ("POST", "/subscribe"): Row(ANYONE, {"email": "not an address", "name": "A route test"}),
@@ -184,6 +201,8 @@ def world(team) -> Callable[[str], dict[str, Any]]:
         }
         if "/issues" in path or "/jobs/" in path:
             things.update(_issue_things(team, made[0]))
+        if path.startswith(("/review/", "/newsroom/reviews/")):
+            things.update(_review_things(team, entry["id"]))
         return things
 
     return make
@@ -204,6 +223,15 @@ def _issue_things(team: Team, n: int) -> dict[str, Any]:
         return {"issue": issue.id, "approved": approved["id"], "job": job.id}
 
 
+def _review_things(team: Team, entry_id: int) -> dict[str, Any]:
+    """A review request of the entry by the editor, its link's token, and an edit its author proposed."""
+    view = review.request_review(team.store, team.people["editor"], entry_id, ["jane@example.org"],
+                                 base_url="https://news.example.org")[0]
+    token = ReviewSigner.of(team.store).token(view.id, entry_id)
+    edit = answers.propose_edit(team.store, token, "Third words.")
+    return {"request": view.id, "answer": edit.id, "token": token}
+
+
 def concrete(path: str, things: dict[str, Any]) -> str:
     if path in MOUNT_FILES:
         return MOUNT_FILES[path]
@@ -213,7 +241,8 @@ def concrete(path: str, things: dict[str, Any]) -> str:
                 .replace("{job:int}", str(things["job"])))
     return (path.replace("{id:int}", str(ident)).replace("{id}", str(ident))
             .replace("{revision:int}", str(things["revision"])).replace("{comment:int}", str(things["comment"]))
-            .replace("{person_id}", str(things["person_id"])).replace("{token}", things["token"]))
+            .replace("{person_id}", str(things["person_id"])).replace("{token}", things["token"])
+            .replace("{request:int}", str(things.get("request"))).replace("{answer:int}", str(things.get("answer"))))
 
 
 def send(client: TestClient, method: str, path: str, row: Row, things: dict[str, Any], store: Any) -> Any:
@@ -263,11 +292,12 @@ def test_every_write_without_a_csrf_token_is_refused(team, client_as, world, met
     del client.headers["x-csrftoken"]
     things = world(path)
     before = entries.get_entry(team.store, things["entry"])
-    issue_before = issue_state(team, things)
+    issue_before, review_before = issue_state(team, things), review_state(team, things)
     answer = send(client, method, path, TABLE[(method, path)], things, team.store)
     assert answer.status_code == 403, (answer.status_code, answer.text[:200])
     assert entries.get_entry(team.store, things["entry"]) == before
     assert issue_state(team, things) == issue_before
+    assert review_state(team, things) == review_before
 
 
 def issue_state(team: Team, things: dict[str, Any]) -> Any:
@@ -278,3 +308,9 @@ def issue_state(team: Team, things: dict[str, Any]) -> Any:
         issue = issues.get_issue(s, team.store.default_publication(s), things["issue"])
         return (issue.status, issue.title, issue.intro, [(e.id, e.highlight) for e in issue.entries],
                 [(j.kind, j.state) for j in jobs.jobs_of(s, issue.id)])
+
+
+def review_state(team: Team, things: dict[str, Any]) -> Any:
+    """The entry's review requests as they are: state, reminders, and their answers' kinds and states."""
+    return [(r.state, r.reminders, [(a.kind, a.state) for a in r.answers])
+            for r in review.requests_of(team.store, entry_id=things["entry"])]

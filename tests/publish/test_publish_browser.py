@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ import pytest
 
 from precis.newsroom import issues
 from precis.store import Store
-from tests.helpers import PRECIS_PATH, chromium, run_precis
+from tests.helpers import PRECIS_PATH, chromium, free_port, precis_serve, run_precis
 from tests.mailserver import mail_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "publish" / "browser"
@@ -56,13 +55,6 @@ class Newsroom:
     published: list[str] = field(default_factory=list)  # the new issue's label, once published
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def set_back_to_approved(db: Path) -> Original:
     """AN #139's entries out of their issue and approved, highlights cleared (the editor sets them
     again in the browser)."""
@@ -85,7 +77,7 @@ def newsroom(real_db_template: Path, tmp_path_factory: pytest.TempPathFactory) -
     db = tmp / "an.db"
     shutil.copy(real_db_template, db)
     original = set_back_to_approved(db)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with mail_server() as mail:
         env = {
@@ -100,32 +92,8 @@ def newsroom(real_db_template: Path, tmp_path_factory: pytest.TempPathFactory) -
             input=PASSWORD + "\n", capture_output=True, text=True, env=env, timeout=120,
         )
         assert added.returncode == 0, added.stderr
-        log = (tmp / "serve.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "precis", "--db", str(db), "serve", "--port", str(port), "--site",
-             str(tmp / "site")],
-            stdout=log, stderr=subprocess.STDOUT, env=env,
-        )
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                assert server.poll() is None, (tmp / "serve.log").read_text()
-                try:
-                    if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, "precis serve did not answer: " + (tmp / "serve.log").read_text()
-                time.sleep(0.2)
+        with precis_serve(db, tmp, env, port=port):
             yield Newsroom(db, url, env, original, mail)
-        finally:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(5)
-            log.close()
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,8 @@ def show(
     ),
     format: str = typer.Option(
         "full", "--format", help="full: everything about the entry; planned: the planned summary and "
-        "opinion in Markdown, for posting under the work before the issue goes out.",
+        "opinion in Markdown, for posting under the work before the issue goes out (ending with the "
+        "newest open review link, when there is one and PRECIS_BASE_URL is set).",
     ),
 ) -> None:
     """Show an entry: metadata, summary, opinions, editorial fields and history.
@@ -40,8 +41,13 @@ def show(
         e = find_entry(s, title_or_id)
         if format == "planned":
             from precis.render import Editions, EditionSource
+            from precis.review.requests import live_link
 
             sys.stdout.write(Editions(EditionSource.read(s, store.default_publication(s))).planned(e))
+            if found := live_link(s, store, e.id):
+                link, until = found
+                sys.stdout.write(f"\nReview link for the paper's authors (private, works until "
+                                 f"{until:%-d %B %Y}): {link}\n")
             return
         revisions = history(s, e.id)
         issue = e.issue.label if e.issue else (e.issue_note or "not sent")

@@ -34,7 +34,8 @@ def worker(
 
     On start, every job the store holds as queued is put on the queue again, so a job whose
     message was lost still runs, and a job a stopped worker left running is marked failed (retry
-    it). The queue is the file PRECIS_JOBS names (default: beside a SQLite store, an.db.jobs).
+    it). The queue is the file or Redis server PRECIS_JOBS names (default: a file beside a SQLite
+    store, an.db.jobs).
     See docs/jobs.md.
 
     Example: PRECIS_SITE_DIR=/srv/archive precis --db an.db worker --workers 2

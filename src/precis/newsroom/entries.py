@@ -122,8 +122,7 @@ def save_entry(store: Store, actor: Person, entry_id: int, version: Any, fields:
             entry = load_entry(s, entry_id)
             if entry.version != expected:
                 raise _conflict(entry, expected)
-            changes = _clean(s, fields, entry, person, creating=False)
-            changed = _apply(s, entry, changes, person)
+            changed = apply_fields(s, person, entry, fields)
             if changed:
                 s.flush()
                 _log(s, person, entry, "saved", {"fields": changed, "version": entry.version})
@@ -135,6 +134,13 @@ def save_entry(store: Store, actor: Person, entry_id: int, version: Any, fields:
             f"your change was made on version {expected}",
             current,
         ) from None
+
+
+def apply_fields(session: Session, person: Person, entry: Entry, fields: dict[str, Any]) -> list[str]:
+    """Check ``fields`` as a save does (who may change what, each value's rules) and set them on the
+    entry in the caller's transaction; the names of the fields that changed. For a change that is
+    saved under a name of its own (an author's edit, applied by an editor)."""
+    return _apply(session, entry, _clean(session, fields, entry, person, creating=False), person)
 
 
 def set_status(

@@ -112,7 +112,7 @@ def add_entries(session: Session, issue: Issue, person: Person | None, entry_ids
     """Append approved entries to the draft, in the order given; each becomes scheduled."""
     _require(person, "compose", "compose issues")
     _draft(issue)
-    before = _entries(session, issue)
+    before = issue_entries(session, issue)
     entries = [_entry(session, issue, i) for i in dict.fromkeys(entry_ids)]
     added = [e for e in entries if e.issue_id != issue.id]
     for entry in added:
@@ -133,14 +133,12 @@ def remove_entry(session: Session, issue: Issue, person: Person | None, entry_id
     """Take an entry out of the draft: it is approved again."""
     _require(person, "compose", "compose issues")
     _draft(issue)
-    entry = _entry(session, issue, entry_id)
-    if entry.issue_id != issue.id:
-        raise NotFound(f"entry {entry_id} is not in {issue.label}", kind="entry", key=str(entry_id))
+    entry = _member(session, issue, entry_id)
     entry.issue = None
     entry.status = "approved"
     entry.highlight = False
     session.flush()
-    _renumber(session, issue, _entries(session, issue))
+    _renumber(session, issue, issue_entries(session, issue))
     _log(session, person, entry, "issue", {"issue": issue.label, "action": "removed"})
 
 
@@ -148,7 +146,7 @@ def reorder(session: Session, issue: Issue, person: Person | None, entry_ids: li
     """Put the draft's entries in this order (every one of them, each once)."""
     _require(person, "compose", "compose issues")
     _draft(issue)
-    current = {e.id: e for e in _entries(session, issue)}
+    current = {e.id: e for e in issue_entries(session, issue)}
     if sorted(entry_ids) != sorted(current):
         raise InvalidValue("entry_ids", entry_ids, f"give every entry of {issue.label} once: {sorted(current)}")
     _renumber(session, issue, [current[i] for i in entry_ids])
@@ -158,10 +156,7 @@ def set_highlight(session: Session, issue: Issue, person: Person | None, entry_i
     """Show the entry in the HIGHLIGHTS section at the top of the issue, or back in its category."""
     _require(person, "compose", "compose issues")
     _draft(issue)
-    entry = _entry(session, issue, entry_id)
-    if entry.issue_id != issue.id:
-        raise NotFound(f"entry {entry_id} is not in {issue.label}", kind="entry", key=str(entry_id))
-    entry.highlight = on
+    _member(session, issue, entry_id).highlight = on
 
 
 #: Marks "leave this as it is" in ``update_issue`` (None clears a value).
@@ -189,7 +184,7 @@ def problems(session: Session, issue: Issue) -> list[Problem]:
     """What to fix before publishing, errors first: ``check``'s problems of the issue's entries
     (no category or an unknown one, a summary without a summarizer, broken references, bad links,
     duplicate titles …), and an issue without entries."""
-    entries = _entries(session, issue)
+    entries = issue_entries(session, issue)
     found = check(session, issue.publication, only={e.id for e in entries})
     if not entries:
         found.append(Problem(ERROR, 0, issue.label, "entries", "the issue has no entries"))
@@ -217,7 +212,7 @@ def publish(
         from precis.site.urls import issue_path
 
         issue.url = base_url.rstrip("/") + "/" + issue_path(issue.slug)
-    for entry in _entries(session, issue):
+    for entry in issue_entries(session, issue):
         entry.status = "published"
         entry.email_status = "Sent link only" if is_link_only(entry.public_level) else "Sent"
         entry.issue_note = None
@@ -260,11 +255,15 @@ def previews(store: Store, issue_id: int) -> Previews:
 
 def issue_entries(session: Session, issue: Issue) -> list[Entry]:
     """The issue's entries in their order."""
-    return _entries(session, issue)
-
-
-def _entries(session: Session, issue: Issue) -> list[Entry]:
     return list(session.scalars(select(Entry).where(Entry.issue_id == issue.id).order_by(Entry.position, Entry.id)))
+
+
+def _member(session: Session, issue: Issue, entry_id: int) -> Entry:
+    """An entry of the issue; NotFound naming the issue otherwise."""
+    entry = _entry(session, issue, entry_id)
+    if entry.issue_id != issue.id:
+        raise NotFound(f"entry {entry_id} is not in {issue.label}", kind="entry", key=str(entry_id))
+    return entry
 
 
 def _entry(session: Session, issue: Issue, entry_id: int) -> Entry:

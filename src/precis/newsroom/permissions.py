@@ -31,6 +31,7 @@ ACTIONS: dict[str, frozenset[str]] = {
     "compose": EDITORS,  # make an issue, pick and order its entries, its intro; preview; test sends
     "publish": EDITORS,  # publish an issue, send it to subscribers, start its jobs again
     "subscribers": EDITORS,  # see, import and export subscribers (their emails are private)
+    "review": STAFF,  # ask a paper's authors to check a summary: editors any, contributors theirs
 }
 
 #: Statuses a contributor's own entry may be edited in; after that it is the editors'.
@@ -94,6 +95,21 @@ def may_move(person: Person | None, entry: Entry, to: str) -> bool:
     if person.role in EDITORS:
         return True
     return entry.assignee_id == person.id or (entry.status == "idea" and entry.assignee_id is None)
+
+
+def may_request_review(person: Person | None, entry: Entry) -> bool:
+    """Editors and owners ask for any entry's review (and revoke, remind); a contributor for an entry
+    assigned to them or whose summarizer is one of their names."""
+    if person is None or not may(person, "review"):
+        return False
+    if person.role in EDITORS:
+        return True
+    if entry.assignee_id == person.id:
+        return True
+    from precis.people_names import SEPARATORS, fold
+
+    mine = {fold(name) for name in person.names}
+    return any(fold(part) in mine for part in SEPARATORS.split(entry.summarizer or "") if part.strip())
 
 
 def may_resolve(person: Person | None, comment_person_id: int) -> bool:

@@ -7,7 +7,7 @@ with ``Authorization: Bearer <token>`` or the session cookie (then a POST or PAT
 ``x-csrftoken`` header: the CSRF middleware's job). Every error is ``{"error": "<one line>"}``:
 401 nobody signed in, 403 the role or the entry does not allow it, 404 no such entry, 409 the entry
 changed since the version the change was made on (with ``"current"``: the entry as it is now), 413
-a body over ``MAX_BODY`` bytes, 422 a body or field that is not acceptable. The library is
+a body over ``web.limits.MAX_BODY`` bytes, 422 a body or field that is not acceptable. The library is
 synchronous: each call runs in the threadpool, off the event loop.
 """
 
@@ -33,7 +33,6 @@ from precis.web.access import need, route
 from precis.web.pages import status_of
 
 #: The largest request body accepted (bytes); a larger one is refused with 413.
-MAX_BODY = 1_000_000
 
 Handler = Callable[[Request, Person], Awaitable[Any]]
 
@@ -64,15 +63,9 @@ def answer(action: str, handler: Handler, status: int = 200) -> Callable[[Reques
 
 
 async def body_of(request: Request, allowed: frozenset[str] | None = None) -> dict[str, Any]:
-    """The request's JSON object (at most ``MAX_BODY`` bytes), with only the ``allowed`` keys."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise HTTPException(413, f"the body is over {MAX_BODY:,} bytes")
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise HTTPException(413, f"the body is over {MAX_BODY:,} bytes")
+    """The request's JSON object (its size is capped before it is read: ``web.limits``), with only
+    the ``allowed`` keys."""
+    raw = await request.body()
     try:
         data = json.loads(raw or b"null")
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

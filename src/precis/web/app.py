@@ -258,6 +258,7 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
     from precis.web.auth import middleware
     from precis.web.newsroom import newsroom_routes
     from precis.web.pages import exception_handlers
+    from precis.web.review import review_routes
     from precis.web.subscribe import subscription_routes
 
     index = SearchIndex(store)
@@ -304,6 +305,7 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
             Route("/api/search", search),
             Route("/api/health", health),
             *subscription_routes(),
+            *review_routes(),
             Mount("/", app=LiveSite(store, site_dir, base_url, built), name="site"),
         ],
         middleware=middleware(store, secure_cookies=(base_url or "").startswith("https://")),

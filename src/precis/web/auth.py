@@ -30,6 +30,7 @@ from precis.newsroom import credentials, people
 from precis.store import Store
 from precis.web import access
 from precis.web.access import PERSON_KEY
+from precis.web.limits import BodyLimit
 from precis.web.pages import LOGIN, error_page
 from precis.web.templating import page
 
@@ -166,9 +167,10 @@ def auth_routes() -> list[BaseRoute]:
 
 
 def middleware(store: Store, secure_cookies: bool = False) -> list[Middleware]:
-    """What the app runs every request through, outermost first: CSRF protection, then
-    authentication (``secure_cookies`` behind https)."""
+    """What the app runs every request through, outermost first: the body's size limit (before
+    anything reads a body), CSRF protection, then authentication (``secure_cookies`` behind https)."""
     return [
+        Middleware(BodyLimit),
         Middleware(
             asgi_csrf,
             cookie_name=CSRF_COOKIE,

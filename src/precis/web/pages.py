@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
-from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError, StoreError
+from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError, StoreError, TooMany
 from precis.web.templating import page
 
 NEWSROOM = "/newsroom"
@@ -51,6 +51,8 @@ def status_of(exc: PrecisError) -> int:
         return 409
     if isinstance(exc, InvalidValue):
         return 422
+    if isinstance(exc, TooMany):
+        return 429
     return 400
 
 
@@ -59,8 +61,10 @@ def _under(request: Request, prefix: str) -> bool:
     return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
-def _answer(request: Request, status: int, message: str, headers: dict[str, str] | None = None,
+def error_answer(request: Request, status: int, message: str, headers: dict[str, str] | None = None,
             extra: dict[str, Any] | None = None) -> Response:
+    """An error as the part of the site it happened in answers: a page in the newsroom (a sign-in
+    for 401), JSON under /api, plain text elsewhere."""
     if _under(request, NEWSROOM):
         if status == 401:
             return login_redirect(request)
@@ -76,13 +80,13 @@ def _answer(request: Request, status: int, message: str, headers: dict[str, str]
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
-    return _answer(request, exc.status_code, exc.detail, dict(exc.headers or {}))
+    return error_answer(request, exc.status_code, exc.detail, dict(exc.headers or {}))
 
 
 async def library_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PrecisError)
     extra = {"current": exc.current} if isinstance(exc, Conflict) else None
-    return _answer(request, status_of(exc), " ".join(str(exc).split()), extra=extra)
+    return error_answer(request, status_of(exc), " ".join(str(exc).split()), extra=extra)
 
 
 def exception_handlers() -> dict[Any, Any]:

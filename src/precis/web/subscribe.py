@@ -14,7 +14,6 @@ the request came to.
 
 from __future__ import annotations
 
-import smtplib
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -85,7 +84,7 @@ async def subscribe_page(request: Request) -> Response:
         link = confirm_url(config.base_url or str(request.base_url), signer.confirm_token(sub.id, sub.email))
         try:
             await run_in_threadpool(send_confirmation, config, _publication(store), sub.email, link)
-        except (PrecisError, OSError, smtplib.SMTPException):
+        except PrecisError:
             return await _message(request, "Not sent", "the confirmation email could not be sent; try again later", 503)
         await run_in_threadpool(subscribers.confirmation_sent, store, sub.id)
     return await _message(request, "Check your inbox",

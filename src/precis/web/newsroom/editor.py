@@ -1,27 +1,34 @@
 """The editor page: a new entry (with its duplicates flagged), an entry's every field with live
 previews, autosave on the version, the merge view of a conflicting save, status moves, the entry's
-history (diff, restore) and its comment threads.
+history (diff, restore), its comment threads, and its authors' review (requests sent to the paper's
+authors, their answers, and the editor's decisions on the edits they propose).
 
-The logic lives in ``precis.newsroom.entries``, ``.comments`` and ``.drafting``; this module reads
-forms, calls them and renders ``templates/newsroom/entry/``.
+The logic lives in ``precis.newsroom.entries``, ``.comments`` and ``.drafting`` and in
+``precis.review``; this module reads forms, calls them and renders ``templates/newsroom/entry/``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
 
-from precis.errors import Conflict, InvalidValue, NotFound, PrecisError
+from precis.errors import Conflict, Forbidden, InvalidValue, NotFound, PrecisError
+from precis.mail.config import MailConfig
 from precis.model import PUBLIC_LEVELS, Person
 from precis.newsroom import comments, drafting, entries, permissions
 from precis.publication import Settings
+from precis.review import answers
+from precis.review import requests as review
+from precis.review.model import EDIT, ReviewAnswer, ReviewRequest
 from precis.store import Store, settings_of
 from precis.web import access
 from precis.web.access import need, route
@@ -149,6 +156,7 @@ def _context(request: Request, me: Person, entry: dict[str, Any], values: dict[s
         "opinion_previews": [drafting.preview_html(store, o.get("text")) for o in shown.get("opinions") or []],
         "flags": {name: drafting.unresolved_references(store, shown.get(name)) for name in MARKUP_FIELDS},
         "authors_line": _authors_line(shown.get("authors")),
+        "review": _review(store, me, entry["id"]),
     }
 
 
@@ -413,6 +421,168 @@ async def resolve(request: Request) -> Response:
         return _problem(request, exc)
     return await _after_comment(request, int(found["entry_id"]))
 
+# -- authors' review ---------------------------------------------------------------------------------
+
+#: Addresses in the request form: one a line, or separated by commas or semicolons (a name may hold
+#: spaces: "Jane Doe <jane@example.org>").
+ADDRESS_SPLIT = re.compile(r"[\n,;]+")
+#: Request states a reminder or a revocation still makes sense in.
+REMINDABLE = frozenset({"not sent", "sent", "opened"})
+OVER = frozenset({"revoked", "expired"})
+
+
+def _review(store: Store, me: Person | None, entry_id: int) -> dict[str, Any]:
+    """The entry's review section: its one-line summary, whether its authors reviewed it, the
+    requests with their answers (an edit with its word diff), and what this person may do."""
+    with store.session() as s:
+        entry = entries.load_entry(s, entry_id)
+        summary, status = entry.summary, entry.status
+        may_request = permissions.may_request_review(me, entry)
+        may_decide = permissions.may_edit(me, entry)
+        line = review.review_summary(s, entry_id)
+        reviewed = entry_id in review.reviewed_by_authors(s, [entry_id])
+    found = review.requests_of(store, entry_id=entry_id)
+    diffs = {a.id: drafting.word_diff(a.base, a.proposed) for r in found for a in r.answers if a.kind == EDIT}
+    moved = {a.id for r in found for a in r.answers if a.kind == EDIT and not drafting.same_value(a.base, summary)}
+    return {
+        "entry_id": entry_id, "summary": line, "reviewed": reviewed, "requests": found, "diffs": diffs,
+        "moved": moved, "may_request": may_request, "may_decide": may_decide,
+        "reviewable": status in review.REVIEWABLE, "default_days": _default_days(),
+        "remindable": REMINDABLE, "over": OVER, "made": [], "error": None, "typed": {"addresses": "", "days": ""},
+    }
+
+
+def _default_days() -> int:
+    """The days a link opens for when the form leaves it empty (a wrong ``PRECIS_REVIEW_DAYS`` is
+    reported when a review is requested, not on every entry page)."""
+    try:
+        return review.default_days()
+    except PrecisError:
+        return review.DEFAULT_DAYS
+
+
+def _addresses(text: str) -> list[str]:
+    return [a.strip() for a in ADDRESS_SPLIT.split(text) if a.strip()]
+
+
+def _days(text: str) -> int | None:
+    return review.check_days(text, "days") if text.strip() else None
+
+
+def _review_answer(request: Request, me: Person, entry_id: int, *, made: list[review.RequestView] | None = None,
+                   error: PrecisError | None = None, typed: dict[str, str] | None = None) -> Response:
+    """The review section after a change (htmx), or the entry page with it; an error is shown above
+    the section's form, what was typed kept."""
+    store = _store(request)
+    code = status_of(error) if error is not None else 200
+    if _htmx(request):
+        ctx: dict[str, Any] = {"review": _review(store, me, entry_id)}
+    else:
+        ctx = _context(request, me, entries.get_entry(store, entry_id))
+    ctx["review"].update(made=made or [], error=str(error) if error is not None else None,
+                         typed=typed or ctx["review"]["typed"])
+    name = "newsroom/entry/_review.html" if _htmx(request) else "newsroom/entry/page.html"
+    return page(request, name, ctx, status_code=code)
+
+
+async def request_review(request: Request) -> Response:
+    """Ask authors to review the entry: a link made for each address (emailed when SMTP is set),
+    shown once on the page."""
+    me = need(request, "review")
+    entry_id = int(request.path_params["id"])
+    form = await request.form()
+    typed = {"addresses": str(form.get("addresses", "")), "days": str(form.get("days", ""))}
+    store = _store(request)
+
+    def run() -> Response:
+        try:
+            _may_ask(store, me, entry_id)
+            made = review.request_review(
+                store, me, entry_id, _addresses(typed["addresses"]), days=_days(typed["days"]),
+                base_url=request.app.state.base_url, config=MailConfig.from_environment(),
+            )
+        except (NotFound, Forbidden) as exc:
+            return _problem(request, exc)
+        except PrecisError as exc:
+            return _review_answer(request, me, entry_id, error=exc, typed=typed)
+        return _review_answer(request, me, entry_id, made=made)
+
+    return await _call(run)
+
+
+def _may_ask(store: Store, me: Person, entry_id: int) -> None:
+    """Refuse at once someone who may not ask about this entry's review, before the library looks
+    at the mail settings (which they cannot change)."""
+    with store.session() as s:
+        if not permissions.may_request_review(me, entries.load_entry(s, entry_id)):
+            raise Forbidden(f"a {me.role} may not ask for a review of entry {entry_id} (it is not theirs)")
+
+
+def _entry_of(store: Store, table: type[ReviewRequest] | type[ReviewAnswer], ident: int) -> int:
+    """The entry a request or an answer is about (NotFound when there is none)."""
+    with store.session() as s:
+        entry_id = s.scalar(select(table.entry_id).where(table.id == ident))
+    if entry_id is None:
+        what = "review request" if table is ReviewRequest else "review answer"
+        raise NotFound(f"no {what} {ident}", kind=what, key=str(ident))
+    return int(entry_id)
+
+
+def _on_review(action: str, table: type[ReviewRequest] | type[ReviewAnswer],
+               change: Callable[[Request, Person, int, FormData], Any]) -> Callable[[Request], Awaitable[Response]]:
+    """An endpoint that changes a request or an answer (``change(request, me, id, form)``, the id
+    from the path) and answers with the review section (htmx) or the entry page."""
+    param = "request" if table is ReviewRequest else "answer"
+
+    async def endpoint(request: Request) -> Response:
+        me = need(request, action)
+        ident = int(request.path_params[param])
+        form = await request.form()
+
+        def run() -> Response:
+            try:
+                entry_id = _entry_of(_store(request), table, ident)
+                if action == "review":
+                    _may_ask(_store(request), me, entry_id)
+            except PrecisError as exc:
+                return _problem(request, exc)
+            try:
+                change(request, me, ident, form)
+            except PrecisError as exc:
+                if not _htmx(request):
+                    return _problem(request, exc)
+                return _review_answer(request, me, entry_id, error=exc)
+            if _htmx(request):
+                return _review_answer(request, me, entry_id)
+            return RedirectResponse(f"/newsroom/entries/{entry_id}#review", 303)
+
+        return await _call(run)
+
+    endpoint.__name__ = change.__name__
+    endpoint.__doc__ = change.__doc__
+    return endpoint
+
+
+def remind(request: Request, me: Person, request_id: int, _form: FormData) -> None:
+    """Email the link of a request again."""
+    review.remind(_store(request), me, request_id, MailConfig.from_environment(), request.app.state.base_url)
+
+
+def revoke(request: Request, me: Person, request_id: int, _form: FormData) -> None:
+    """Take a request's link back: it answers 410 from now on."""
+    review.revoke(_store(request), me, request_id)
+
+
+def accept(request: Request, me: Person, answer_id: int, _form: FormData) -> None:
+    """Make an author's proposed edit the entry's summary: a new revision, by the editor from the
+    author's review."""
+    answers.accept_edit(_store(request), me, answer_id)
+
+
+def decline(request: Request, me: Person, answer_id: int, form: FormData) -> None:
+    """Decline an author's proposed edit, with a note."""
+    answers.decline_edit(_store(request), me, answer_id, str(form.get("note", "")))
+
 
 def routes() -> list[BaseRoute]:
     return [
@@ -429,4 +599,13 @@ def routes() -> list[BaseRoute]:
         route("/entries/{id:int}/restore", restore, methods=["POST"], action="edit"),
         route("/entries/{id:int}/comments", comment, methods=["POST"], action="comment"),
         route("/comments/{comment:int}/resolve", resolve, methods=["POST"], action="resolve"),
+        route("/entries/{id:int}/review", request_review, methods=["POST"], action="review"),
+        route("/reviews/{request:int}/remind", _on_review("review", ReviewRequest, remind), methods=["POST"],
+              action="review"),
+        route("/reviews/{request:int}/revoke", _on_review("review", ReviewRequest, revoke), methods=["POST"],
+              action="review"),
+        route("/reviews/answers/{answer:int}/accept", _on_review("edit", ReviewAnswer, accept), methods=["POST"],
+              action="edit"),
+        route("/reviews/answers/{answer:int}/decline", _on_review("edit", ReviewAnswer, decline),
+              methods=["POST"], action="edit"),
     ]

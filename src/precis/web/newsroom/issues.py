@@ -35,6 +35,7 @@ from precis.mail.delivery import send_test
 from precis.model import Entry, Issue, Person
 from precis.newsroom import issues as compose
 from precis.newsroom import permissions
+from precis.review.requests import reviewed_by_authors
 from precis.store import Store
 from precis.web.access import need, person_of, route
 from precis.web.pages import error_page, status_of
@@ -240,9 +241,9 @@ async def new(request: Request) -> Response:
 
 
 def _issue_context(store: Store, me: Person, issue_id: int) -> dict[str, Any]:
-    """What the issue's page shows: the issue; for a draft the entries to pick from (its problems
-    and previews, slower to make, come in parts of their own); for a published issue its jobs, the
-    forum Markdown and the previews."""
+    """What the issue's page shows: the issue; for a draft the entries to pick from and which
+    entries their authors reviewed (its problems and previews, slower to make, come in parts of
+    their own); for a published issue its jobs, the forum Markdown and the previews."""
     with store.session() as s:
         issue = compose.get_issue(s, store.default_publication(s), issue_id)
         view = IssueView.of(issue)
@@ -252,6 +253,8 @@ def _issue_context(store: Store, me: Person, issue_id: int) -> dict[str, Any]:
         }
         if view.draft:
             ctx["candidates"] = [EntryRow.of(e) for e in compose.candidates(s, store.default_publication(s))]
+            # Beside each entry, picked or not: whether its authors reviewed it.
+            ctx["reviewed"] = reviewed_by_authors(s, [e.id for e in (*view.entries, *ctx["candidates"])])
         else:
             ctx.update(_jobs_context(s, issue_id))
     if not view.draft:

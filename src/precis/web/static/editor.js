@@ -1,5 +1,5 @@
 // The editor page's few things htmx cannot do: the <@ menu at the caret, "edit both together" in a
-// merge, taking a suggested category or title, and letting htmx swap 409/422 answers (the merge view,
+// merge, taking a suggested category or title, copying a review link, and letting htmx swap 409/422 answers (the merge view,
 // an error line) instead of dropping them.
 (function () {
   "use strict";
@@ -112,6 +112,12 @@
       var select = document.getElementById("f-category");
       select.value = b.dataset.category;
       select.dispatchEvent(new Event("change", { bubbles: true }));
+    } else if (b.classList.contains("copy-link")) {  // a review link, shown once
+      var shown = b.parentNode.querySelector(".review-link");
+      if (shown) shown.select();
+      var done = function () { b.textContent = "Copied"; };
+      if (navigator.clipboard) navigator.clipboard.writeText(b.dataset.link).then(done, function () {});
+      else if (document.execCommand("copy")) done();
     } else if (b.classList.contains("ref-fix")) {  // replace an unknown reference by a suggested title
       var preview = b.closest(".preview");
       var area = preview && document.getElementById("f-" + preview.id.replace(/^preview-/, ""));
