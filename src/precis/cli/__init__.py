@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import typer
-from alembic.util import CommandError
 from rich.console import Console
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -186,8 +185,6 @@ def main() -> None:
         fail(error_message(exc))
     except SQLAlchemyError as exc:
         fail(database_message(exc, current.db))
-    except CommandError as exc:  # Alembic, on a schema it cannot read
-        fail(f"{describe(current.db)}: {exc}")
     except OSError as exc:
         if exc.filename == STDOUT:
             _drop_output()

@@ -19,8 +19,8 @@ import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from huey import Huey, SqliteHuey  # type: ignore[import-untyped]  # huey ships no type information
 from sqlalchemy import select
 
 from precis.errors import InvalidValue, PrecisError
@@ -28,6 +28,9 @@ from precis.extras import require_extra
 from precis.jobs.model import QUEUED, Job
 from precis.store import Store
 from precis.store.engine import describe, sqlite_path
+
+if TYPE_CHECKING:
+    from huey import Huey  # type: ignore[import-untyped]  # huey ships no type information
 
 #: The environment variable naming the queue's file (or ``immediate``).
 ENV_JOBS = "PRECIS_JOBS"
@@ -69,6 +72,10 @@ def queue_of(store: Store) -> Huey:
     with _lock:
         huey = _queues.get(key)
         if huey is None:
+            # Imported here: huey (and the Redis client it loads) would add a third of a second to
+            # every command, and only publishing and the worker use the queue.
+            from huey import SqliteHuey
+
             # Named after the store, so that two stores sharing a queue never run each other's ids.
             name = "precis-" + hashlib.sha256(store.url.encode()).hexdigest()[:12]
             if location == IMMEDIATE:

@@ -19,8 +19,6 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from dkim.crypto import UnparsableKeyError, parse_pem_private_key  # type: ignore[import-untyped]
-
 from precis.errors import InvalidValue, PrecisError
 from precis.mail.addresses import is_email
 
@@ -166,6 +164,9 @@ def _dkim(path: Path, selector: str | None, domain: str | None) -> Dkim:
         key = path.read_bytes()
     except OSError as exc:
         raise InvalidValue(DKIM_KEY, str(path), f"cannot read it ({exc.strerror})") from None
+    # Imported here: dkimpy loads a DNS resolver, a quarter of a second that every command would pay.
+    from dkim.crypto import UnparsableKeyError, parse_pem_private_key  # type: ignore[import-untyped]
+
     try:
         parse_pem_private_key(key)
     except (UnparsableKeyError, ValueError, IndexError):

@@ -19,8 +19,6 @@ from email.policy import SMTP
 from email.utils import format_datetime, formataddr, make_msgid
 from html import escape
 
-import dkim  # type: ignore[import-untyped]
-
 from precis.mail.config import Dkim
 
 CRLF = "\r\n"
@@ -101,6 +99,11 @@ class Composer:
         address = mail_from.rpartition("<")[2].rstrip(">").strip()
         self._mailto = f"mailto:{address}?subject=unsubscribe"
         if self.dkim is not None:
+            # Imported only to sign: dkimpy loads a DNS resolver, a quarter of a second that every
+            # command importing the mail modules would pay.
+            import dkim  # type: ignore[import-untyped]
+
+            self._sign = dkim.sign
             self._selector, self._domain = self.dkim.selector.encode(), self.dkim.domain.encode()
             self._headers = [h.encode() for h in SIGNED_HEADERS]
 
@@ -123,6 +126,6 @@ class Composer:
         )
         data = (headers + CRLF + body).encode("ascii")
         if self.dkim is not None:
-            signature = dkim.sign(data, self._selector, self._domain, self.dkim.key, include_headers=self._headers)
+            signature = self._sign(data, self._selector, self._domain, self.dkim.key, include_headers=self._headers)
             data = signature + data
         return Message(data, message_id)

@@ -1,26 +1,32 @@
-"""The store's schema: made and upgraded by Alembic (``precis/migrations``)."""
+"""The store's schema: made and upgraded by Alembic (``precis/migrations``).
+
+Every command opens a store and checks its schema is current; importing Alembic takes half a second,
+so that check reads the store's heads with one query and compares them with ``precis.migrations.HEADS``
+(a test keeps that equal to Alembic's view of the migrations); Alembic is imported only when they differ.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from precis.errors import NotFound, StoreError
+from precis.migrations import HEADS, VERSION_TABLE
 from precis.store.engine import sqlite_path
 
 if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     from precis.store import Store
 
 
 def alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", "precis:migrations")
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -31,10 +37,18 @@ def schema_revision(store: Store) -> tuple[str, ...] | None:
     """The store's Alembic heads, or None when no schema was ever made."""
     try:
         with store.engine.connect() as conn:
-            heads = MigrationContext.configure(conn).get_current_heads()
+            heads = _current_heads(conn)
     except OperationalError as exc:
         raise StoreError(f"cannot open database {store.display}: {exc.orig}") from None
-    return tuple(heads) or None
+    return heads or None
+
+
+def _current_heads(conn: Connection) -> tuple[str, ...]:
+    """The revisions Alembic recorded in the store (what ``MigrationContext.get_current_heads``
+    reads, without importing Alembic)."""
+    if not inspect(conn).has_table(VERSION_TABLE):
+        return ()
+    return tuple(sorted(conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars()))
 
 
 def exists(store: Store) -> bool:
@@ -52,10 +66,18 @@ def is_current(store: Store) -> bool:
     A store made by a newer Précis (a revision this one does not know) is a ``StoreError``:
     upgrading it would fail and downgrading it could lose data.
     """
-    script = ScriptDirectory.from_config(alembic_config(store.url))
     heads = set(schema_revision(store) or ())
-    _refuse_unknown(store, script, heads)
-    return heads == set(script.get_heads())
+    if heads == HEADS:
+        return True
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    try:
+        script = ScriptDirectory.from_config(alembic_config(store.url))
+        _refuse_unknown(store, script, heads)
+        return heads == set(script.get_heads())
+    except CommandError as exc:
+        raise StoreError(f"{store.display}: cannot read the schema's revisions: {exc}") from None
 
 
 def _refuse_unknown(store: Store, script: ScriptDirectory, heads: set[str]) -> None:
@@ -73,11 +95,15 @@ def migrate(store: Store) -> None:
     Two processes migrating one store at once take turns (the second finds the schema made), and a
     database that holds tables but no Précis schema is refused before anything is written to it.
     """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     cfg = alembic_config(store.url)
     try:
         with store.engine.begin() as conn:
             _lock(conn)
-            heads = set(MigrationContext.configure(conn).get_current_heads())
+            heads = set(_current_heads(conn))
             _refuse_unknown(store, ScriptDirectory.from_config(cfg), heads)
             if not heads and (tables := inspect(conn).get_table_names()):
                 shown = ", ".join(sorted(tables)[:5]) + (", …" if len(tables) > 5 else "")
