@@ -37,6 +37,13 @@ REAL_XLSX = Path(os.environ.get("PRECIS_REAL_XLSX", ROOT.parent / "shared" / "da
 MARKING_FIXTURES = {"real_xlsx": pytest.mark.realdata, "pg_url": pytest.mark.postgres}
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _render_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Rendering keeps compiled templates and parsed texts in a cache folder of the test run's own,
+    not the user's (commands run as processes inherit it)."""
+    os.environ["PRECIS_RENDER_CACHE"] = str(tmp_path_factory.mktemp("render-cache"))
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by the fixtures it reaches (``fixturenames`` is their whole closure)."""
     for item in items:

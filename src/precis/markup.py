@@ -23,6 +23,7 @@ import bisect
 import re
 import textwrap
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -422,12 +423,45 @@ _HTML_TAG = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*/?>$")
 _INDENTED_LIST = re.compile(r"^(?:[ \t]*(?:[-*+]|\d+[.)])[ \t][^\n]*(?:\n|$)|[ \t]*\n)+$")
 
 
-@lru_cache(maxsize=16384)
+@dataclass
+class Trees:
+    """Trees of texts kept between runs (``precis.site.parsed``): ``known`` are those read back,
+    ``used`` those ``parse`` was asked for while they were given (``keeping``)."""
+
+    known: dict[str, Doc]
+    used: dict[str, Doc]
+
+
+_TREES: Trees | None = None
+
+
+@contextmanager
+def keeping(trees: Trees) -> Iterator[Trees]:
+    """Within the block, ``parse`` takes a text's tree from ``trees.known`` when it is there (instead
+    of parsing it again) and records in ``trees.used`` every tree it is asked for."""
+    global _TREES
+    previous, _TREES = _TREES, trees
+    try:
+        yield trees
+    finally:
+        _TREES = previous
+
+
 def parse(text: str | None) -> Doc:
     """Parse summary markup into a tree (cached: the same text is parsed once)."""
-    global _MD
     if not text or not text.strip():
         return EMPTY
+    trees = _TREES
+    if trees is None:
+        return _parse(text)
+    doc = trees.used.get(text) or trees.known.get(text) or _parse(text)
+    trees.used[text] = doc
+    return doc
+
+
+@lru_cache(maxsize=16384)
+def _parse(text: str) -> Doc:
+    global _MD
     if _MD is None:
         _MD = _markdown()
     return Doc(tuple(_blocks(_MD.parse(text))))

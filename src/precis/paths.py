@@ -5,7 +5,9 @@ Everything in them is safe to delete. Each kind of cache has an environment vari
 ``$XDG_CACHE_HOME/precis`` (``~/.cache/precis`` when XDG_CACHE_HOME is unset):
 
 - ``assist``, the fitted suggesters and sentence vectors: ``$PRECIS_CACHE_DIR``, else that folder;
-- ``audio``, the synthesized segments: ``$PRECIS_AUDIO_CACHE``, else its ``audio`` subfolder.
+- ``audio``, the synthesized segments: ``$PRECIS_AUDIO_CACHE``, else its ``audio`` subfolder;
+- ``render``, what rendering keeps between runs (compiled templates, the parsed texts of a site
+  build): ``$PRECIS_RENDER_CACHE``, else its ``render`` subfolder.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import os
 from pathlib import Path
 from typing import Literal
 
-CacheKind = Literal["assist", "audio"]
+CacheKind = Literal["assist", "audio", "render"]
 
-CACHE_ENV: dict[CacheKind, str] = {"assist": "PRECIS_CACHE_DIR", "audio": "PRECIS_AUDIO_CACHE"}
+CACHE_ENV: dict[CacheKind, str] = {
+    "assist": "PRECIS_CACHE_DIR", "audio": "PRECIS_AUDIO_CACHE", "render": "PRECIS_RENDER_CACHE",
+}
 # Where each kind lives inside the user's cache folder ("" is the folder itself: the suggesters
 # were kept there before the audio cache existed, and moving them would make users train again).
-_SUBFOLDER: dict[CacheKind, str] = {"assist": "", "audio": "audio"}
+_SUBFOLDER: dict[CacheKind, str] = {"assist": "", "audio": "audio", "render": "render"}
 
 
 def user_cache_dir() -> Path:

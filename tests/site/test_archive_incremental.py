@@ -14,7 +14,7 @@ from precis.model import Entry
 from precis.site import build_site
 from precis.site.writer import MANIFEST
 from precis.store import Store
-from tests.helpers import file_texts
+from tests.helpers import file_texts, invoke
 
 
 def copy_store(store: Store, path: Path) -> Store:
@@ -84,3 +84,80 @@ def test_the_builder_refuses_a_directory_it_did_not_write(tmp_path, sample_store
     with pytest.raises(PrecisError, match="holds files but no"):
         build_site(sample_store, tmp_path / "mine")
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
+
+
+def _same_site(one: Path, other: Path) -> None:
+    """Two builds hold the same files with the same bytes (Pagefind's own output aside, which it
+    does not repeat from run to run, and the .xlsx, which carries the time it was written)."""
+    def files(root: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.name != MANIFEST and p.suffix != ".xlsx" and "pagefind" not in p.parts
+        }
+    first, second = files(one), files(other)
+    assert sorted(first) == sorted(second)
+    assert [path for path in first if first[path] != second[path]] == []
+
+
+def test_a_build_with_nothing_changed_keeps_the_folder_and_says_so(sample_store, tmp_path):
+    first = build_site(sample_store, tmp_path / "site")
+    again = build_site(sample_store, tmp_path / "site")
+    assert again.up_to_date and again.pages == 0 and again.written == []
+    assert (again.entries, again.issues, again.entry_paths) == (first.entries, first.issues, first.entry_paths)
+    result = invoke(sample_store, "site", "build", str(tmp_path / "site"))
+    assert result.exit_code == 0 and "is up to date" in " ".join(result.output.split())
+    # A file gone from the folder is made again: the folder is checked, not only the store.
+    (tmp_path / "site/entries/curve-detectors/index.html").unlink()
+    mended = build_site(sample_store, tmp_path / "site")
+    assert not mended.up_to_date and "entries/curve-detectors/index.html" in mended.written
+
+
+def test_after_edited_texts_only_their_pages_are_rendered_and_the_site_is_as_if_built_anew(sample_store, tmp_path):
+    full = build_site(sample_store, tmp_path / "site")
+    with sample_store.session(by="test") as s:
+        curve = s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one()
+        curve.summary = curve.summary + "\n\nA sentence an editor added."
+        scaling = s.scalars(select(Entry).where(Entry.title == "Scaling Laws for Neural Language Models")).one()
+        scaling.opinions[0].text = "An opinion, rewritten."
+    edited = build_site(sample_store, tmp_path / "site")
+    # Two entry pages and their two issues' pages; the feeds, downloads and search index besides.
+    assert edited.pages == 2 + 2 + 1 < full.pages
+    assert "entries/curve-detectors/index.html" in edited.written
+    page = tmp_path / "site/entries/scaling-laws-for-neural-language-models/index.html"
+    assert "An opinion, rewritten." in page.read_text()
+    build_site(sample_store, tmp_path / "anew")
+    _same_site(tmp_path / "site", tmp_path / "anew")
+
+
+def test_a_changed_title_renders_every_page_again(sample_store, tmp_path):
+    """A title shows on lists, indexes and other entries' pages: no shortcut is taken."""
+    full = build_site(sample_store, tmp_path / "site")
+    with sample_store.session(by="test") as s:
+        s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one().title = "Curve Detectors, Revisited"
+    again = build_site(sample_store, tmp_path / "site")
+    assert again.pages == full.pages
+    showing = {
+        path.split("/", 1)[0] for path, text in file_texts(tmp_path / "site") if "Curve Detectors, Revisited" in text
+    }
+    assert {"entries", "issues", "categories", "years", "summarizers"} <= showing
+    build_site(sample_store, tmp_path / "anew")
+    _same_site(tmp_path / "site", tmp_path / "anew")
+
+
+def test_a_build_reads_back_the_texts_it_parsed_last_time(sample_store, tmp_path, monkeypatch):
+    from precis import markup
+
+    build_site(sample_store, tmp_path / "site")
+    with sample_store.session(by="test") as s:
+        curve = s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one()
+        curve.summary = "A summary written anew."
+    parsed: list[str] = []
+    real = markup._parse.__wrapped__
+
+    def counting(text: str) -> markup.Doc:
+        parsed.append(text)
+        return real(text)
+
+    monkeypatch.setattr(markup, "_parse", counting)
+    build_site(sample_store, tmp_path / "site")
+    assert parsed == ["A summary written anew."]

@@ -45,6 +45,11 @@ def _build(store: Store, outdir: Path, base_url: str | None) -> BuildReport:
 
 
 def _summary(report: BuildReport) -> str:
+    if report.up_to_date:
+        return (
+            f"The archive in {report.outdir} is up to date ({report.entries} entries and {report.issues} issues): "
+            f"nothing it shows changed since its last build; {report.unchanged} files kept, in {report.seconds:.1f} s."
+        )
     return (
         f"Built the archive in {report.outdir}: {report.pages} pages for {report.entries} entries and "
         f"{report.issues} issues in {report.seconds:.1f} s; {len(report.written)} files written, "

@@ -15,26 +15,29 @@ import string
 import tempfile
 import time
 from collections.abc import Callable, Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from jinja2 import BytecodeCache, Environment, FileSystemLoader, StrictUndefined
-from jinja2.bccache import Bucket
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from precis.errors import MissingExtra
 from precis.links import base_url_of, safe_url
 from precis.markup import Math, MathBlock, walk
+from precis.render.styles import compiled_templates
 from precis.site import urls
 from precis.site.archive import Archive, EntryItem, Group, IssueItem
 from precis.site.charts import chart_data, reference_graph
 from precis.site.downloads import FORMATS as DOWNLOAD_FORMATS
 from precis.site.downloads import DownloadsProcess
 from precis.site.feeds import feeds
+from precis.site.inputs import BuildInputs, build_inputs
+from precis.site.parsed import parsed_texts
+from precis.site.search_parts import PRIMARY as SEARCH_INDEX
 from precis.site.search_parts import SearchParts, ordered, part_name
 from precis.site.vendor import vendored_files
-from precis.site.writer import SiteWriter
+from precis.site.writer import SiteWriter, digest
 from precis.store import Store, settings_of
 
 HERE = Path(__file__).parent
@@ -86,6 +89,7 @@ class BuildReport:
     search_indexed: bool = False
     seconds: float = 0.0
     entry_paths: dict[int, str] = field(default_factory=dict)  # each public entry's page ("entries/x/")
+    up_to_date: bool = False  # nothing the site shows changed since the last build: nothing was done
 
 
 def pagefind_executable() -> Path:
@@ -96,30 +100,10 @@ def pagefind_executable() -> Path:
     return Path(get_executable())
 
 
-class _CompiledTemplates(BytecodeCache):
-    """The templates compiled once per process, not once per build (each build has an environment
-    of its own, for its own globals): compiling them took a third of a second of every rebuild.
-    Jinja2 checks each template's source against the checksum kept with its code."""
-
-    def __init__(self) -> None:
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-_COMPILED = _CompiledTemplates()
-
-
 def _environment() -> Environment:
     return Environment(
         loader=FileSystemLoader(HERE / "templates"),
-        bytecode_cache=_COMPILED,
+        bytecode_cache=compiled_templates("site"),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -166,6 +150,7 @@ class SiteBuilder:
         self.lists_written = False  # the home page and the issue list, by ``first_pages``
         self.feeds_written = False  # by ``first_feeds``
         self.search_indexed = False
+        self._issue_position = {issue.issue.id: n for n, issue in enumerate(archive.issues)}
         self.groups: dict[str, list[Group]] = {kind: archive.groups(kind) for kind in INDEX_KINDS}
         self.group_of: dict[str, dict[str, Group]] = {
             kind: {g.name: g for g in groups} for kind, groups in self.groups.items()
@@ -225,8 +210,7 @@ class SiteBuilder:
         """Write at once what a change to the entries ``changed`` (ids) shows first: their pages,
         their issues' pages with the issues on either side (whose links to them change), the home
         page and the list of issues. The files written or found current, by site path."""
-        issues = self.archive.issues
-        position = {item.issue.id: n for n, item in enumerate(issues)}
+        issues, position = self.archive.issues, self._issue_position
         items = [self.archive.by_id[i] for i in sorted(changed) if i in self.archive.by_id]
         around = sorted({
             n for item in items if item.issue is not None and item.issue.id in position
@@ -235,7 +219,7 @@ class SiteBuilder:
         for item in items:
             self.entry_page(item)
         for n in around:
-            self.issue_page(issues[n], issues[n - 1] if n else None, issues[n + 1] if n + 1 < len(issues) else None)
+            self.issue_page_at(n)
         self.home()
         self.issue_list()
         self.lists_written = True
@@ -277,7 +261,7 @@ class SiteBuilder:
             issues = self.archive.issues
             for i, issue in enumerate(issues):
                 if issue.path not in self.first:
-                    self.issue_page(issue, issues[i - 1] if i else None, issues[i + 1] if i + 1 < len(issues) else None)
+                    self.issue_page_at(i)
                 tick()
             for step in steps:
                 step()
@@ -291,6 +275,53 @@ class SiteBuilder:
                 indexer.stop()
             downloads.stop()
             raise
+
+    def build_edited(
+        self, changed: Collection[int], downloads: PendingDownloads, progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Write what an edit of the texts of the entries ``changed`` (ids) changes, and keep every
+        other file of the last build: ``edited_entries`` found that nothing else those entries
+        show elsewhere (title, authors, issue, groups, references …) changed. Their pages and their
+        issues' pages, the feeds (which hold whole issues), the downloads and the parts of the
+        search index holding them are made again (but the pages ``first_pages`` wrote)."""
+        items = [self.archive.by_id[i] for i in sorted(changed)]
+        issues = self.archive.issues
+        position = self._issue_position
+        around = sorted({
+            position[item.issue.id] for item in items if item.issue is not None and item.issue.id in position
+        })
+        total, done = len(items) + len(around) + 3, 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            if progress:
+                progress(done, total)
+
+        indexer = None
+        try:
+            indexer = self.start_search_index(only={self.part_of(item) for item in items})
+            for item in items:
+                if item.path not in self.first:
+                    self.entry_page(item)
+                tick()
+            for n in around:
+                if issues[n].path not in self.first:
+                    self.issue_page_at(n)
+                tick()
+            if not self.feeds_written:
+                self.feeds()
+            tick()
+            self.finish_downloads(downloads)
+            tick()
+            self.search_indexed = self.finish_search_index(indexer)
+            tick()
+        except BaseException:
+            if indexer is not None:
+                indexer.stop()
+            downloads.stop()
+            raise
+        self.writer.keep_rest(but_not=SEARCH_INDEX)
 
     def assets(self) -> None:
         for name in ASSETS:
@@ -307,6 +338,11 @@ class SiteBuilder:
 
     def issue_list(self) -> None:
         self.page("issues/", "issues.html.j2", title="Issues", issues=list(reversed(self.archive.issues)))
+
+    def issue_page_at(self, n: int) -> None:
+        """The page of the archive's ``n``-th issue, which links the issues on either side."""
+        issues = self.archive.issues
+        self.issue_page(issues[n], issues[n - 1] if n else None, issues[n + 1] if n + 1 < len(issues) else None)
 
     def issue_page(self, issue: IssueItem, previous: IssueItem | None, next: IssueItem | None) -> None:
         root = urls.root_of(issue.path)
@@ -450,19 +486,24 @@ class SiteBuilder:
 
     # -- search index ------------------------------------------------------------------------
 
-    def search_documents(self) -> dict[str, dict[str, str]]:
+    def search_documents(self, only: Collection[str] | None = None) -> dict[str, dict[str, str] | None]:
         """Pagefind's input: a small HTML document per public entry, at the path of its page, with
         the words search looks at (title, authors, summary, opinions) and the filters; by part of
-        the index (``search_parts``)."""
+        the index (``search_parts``). With ``only``, the documents of the other parts are not made
+        (None: as the last build left them)."""
         template = self.env.get_template("search_document.html.j2")
-        position = {issue.issue.id: n for n, issue in enumerate(self.archive.issues)}
-        parts: dict[str, dict[str, str]] = {}
+        parts: dict[str, dict[str, str] | None] = {}
         for item in self.archive.entries:
+            part = self.part_of(item)
+            if only is not None and part not in only:
+                parts[part] = None
+                continue
+            docs = parts.setdefault(part, {})
+            assert docs is not None
             filters: list[tuple[str, str]] = []
             for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
                 filters.extend((name, key) for key in self.archive.keys_of(kind, item))
-            part = part_name(position.get(item.issue.id) if item.issue else None)
-            parts.setdefault(part, {})[item.path + "index.html"] = template.render(
+            docs[item.path + "index.html"] = template.render(
                 item=item,
                 authors=", ".join(item.authors) or item.view.authors_full,
                 paragraphs=[p for p in item.search_text().split("\n\n") if p.strip()],
@@ -470,10 +511,16 @@ class SiteBuilder:
             )
         return parts
 
-    def start_search_index(self) -> SearchParts:
-        """Start Pagefind on the parts of the index whose documents changed since the last build."""
+    def part_of(self, item: EntryItem) -> str:
+        """The part of the search index an entry's document is in."""
+        position = self._issue_position.get(item.issue.id) if item.issue else None
+        return part_name(position)
+
+    def start_search_index(self, only: Collection[str] | None = None) -> SearchParts:
+        """Start Pagefind on the parts of the index whose documents changed since the last build
+        (with ``only``: among those parts)."""
         indexer = SearchParts(self.writer, pagefind_executable())
-        indexer.start(ordered(self.search_documents()), _scratch_dir())
+        indexer.start(ordered(self.search_documents(only)), _scratch_dir())
         return indexer
 
     def finish_search_index(self, indexer: SearchParts) -> bool:
@@ -527,30 +574,104 @@ def build_site(
             gc.enable()
 
 
+def shown_elsewhere(item: EntryItem) -> str:
+    """A digest of what pages other than the entry's own and its issue's (lists, indexes, charts,
+    other entries' references) show of an entry: everything but its texts and the time it changed."""
+    shown = replace(
+        item.data, summary=None, opinions=(), prerequisites=None, read_more=None, hat_tip=None, updated_at=None
+    )
+    return digest(repr((shown, item.slug, item.section, item.references)).encode("utf-8", "surrogatepass"))
+
+
+def edited_entries(writer: SiteWriter, inputs: BuildInputs, facets: dict[int, str]) -> set[int] | None:
+    """The entries whose texts alone changed since the last build (ids), when nothing else did:
+    the same entries in the store and in the archive, nothing else of theirs changed, and the
+    rest of the store and the code as they were, with every file of that build still there.
+    None when a whole build is needed."""
+    last = writer.previous_build
+    if last is None or last.get("others") != inputs.others:
+        return None
+    try:
+        versions = {int(k): int(v) for k, v in last["versions"].items()}
+        shown = {int(k): str(v) for k, v in last["facets"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if versions.keys() != inputs.versions.keys() or shown.keys() != facets.keys():
+        return None
+    changed = {i for i, v in inputs.versions.items() if versions[i] != v}
+    # An entry outside the archive (private, or another publication's) can change what the
+    # archive's cross-references resolve to, or an entry's "summarized elsewhere" link.
+    if any(i not in facets or facets[i] != shown[i] for i in changed):
+        return None
+    return changed if writer.all_there() else None
+
+
+def _kept(writer: SiteWriter, inputs: str, started: float) -> BuildReport | None:
+    """When the last build was made from the same ``inputs`` (``precis.site.inputs``) and all its
+    files are there: the folder kept as it is, reported as that build was; else None."""
+    last = writer.previous_build
+    try:
+        if last is None or last["inputs"] != inputs or not writer.keep_all():
+            return None
+        report = BuildReport(
+            outdir=writer.outdir,
+            entries=int(last["entries"]),
+            issues=int(last["issues"]),
+            pages=0,
+            unchanged=len(writer.unchanged),
+            warnings=[str(w) for w in last["warnings"]],
+            entry_paths={int(k): str(v) for k, v in last["entry_paths"].items()},
+            up_to_date=True,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None  # a manifest from another version: build
+    writer.finish(build=last)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
 def _build(
     store: Store, outdir: Path, base_url: str | None, progress: Callable[[int, int], None] | None, started: float,
     changed: Collection[int], ready: Callable[[list[str]], None] | None,
 ) -> BuildReport:
     writer = SiteWriter(outdir)
+    inputs = build_inputs(store, base_url)
+    if (kept := _kept(writer, inputs.digest, started)) is not None:
+        return kept
     # The downloads need only the store: they start before the archive is read, so that the
     # child interpreter's start and its reading of the records overlap with that too; unless
     # some pages are wanted first, which then have the processor to themselves.
-    downloads = start_downloads(store, writer) if ready is None else None
-    try:
-        archive = Archive.load(store)
-        builder = SiteBuilder(archive, store, writer, base_url)
-        if ready is not None:
-            first = builder.first_pages(changed)
-            ready(first)
-            ready(first + builder.first_feeds())  # 0.2 s more (each shows 20 issues whole)
-            downloads = start_downloads(store, writer)
-    except BaseException:
-        if downloads is not None:
-            downloads.stop()
-        raise
-    assert downloads is not None  # started before the archive was read, or after the first pages
-    builder.build(downloads, progress)
-    writer.finish()
+    with parsed_texts(outdir):
+        downloads = start_downloads(store, writer) if ready is None else None
+        try:
+            archive = Archive.load(store)
+            builder = SiteBuilder(archive, store, writer, base_url)
+            if ready is not None:
+                first = builder.first_pages(changed)
+                ready(first)
+                ready(first + builder.first_feeds())  # 0.2 s more (each shows 20 issues whole)
+                downloads = start_downloads(store, writer)
+        except BaseException:
+            if downloads is not None:
+                downloads.stop()
+            raise
+        assert downloads is not None  # started before the archive was read, or after the first pages
+        facets = {item.id: shown_elsewhere(item) for item in archive.entries}
+        edited = edited_entries(writer, inputs, facets)
+        if edited:
+            builder.build_edited(edited, downloads, progress)
+        else:
+            builder.build(downloads, progress)
+    writer.finish(build={
+        "inputs": inputs.digest,
+        "entries": len(archive.entries),
+        "issues": len(archive.issues),
+        "warnings": archive.warnings,
+        "entry_paths": {str(item.id): item.path for item in archive.entries},
+        "others": inputs.others,
+        "versions": {str(i): v for i, v in inputs.versions.items()},
+        "facets": {str(i): f for i, f in facets.items()},
+    })
     return BuildReport(
         outdir=Path(outdir),
         entries=len(archive.entries),

@@ -86,9 +86,10 @@ class SearchParts:
         self._lock = threading.Lock()
         self._stopped = False
 
-    def start(self, parts: Iterable[tuple[str, dict[str, str]]], scratch_dir: str | None) -> None:
+    def start(self, parts: Iterable[tuple[str, dict[str, str] | None]], scratch_dir: str | None) -> None:
         """Start Pagefind on each part (name, {site path: search document}) whose documents differ
-        from those its current files were made from. Parts come in order; the first is the primary."""
+        from those its current files were made from; a part given no documents (None) is known to
+        be as the last build left it. Parts come in order; the first is the primary."""
         try:
             # An empty archive still runs Pagefind, which says it has nothing to index.
             self._start(list(parts) or [("1", {})], scratch_dir)
@@ -96,16 +97,20 @@ class SearchParts:
             self.stop()
             raise
 
-    def _start(self, parts: list[tuple[str, dict[str, str]]], scratch_dir: str | None) -> None:
+    def _start(self, parts: list[tuple[str, dict[str, str] | None]], scratch_dir: str | None) -> None:
         indexed = {_location(p) for p in self.writer.previous}
         for n, (name, docs) in enumerate(parts):
             location = PRIMARY if n == 0 else f"{PARTS}{name}/"
             self.locations.append(location)
-            key = digest(json.dumps(sorted(docs.items())).encode())
+            previous = self.writer.previous_inputs.get(f"search:{location}")
+            key = previous if docs is None else digest(json.dumps(sorted(docs.items())).encode())
+            if key is None or (docs is None and location not in indexed):
+                raise ValueError(f"the search part {location} has no documents and no previous index")
             self.writer.inputs[f"search:{location}"] = key
-            if self.writer.previous_inputs.get(f"search:{location}") == key and location in indexed:
+            if previous == key and location in indexed:
                 self.kept.append(location)
                 continue
+            assert docs is not None
             source = tempfile.TemporaryDirectory(prefix="precis-search-documents-", dir=scratch_dir)
             output = tempfile.TemporaryDirectory(prefix="precis-pagefind-", dir=scratch_dir)
             for path, html in docs.items():
@@ -166,6 +171,6 @@ class SearchParts:
             run.output.cleanup()
 
 
-def ordered(parts: dict[str, dict[str, str]]) -> list[tuple[str, dict[str, str]]]:
+def ordered(parts: dict[str, dict[str, str] | None]) -> list[tuple[str, dict[str, str] | None]]:
     """The parts in the order their issues come, the part of entries in no issue last."""
     return sorted(parts.items(), key=lambda kv: _order(kv[0]))

@@ -19,6 +19,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from precis.errors import PrecisError
 
@@ -45,12 +46,15 @@ class SiteWriter:
         manifest = self.outdir / MANIFEST
         self.previous: dict[str, str] = {}
         self.previous_inputs: dict[str, str] = {}
+        #: What the last finished build recorded of itself (``finish(build=...)``), if anything.
+        self.previous_build: dict[str, Any] | None = None
         partial = False
         if manifest.exists():
             try:
                 saved = json.loads(manifest.read_text("utf-8"))
                 self.previous, self.previous_inputs = dict(saved["files"]), dict(saved.get("inputs", {}))
                 partial = bool(saved.get("partial"))
+                self.previous_build = saved.get("build") if not partial else None
             except (ValueError, KeyError, TypeError, AttributeError):
                 self.previous, partial = {}, True  # an unreadable manifest only costs a full rewrite
         elif any(self.outdir.iterdir()):
@@ -131,13 +135,39 @@ class SiteWriter:
                 parent.rmdir()
                 parent = parent.parent
 
-    def finish(self) -> None:
-        """Delete every stale file and save the manifest."""
-        self.prune()
-        self._save(self.current, self.inputs, partial=False)
+    def keep_rest(self, but_not: str) -> None:
+        """Carry over, unchanged, every file of the previous build this one did not write (but
+        those under ``but_not``, which their maker keeps or replaces itself)."""
+        for path, key in self.previous.items():
+            if path not in self.current and not path.startswith(but_not):
+                self.current[path] = key
+                self.unchanged.append(path)
 
-    def _save(self, files: dict[str, str], inputs: dict[str, str], partial: bool) -> None:
+    def all_there(self) -> bool:
+        """Whether every file of the previous build is still in the folder."""
+        root = str(self.outdir) + os.sep
+        return all(os.path.isfile(root + path) for path in self.previous)
+
+    def keep_all(self) -> bool:
+        """Carry every file of the previous build over unchanged, if all are still there (else
+        nothing is carried over and False is returned)."""
+        if not self.all_there():
+            return False
+        self.current, self.inputs = dict(self.previous), dict(self.previous_inputs)
+        self.unchanged = list(self.previous)
+        return True
+
+    def finish(self, build: dict[str, Any] | None = None) -> None:
+        """Delete every stale file and save the manifest, with what the build records of itself."""
+        self.prune()
+        self._save(self.current, self.inputs, partial=False, build=build)
+
+    def _save(
+        self, files: dict[str, str], inputs: dict[str, str], partial: bool, build: dict[str, Any] | None = None
+    ) -> None:
         manifest: dict[str, object] = {"files": dict(sorted(files.items())), "inputs": dict(sorted(inputs.items()))}
+        if build is not None:
+            manifest["build"] = build
         if partial:
             manifest["partial"] = True
         path = self.outdir / MANIFEST

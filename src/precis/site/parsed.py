@@ -1,0 +1,79 @@
+"""The parsed texts of a site's archive, kept between builds in the render cache.
+
+Parsing every summary and opinion is most of what a build spends reading the archive (over half
+of a build after one edit, before this cache); with it, a build parses only the texts that
+changed. There is one file per site folder and parser, ``<render cache>/parsed/<digest>.pickle``
+(``precis.paths``): the digest covers the folder's path and the parser (``precis/markup.py`` and
+the versions of markdown-it-py and mdit-py-plugins), so a changed parser never hands back old
+trees. The file holds the trees of the texts the last build used and no others, and is rewritten
+only when that set changed. Like every cache of Précis it can be deleted at any time: the next
+build then parses everything again. It lives in the user's own cache folder, next to the
+assistant's (also pickles): files there are trusted as the code is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+from precis import markup
+from precis.markup import Doc, Trees, keeping
+from precis.paths import cache_dir
+
+#: How many texts a build may parse anew before the file is rewritten.
+REWRITE_AFTER = 20
+
+
+@contextmanager
+def parsed_texts(site: Path) -> Iterator[None]:
+    """Within the block, texts parsed by the last build of ``site`` are not parsed again; when the
+    block ends without an error, the trees it used are kept for the next build."""
+    path = _path(site)
+    trees = Trees(_load(path), {})
+    with keeping(trees):
+        yield
+    # Rewriting the file costs a fraction of a second: not for the few texts an edit changes (each
+    # parsed again in a millisecond until a larger change rewrites it), nor when nothing changed.
+    missing = sum(1 for text in trees.used if text not in trees.known)
+    if missing > REWRITE_AFTER or (not trees.known and trees.used):
+        _save(path, trees.used)
+
+
+def _path(site: Path) -> Path:
+    h = hashlib.sha256()
+    h.update(str(Path(site).resolve()).encode("utf-8", "surrogatepass"))
+    h.update(Path(markup.__file__).read_bytes())
+    for name in ("markdown-it-py", "mdit-py-plugins"):
+        h.update(metadata.version(name).encode())
+    return cache_dir("render") / "parsed" / f"{h.hexdigest()[:32]}.pickle"
+
+
+def _load(path: Path) -> dict[str, Doc]:
+    """The kept trees, or none when there are none or they cannot be read (then all are parsed)."""
+    try:
+        with path.open("rb") as f:
+            found = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return {}
+    if not isinstance(found, dict):
+        return {}
+    return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, Doc)}
+
+
+def _save(path: Path, trees: dict[str, Doc]) -> None:
+    """Write the trees atomically; a cache that cannot be written only costs the next build time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
+            scratch = Path(f.name)
+            pickle.dump(trees, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(scratch, path)
+    except OSError:
+        if "scratch" in locals():
+            scratch.unlink(missing_ok=True)
