@@ -130,12 +130,16 @@ class Resolver:
     def __init__(self, targets: Iterable[tuple[Target, tuple[int, int, int]]]) -> None:
         # targets: (target, sort key) with the sort key saying which of two same-titled entries is
         # earlier: (has no issue, series rank, number).
-        self._by_key: dict[str, tuple[tuple[int, int, int], Target]] = {}
+        by_key: dict[str, tuple[tuple[int, int, int], Target]] = {}
         for target, order in targets:
             key = normalize_key(target.title)
-            if key not in self._by_key or order < self._by_key[key][0]:
-                self._by_key[key] = (order, target)
-        self._titles = [t.title.strip() for _, t in self._by_key.values()]
+            if key not in by_key or order < by_key[key][0]:
+                by_key[key] = (order, target)
+        self._keep(by_key)
+
+    def _keep(self, by_key: dict[str, tuple[tuple[int, int, int], Target]]) -> None:
+        self._by_key = by_key
+        self._titles = [t.title.strip() for _, t in by_key.values()]
 
     @classmethod
     def from_session(
@@ -151,19 +155,27 @@ class Resolver:
             select(Entry.id, Entry.title, Entry.title_url, Entry.url, Issue.series, Issue.number, Issue.url)
             .outerjoin(Issue, Entry.issue_id == Issue.id)
         )
-        targets = []
-        for entry_id, title, title_url, url, series, number, issue_url in rows:
+        # The earliest entry of each key first, then a Target for it alone: made for every entry,
+        # the Targets and their issue labels were most of the time a large store took here.
+        best: dict[str, tuple[tuple[int, int, int], Any]] = {}
+        for row in rows:
+            entry_id, title, _title_url, _url, series, number, _issue_url = row
             order = (
                 (0, rank.get(series, len(rank)), number) if series is not None else (1, 0, entry_id)
             )
             if before is not None and (series is None or order[1:] >= (rank.get(before[0], len(rank)), before[1])):
                 continue
+            key = normalize_key(title)
+            if key not in best or order < best[key][0]:
+                best[key] = (order, row)
+        by_key = {}
+        for key, (order, (entry_id, title, title_url, url, series, number, issue_url)) in best.items():
             label = issue_label(series, number) if series is not None else None
             slug = issue_slug(series, number) if series is not None else None
-            targets.append(
-                (Target(entry_id, title, title_url or url, label, issue_url, slug), order)
-            )
-        return cls(targets)
+            by_key[key] = (order, Target(entry_id, title, title_url or url, label, issue_url, slug))
+        resolver = cls.__new__(cls)
+        resolver._keep(by_key)
+        return resolver
 
     def resolve(self, key: str) -> Target | None:
         found = self._by_key.get(normalize_key(key))

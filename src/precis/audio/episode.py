@@ -73,7 +73,7 @@ def prepare(store: Store, issue_ref: str, engine: str = DEFAULT_ENGINE, voice: s
     from precis.render.view import issue_heading
 
     spec = engine_spec(engine, voice)
-    editions = Editions.load(store)
+    editions = Editions.load(store, issue=issue_ref)
     issue = editions.issue(issue_ref)
     segments = editions.speech(issue)
     if not any(s.kind == "entry" for s in segments):

@@ -54,10 +54,10 @@ def render(
     if out is not None and not all_issues:
         raise PrecisError("--out DIR is for --all; write one issue to a file with -o FILE")
     store = state(ctx).store()
-    editions = Editions.load(store, strict=strict, warn=_warn)
     if issue is not None:  # one issue (checked above: exactly one of ISSUE and --all)
         if format not in FORMATS:
             raise PrecisError(f"--format {format!r}: the formats are {', '.join(FORMATS)}")
+        editions = Editions.load(store, issue=issue, strict=strict, warn=_warn)
         text = editions.render(editions.issue(issue), format, private=private, style=style)
         if output is None:
             sys.stdout.write(text)
@@ -68,6 +68,7 @@ def render(
     if out is None:
         raise PrecisError("--all needs --out DIR")
     wanted = _formats(formats)
+    editions = Editions.load(store, strict=strict, warn=_warn)
     with Progress(
         TextColumn("Rendering"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=err, transient=True, disable=not err.is_terminal,

@@ -272,13 +272,14 @@ class Dispatch:
             self.progress(done, self.total)
 
 
-def find_issue(store: Store, editions: Editions, ref: str | int) -> tuple[IssueRef, str]:
-    """An issue (by id, or as "139", "AN #139": ``issues.get_issue``) as editions see it, and its
-    status."""
+def find_issue(store: Store, ref: str | int) -> tuple[Editions, IssueRef, str]:
+    """An issue (by id, or as "139", "AN #139": ``issues.get_issue``) with the editions that render
+    it (holding its entries only), as they see it, and its status."""
     with store.session() as s:
         issue = get_issue(s, store.default_publication(s), ref)
         issue_id, status = issue.id, issue.status
-    return next(i for i in editions.issues if i.id == issue_id), status
+    editions = Editions.load(store, issue_id=issue_id)
+    return editions, next(i for i in editions.issues if i.id == issue_id), status
 
 
 def edition_of(editions: Editions, issue: IssueRef, private: bool = False) -> Edition:
@@ -313,8 +314,7 @@ def send_issue(
     """Send a published issue to every confirmed subscriber not yet sent it (see the module doc)."""
     config.require_smtp()
     base = config.require_base_url()
-    editions = Editions.load(store)
-    issue, status = find_issue(store, editions, issue_ref)
+    editions, issue, status = find_issue(store, issue_ref)
     if status != PUBLISHED:
         raise PrecisError(f"{issue.label} is a {status}: only a published issue goes to subscribers "
                           "(send a draft to yourself as a test send)")
@@ -346,8 +346,7 @@ def send_test(store: Store, issue_ref: str | int, addresses: Iterable[str], conf
         raise PrecisError("give at least one address to send the test to")
     config.require_smtp()
     base = config.require_base_url()
-    editions = Editions.load(store)
-    issue, _status = find_issue(store, editions, issue_ref)
+    editions, issue, _status = find_issue(store, issue_ref)
     composer = _composer(config, edition_of(editions, issue, private))
     report = SendReport(issue.label, test=True)
     dispatch = Dispatch(config, composer, lambda _r: unsubscribe_url(base, TEST_TOKEN), None, None, len(recipients))

@@ -241,7 +241,7 @@ def previews(store: Store, issue_id: int) -> Previews:
     from precis.render import Editions
 
     warnings: list[str] = []
-    editions = Editions.load(store, warn=warnings.append)
+    editions = Editions.load(store, issue_id=issue_id, warn=warnings.append)
     ref = next((i for i in editions.issues if i.id == issue_id), None)
     if ref is None:
         raise NotFound(f"no issue with id {issue_id}", kind="issue", key=str(issue_id))

@@ -78,9 +78,13 @@ class Editions:
         self._views: dict[tuple[int, bool], IssueView] = {}
 
     @classmethod
-    def load(cls, store: Store, **options: Any) -> Editions:
-        """Editions of the store's default publication."""
-        return cls(EditionSource.load(store), **options)
+    def load(
+        cls, store: Store, *, issue: str | int | None = None, issue_id: int | None = None, **options: Any
+    ) -> Editions:
+        """Editions of the store's default publication. With ``issue`` ("139", "AN #139") or its
+        ``issue_id``, they hold that issue's entries only (``EditionSource.read``): what rendering
+        one issue needs, read in the same time whatever the size of the archive."""
+        return cls(EditionSource.load(store, issue, issue_id), **options)
 
     def issue(self, ref: str | int) -> IssueRef:
         """An issue by "139", "AN #139" or "Recon #5" (a bare number is in the publication's series)."""

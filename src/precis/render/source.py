@@ -40,26 +40,32 @@ class EditionSource:
     summaries: dict[str, SummaryLink]  # work key -> where another publication summarized it
 
     @classmethod
-    def read(cls, session: Session, publication: Publication) -> EditionSource:
+    def read(
+        cls, session: Session, publication: Publication, issue: str | int | None = None, issue_id: int | None = None
+    ) -> EditionSource:
+        """The publication as its editions see it; with ``issue`` ("139", "AN #139": ``find_issue``)
+        or ``issue_id``, holding the entries of that issue only (every issue, the resolver and what
+        is public are still the whole store's): one issue is read in about the same time whatever
+        the size of the archive."""
         settings = settings_of(publication)
         rank = {s: i for i, s in enumerate(settings.series)}
-        issues = sorted(
-            session.scalars(select(Issue).where(Issue.publication_id == publication.id)),
-            key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number),
-        )
+        issues = _issues(session, publication, rank)
+        if issue is not None:
+            issue_id = find_issue(issues, settings, issue).id
         entries: list[EntryData] = []
         by_issue: dict[int, list[EntryData]] = defaultdict(list)
         public_ids: set[int] = set()
         names: dict[int, list[str]] = defaultdict(list)
-        for entry_id, name in session.execute(
-            select(EntryAuthor.entry_id, EntryAuthor.name).order_by(EntryAuthor.entry_id, EntryAuthor.position)
-        ):
+        authors = select(EntryAuthor.entry_id, EntryAuthor.name).order_by(EntryAuthor.entry_id, EntryAuthor.position)
+        wanted = select(Entry).order_by(Entry.position, Entry.id)
+        if issue_id is not None:
+            authors = authors.join(Entry, Entry.id == EntryAuthor.entry_id).where(Entry.issue_id == issue_id)
+            wanted = wanted.where(Entry.issue_id == issue_id)
+            levels = session.execute(select(Entry.id, Entry.public_level, Entry.status))
+            public_ids.update(entry_id for entry_id, level, status in levels if is_public(level, status))
+        for entry_id, name in session.execute(authors):
             names[entry_id].append(name)
-        rows = session.scalars(
-            select(Entry)
-            .order_by(Entry.position, Entry.id)
-            .options(selectinload(Entry.opinions), selectinload(Entry.issue))
-        )
+        rows = session.scalars(wanted.options(selectinload(Entry.opinions), selectinload(Entry.issue)))
         for entry in rows:
             view = private_view(entry, tuple(names.get(entry.id, ())))
             if is_public(entry.public_level, entry.status):
@@ -72,7 +78,7 @@ class EditionSource:
             publication_id=publication.id,
             house_style=publication.house_style,
             settings=settings,
-            issues=[IssueRef.of(i) for i in issues],
+            issues=issues,
             entries=entries,
             by_issue=dict(by_issue),
             resolver=Resolver.from_session(session, settings.series),
@@ -81,22 +87,14 @@ class EditionSource:
         )
 
     @classmethod
-    def load(cls, store: Store) -> EditionSource:
-        """The source of the store's default publication."""
+    def load(cls, store: Store, issue: str | int | None = None, issue_id: int | None = None) -> EditionSource:
+        """The source of the store's default publication (with ``issue`` or ``issue_id``: see ``read``)."""
         with store.session() as s:
-            return cls.read(s, store.default_publication(s))
+            return cls.read(s, store.default_publication(s), issue, issue_id)
 
     def issue(self, ref: str | int) -> IssueRef:
         """An issue by "139", "AN #139" or "Recon #5" (a bare number is in the publication's series)."""
-        text = str(ref).strip()
-        prefix = self.settings.issue_prefix
-        parsed = (prefix, int(text)) if text.isdigit() else parse_issue_label(text)
-        if parsed is None:
-            raise InvalidValue("issue", text, f"not an issue; write 139, '{prefix} #139' or 'Recon #5'")
-        for issue in self.issues:
-            if issue.series.casefold() == parsed[0].casefold() and issue.number == parsed[1]:
-                return issue
-        raise NotFound(f"no issue {issue_label(*parsed)} in the store ({len(self.issues)} issues)")
+        return find_issue(self.issues, self.settings, ref)
 
     def resolve_public(self, key: str) -> Target | None:
         """A cross-reference's target as public outputs see it: an entry that is not public is no
@@ -132,6 +130,25 @@ class EditionSource:
             if key in self.summaries:
                 return self.summaries[key]
         return None
+
+
+def find_issue(issues: list[IssueRef], settings: Settings, ref: str | int) -> IssueRef:
+    """An issue by "139", "AN #139" or "Recon #5" (a bare number is in the publication's series)."""
+    text = str(ref).strip()
+    prefix = settings.issue_prefix
+    parsed = (prefix, int(text)) if text.isdigit() else parse_issue_label(text)
+    if parsed is None:
+        raise InvalidValue("issue", text, f"not an issue; write 139, '{prefix} #139' or 'Recon #5'")
+    for issue in issues:
+        if issue.series.casefold() == parsed[0].casefold() and issue.number == parsed[1]:
+            return issue
+    raise NotFound(f"no issue {issue_label(*parsed)} in the store ({len(issues)} issues)")
+
+
+def _issues(session: Session, publication: Publication, rank: dict[str, int]) -> list[IssueRef]:
+    """The publication's issues, oldest first, by the settings' series order (``rank``)."""
+    issues = session.scalars(select(Issue).where(Issue.publication_id == publication.id))
+    return [IssueRef.of(i) for i in sorted(issues, key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number))]
 
 
 def _summary_index(session: Session, publication_id: int, rank: dict[str, int]) -> dict[str, SummaryLink]:
