@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -235,46 +236,16 @@ class SiteBuilder:
     def build(self, downloads: PendingDownloads, progress: Callable[[int, int], None] | None = None) -> None:
         """Write every page and file (but the pages ``first_pages`` wrote). Pagefind is started
         first, so that it runs while the pages are being rendered, as do the ``downloads``."""
-        steps: list[Callable[[], None]] = [
-            self.assets, self.index_pages, self.stats, self.search_page,
-        ]
+        steps: list[Callable[[], None]] = [partial(self.entry_page, item) for item in self.archive.entries
+                                           if item.path not in self.first]
+        steps += [partial(self.issue_page_at, n) for n, issue in enumerate(self.archive.issues)
+                  if issue.path not in self.first]
+        steps += [self.assets, self.index_pages, self.stats, self.search_page]
         if not self.lists_written:
             steps += [self.home, self.issue_list]
         if not self.feeds_written:
             steps.append(self.feeds)
-        total = len(self.archive.entries) + len(self.archive.issues) + len(steps) + 1
-        done = 0
-
-        def tick() -> None:
-            nonlocal done
-            done += 1
-            if progress:
-                progress(done, total)
-
-        indexer = None
-        try:
-            indexer = self.start_search_index()
-            for item in self.archive.entries:
-                if item.path not in self.first:
-                    self.entry_page(item)
-                tick()
-            issues = self.archive.issues
-            for i, issue in enumerate(issues):
-                if issue.path not in self.first:
-                    self.issue_page_at(i)
-                tick()
-            for step in steps:
-                step()
-                tick()
-            self.finish_downloads(downloads)
-            self.search_indexed = self.finish_search_index(indexer)
-            tick()
-        except BaseException:
-            # Stop the helpers this build started before giving up.
-            if indexer is not None:
-                indexer.stop()
-            downloads.stop()
-            raise
+        self._write(steps, downloads, progress)
 
     def build_edited(
         self, changed: Collection[int], downloads: PendingDownloads, progress: Callable[[int, int], None] | None = None
@@ -285,43 +256,43 @@ class SiteBuilder:
         issues' pages, the feeds (which hold whole issues), the downloads and the parts of the
         search index holding them are made again (but the pages ``first_pages`` wrote)."""
         items = [self.archive.by_id[i] for i in sorted(changed)]
-        issues = self.archive.issues
-        position = self._issue_position
+        issues, position = self.archive.issues, self._issue_position
         around = sorted({
             position[item.issue.id] for item in items if item.issue is not None and item.issue.id in position
         })
-        total, done = len(items) + len(around) + 3, 0
+        steps: list[Callable[[], None]] = [partial(self.entry_page, item) for item in items
+                                           if item.path not in self.first]
+        steps += [partial(self.issue_page_at, n) for n in around if issues[n].path not in self.first]
+        if not self.feeds_written:
+            steps.append(self.feeds)
+        self._write(steps, downloads, progress, search={self.part_of(item) for item in items})
+        self.writer.keep_rest(but_not=SEARCH_INDEX)
 
-        def tick() -> None:
-            nonlocal done
-            done += 1
-            if progress:
-                progress(done, total)
-
+    def _write(
+        self, steps: list[Callable[[], None]], downloads: PendingDownloads,
+        progress: Callable[[int, int], None] | None, search: Collection[str] | None = None,
+    ) -> None:
+        """Run ``steps`` (each writes pages or files) while Pagefind indexes the parts of the search
+        index that changed (among ``search``, if given) and the ``downloads`` are written; then
+        write what those made."""
+        total = len(steps) + 2
         indexer = None
         try:
-            indexer = self.start_search_index(only={self.part_of(item) for item in items})
-            for item in items:
-                if item.path not in self.first:
-                    self.entry_page(item)
-                tick()
-            for n in around:
-                if issues[n].path not in self.first:
-                    self.issue_page_at(n)
-                tick()
-            if not self.feeds_written:
-                self.feeds()
-            tick()
+            indexer = self.start_search_index(search)
+            for done, step in enumerate(steps, 1):
+                step()
+                if progress:
+                    progress(done, total)
             self.finish_downloads(downloads)
-            tick()
             self.search_indexed = self.finish_search_index(indexer)
-            tick()
+            if progress:
+                progress(total, total)
         except BaseException:
+            # Stop the helpers this build started before giving up.
             if indexer is not None:
                 indexer.stop()
             downloads.stop()
             raise
-        self.writer.keep_rest(but_not=SEARCH_INDEX)
 
     def assets(self) -> None:
         for name in ASSETS:
