@@ -140,7 +140,7 @@ def search_http(db: str, site: Path) -> dict[str, float]:
         server.wait()
 
 
-def measure(size: str, db: str, work: Path) -> dict[str, Any]:
+def measure(size: str, db: str, work: Path, skip: set[str]) -> dict[str, Any]:
     source = source_file(size, work)
     run = work / f"run-{size}"
     shutil.rmtree(run, ignore_errors=True)
@@ -155,10 +155,11 @@ def measure(size: str, db: str, work: Path) -> dict[str, Any]:
     results["site build"] = timed([*p, "site", "build", str(run / "site")])
     edit_one_summary(db)
     results["site build after one edit"] = timed([*p, "site", "build", str(run / "site")])
-    cache = {"PRECIS_CACHE_DIR": str(run / "assist-cache")}
-    text = "We train agents to infer human preferences from comparisons of trajectories."
-    results["suggest category, cold"] = timed([*p, "suggest", "category", text], env=cache)
-    results["suggest category, warm"] = timed([*p, "suggest", "category", text], env=cache)
+    if "suggest" not in skip:
+        cache = {"PRECIS_CACHE_DIR": str(run / "assist-cache")}
+        text = "We train agents to infer human preferences from comparisons of trajectories."
+        results["suggest category, cold"] = timed([*p, "suggest", "category", text], env=cache)
+        results["suggest category, warm"] = timed([*p, "suggest", "category", text], env=cache)
     results["search in process"] = search_in_process(db)
     results["search over HTTP"] = search_http(db, run / "site")
     return results
@@ -166,12 +167,15 @@ def measure(size: str, db: str, work: Path) -> dict[str, Any]:
 
 def table(all_results: dict[str, dict[str, dict[str, Any]]]) -> str:
     columns = list(all_results)
-    steps = list(next(iter(all_results.values())))
+    steps = list(dict.fromkeys(step for results in all_results.values() for step in results))
     lines = ["| step | " + " | ".join(columns) + " |", "| --- |" + " --- |" * len(columns)]
     for step in steps:
         cells = []
         for column in columns:
-            r = all_results[column][step]
+            r = all_results[column].get(step)
+            if r is None:
+                cells.append("not run")
+                continue
             cells.append(f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f} ms" if "p95_ms" in r
                          else f"{r['seconds']:.1f} s, {r['mb']:.0f} MB")
         lines.append(f"| {step} | " + " | ".join(cells) + " |")
@@ -184,6 +188,7 @@ def main() -> None:
     parser.add_argument("--pg", help="a PostgreSQL URL to measure beside SQLite (its schema is emptied)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "precis-scale")
     parser.add_argument("--out", type=Path, help="where to save the results as JSON")
+    parser.add_argument("--skip", default="", help="steps to leave out, comma-separated: suggest")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     random.seed(0)
@@ -197,7 +202,8 @@ def main() -> None:
             else:
                 reset_pg(db)
             print(f"measuring {size} on {name} …", file=sys.stderr)
-            results[f"{size}, {name}"] = measure(size, db, args.work)
+            results[f"{size}, {name}"] = measure(size, db, args.work, set(args.skip.split(",")))
+            print(table(results), file=sys.stderr)  # as it grows: a long run shows what it has
     print(table(results))
     (args.out or args.work / "results.json").write_text(json.dumps(results, indent=1))
 
