@@ -9,8 +9,6 @@ import smtplib
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 
-import dkim  # type: ignore[import-untyped]
-
 from precis.errors import PrecisError
 from precis.mail.config import MailConfig
 from precis.mail.message import SIGNED_HEADERS
@@ -33,6 +31,8 @@ def single_message(config: MailConfig, to: str, subject: str, text: str, *, name
         msg.add_alternative(html, subtype="html")
     data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
     if config.dkim is not None:
+        import dkim  # type: ignore[import-untyped]  # here: it loads a DNS resolver, slow to import
+
         headers = [h.encode() for h in SIGNED_HEADERS if h in msg]
         data = dkim.sign(data, config.dkim.selector.encode(), config.dkim.domain.encode(), config.dkim.key,
                          include_headers=headers) + data
