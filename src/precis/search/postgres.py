@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import delete, insert, text
 from sqlalchemy.orm import Session
 
+from precis.search.changes import Written
+from precis.search.documents import documents
 from precis.search.hits import START, STOP, Filters, Hit, snippet
 from precis.store import Store
 
@@ -22,12 +24,24 @@ class PostgresSearch:
         question is one query, asked before each search)."""
         return False
 
-    def before_fill(self, session: Session) -> None:
-        # Two servers refilling at once would insert the same rows twice: one waits.
-        session.execute(text("LOCK TABLE search_document IN EXCLUSIVE MODE"))
+    def begin(self, session: Session, *, write: bool) -> None:
+        """Read one snapshot throughout (the revisions and the entries of the same moment); a
+        writer first takes the index's lock, so that two servers writing at once take turns (the
+        second would insert the same rows again) and the second's snapshot, taken after the lock
+        (PostgreSQL takes it at the first query, not at ``LOCK``), sees what the first wrote.
+        Searches read on meanwhile."""
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        if write:
+            session.execute(text("LOCK TABLE search_document IN EXCLUSIVE MODE"))
 
-    def after_fill(self, session: Session) -> None:
-        """The generated ``tsvector`` column follows the rows by itself."""
+    def fill(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        """Every document anew; the generated ``tsvector`` column follows the rows by itself."""
+        session.execute(delete(documents))
+        if rows:
+            session.execute(insert(documents), rows)
+
+    def write(self, session: Session, written: Written) -> None:
+        written.apply(session)
 
     def search(self, words: list[str], filters: Filters, limit: int) -> list[Hit]:
         conditions: list[str] = []
