@@ -96,15 +96,14 @@ class SearchIndex:
 
     def now(self, session: Session) -> Seen:
         """What the store is now (one query)."""
-        issues = select(Issue.id, Issue.number).subquery()
-        row: Any = session.execute(select(
-            select(func.max(Revision.id)).scalar_subquery(),
-            select(func.count()).select_from(issues).scalar_subquery(),
-            select(func.max(issues.c.id)).scalar_subquery(),
-            select(func.sum(issues.c.number)).scalar_subquery(),
-            select(Publication.id).order_by(Publication.id).limit(1).scalar_subquery(),
-            select(cast(Publication.settings, Text)).order_by(Publication.id).limit(1).scalar_subquery(),
-        )).one()
+        row: Any = session.execute(
+            select(
+                select(func.max(Revision.id)).scalar_subquery(),
+                func.count(Issue.id), func.max(Issue.id), func.sum(Issue.number),
+                select(Publication.id).order_by(Publication.id).limit(1).scalar_subquery(),
+                select(cast(Publication.settings, Text)).order_by(Publication.id).limit(1).scalar_subquery(),
+            ).select_from(Issue)
+        ).one()
         newest, count, top, numbers, pub, settings = row
         digest = hashlib.sha256(str(settings or "").encode()).hexdigest()[:16]
         return Seen(f"{INDEX_VERSION}:{pub}:{digest}", f"{count}:{top}:{numbers}", int(newest or 0))
@@ -137,7 +136,7 @@ class SearchIndex:
                 done = self._update()
                 if done is not None:
                     return done
-            self._refill()
+            self._refill(force)
         except OperationalError as exc:
             if "readonly" not in str(exc.orig):
                 raise
@@ -181,7 +180,7 @@ class SearchIndex:
             for entry_id, label, series, number in rows if entry_id not in revised
         )
 
-    def _refill(self) -> None:
+    def _refill(self, force: bool) -> None:
         # Read in one snapshot, the store as of the revision recorded; written under the index's
         # lock, unless another wrote a newer state meanwhile.
         with self.store.session() as s:
@@ -191,8 +190,9 @@ class SearchIndex:
         with self.store.session(by="search index") as s:
             self.backend.begin(s, write=True)
             seen = self.seen(s)
-            if seen.basis == now.basis and (seen.revision or 0) > (now.revision or 0):
-                return
+            ahead = seen.revision is not None and now.revision is not None and seen.revision >= now.revision
+            if not force and ahead and (seen.basis, seen.issues) == (now.basis, now.issues):
+                return  # another wrote the index as of this revision or a later one meanwhile
             self.backend.fill(s, rows)
             _save(s, now, None)
         self.refills += 1

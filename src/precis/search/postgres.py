@@ -1,6 +1,7 @@
 """Search on PostgreSQL: ``websearch_to_tsquery`` over a weighted ``tsvector``, ranked by
 ``ts_rank_cd`` times the document's boost; the database ranks, filters and makes the snippets in
-one statement."""
+one statement. Of a query matching more than ``CANDIDATES`` entries (after the filters), the most
+recently added are ranked (see ``hits.CANDIDATES``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from precis.search.changes import Written
 from precis.search.documents import documents
-from precis.search.hits import START, STOP, Filters, Hit, snippet
+from precis.search.hits import CANDIDATES, START, STOP, Filters, Hit, snippet
 from precis.store import Store
 
 
@@ -57,15 +58,18 @@ class PostgresSearch:
             params["summarizers"] = list(filters.summarizers)
         where = "".join(f" AND {c}" for c in conditions)
         params["options"] = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
-        columns = "d.entry_id, d.title, d.path, d.issue, d.category, d.link, d.year, d.summarizer"
+        params["candidates"] = CANDIDATES
+        columns = "entry_id, title, path, issue, category, link, year, summarizer"
         with self.store.session() as s:
             rows = s.execute(text(
-                "SELECT top.*, ts_headline('english', CASE WHEN top.body = '' THEN top.title ELSE top.body END, "
-                "top.q, :options) AS snippet FROM ("
-                f"SELECT {columns}, d.body, q, ts_rank_cd(d.tsv, q) * d.boost AS score "
+                f"SELECT {columns}, score, ts_headline('english', CASE WHEN body = '' THEN title ELSE body END, "
+                "q, :options) AS snippet FROM ("
+                f"SELECT c.*, ts_rank_cd(c.tsv, c.q) * c.boost AS score FROM ("
+                f"SELECT {', '.join('d.' + c for c in columns.split(', '))}, d.body, d.tsv, d.boost, q "
                 "FROM search_document d, websearch_to_tsquery('english', :match) AS q "
-                f"WHERE d.tsv @@ q{where} ORDER BY score DESC, d.entry_id LIMIT :limit) AS top "
-                "ORDER BY top.score DESC, top.entry_id"
+                f"WHERE d.tsv @@ q{where} ORDER BY d.entry_id DESC LIMIT :candidates) AS c "
+                "ORDER BY score DESC, c.entry_id LIMIT :limit) AS top "
+                "ORDER BY score DESC, entry_id"
             ), params).all()
         hits = []
         for row in rows:

@@ -2,7 +2,9 @@
 
 FTS5 scores the matches with BM25 alone (it only reads its own index); the boost, the filters and
 the top ``limit`` are applied in Python over the documents' small fields, so no matching row of
-``search_document`` (with its long text) is read; then snippets are made for the hits only.
+``search_document`` (with its long text) is read; then snippets are made for the hits only. Of a
+query matching more than ``CANDIDATES`` entries (after the filters), the most recently added are
+ranked (see ``hits.CANDIDATES``).
 
 Each thread searches on a connection of its own that the store hands out and closes
 (``Store.dedicated_connection``). When SQLite's ``data_version`` says another connection has
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from precis.search.changes import Written
 from precis.search.documents import documents
-from precis.search.hits import START, STOP, Filters, Hit, snippet
+from precis.search.hits import CANDIDATES, START, STOP, Filters, Hit, snippet
 from precis.store import Store
 
 
@@ -150,9 +152,11 @@ class SqliteSearch:
         category, summarizers = filters.category_key, filters.summarizers
         cur = reader.connection.cursor()
         try:
+            # Newest first, read as they are scored (FTS5 scores a row as it is stepped to).
             rows = cur.execute(
-                "SELECT rowid, bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH ?", (match,)
-            ).fetchall()
+                "SELECT rowid, bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH ? "
+                "ORDER BY rowid DESC", (match,)
+            )
             known = reader.fields
             scored = []
             for entry_id, bm25 in rows:
@@ -164,6 +168,8 @@ class SqliteSearch:
                 ):
                     continue
                 scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better
+                if len(scored) == CANDIDATES:
+                    break
             top = heapq.nsmallest(limit, scored)
             snippets: dict[int, str] = dict(cur.execute(
                 f"SELECT rowid, snippet(search_fts, -1, '{START}', '{STOP}', '…', 24) FROM search_fts "
