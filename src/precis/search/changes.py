@@ -36,6 +36,8 @@ from precis.render.source import EditionSource
 from precis.search.documents import boost, document, documents, referred
 from precis.site import urls
 
+#: What resolves public cross-references: the resolver over every entry, and the public entries' ids.
+Resolved = tuple[Resolver, frozenset[int]]
 #: Beyond this many revised entries an update gives way to a refill (which reads every entry once).
 MAX_REVISED = 2000
 #: What of an entry decides which references resolve to it and where its page is.
@@ -113,11 +115,16 @@ def revised_since(session: Session, since: int, newest: int) -> dict[int, Revise
 class Update:
     """The documents to write for a set of revised entries of one publication (see the module doc)."""
 
-    def __init__(self, session: Session, publication: Publication, settings: Settings) -> None:
+    def __init__(
+        self, session: Session, publication: Publication, settings: Settings, resolved: Resolved | None = None,
+    ) -> None:
+        """``resolved``: the store's resolver and public entries as of the revision the index
+        reflects, if the caller kept them (building them reads every entry); used only while no
+        revised entry's identity changed."""
         self.session = session
         self.publication = publication
         self.settings = settings
-        self._resolved: tuple[Resolver, frozenset[int]] | None = None
+        self.resolved = resolved
 
     def run(self, revised: dict[int, Revised]) -> Written | None:
         stored = self._stored(revised)
@@ -125,6 +132,8 @@ class Update:
         out = Written(removed={i for i in revised if i in stored and i not in now})
         # An entry the index lacks though it is public is given its path and count like a new one.
         identity = {i for i, r in revised.items() if r.identity_changed} | (set(now) - set(stored))
+        if identity:
+            self.resolved = None  # what references resolve to may have changed
         titles = {normalize_key(s["title"]) for i in identity for s in (revised[i].before, revised[i].after) if s}
         titles |= {normalize_key(now[i].title) for i in identity if i in now}
         paths = {i: stored[i][0] for i in now if i in stored}
@@ -206,8 +215,10 @@ class Update:
         if not changing and not titles:
             return counts
         # Entries whose title a changed identity had or has: counted again from the texts.
-        recount = (self._titled(titles) - removed - set(revised)) | {i for i, v in now.items()
-                                                                    if normalize_key(v.title) in titles}
+        recount: set[int] = set()
+        if titles:
+            recount = (self._titled(titles) - removed - set(revised)) | {
+                i for i, v in now.items() if normalize_key(v.title) in titles}
         if recount:
             referrers = self._public_views(self._naming(titles))
             found: dict[int, int] = dict.fromkeys(recount, 0)
@@ -235,14 +246,15 @@ class Update:
                 counts[t] = referred(base[t][1]) + d
         return counts
 
-    def _resolver(self) -> tuple[Resolver, frozenset[int]]:
-        if self._resolved is None:
+    def _resolver(self) -> Resolved:
+        """The store's resolver and public entries as they are now (read once)."""
+        if self.resolved is None:
             public_ids = frozenset(
                 i for i, level, status in self.session.execute(select(Entry.id, Entry.public_level, Entry.status))
                 if is_public(level, status)
             )
-            self._resolved = (Resolver.from_session(self.session, self.settings.series), public_ids)
-        return self._resolved
+            self.resolved = (Resolver.from_session(self.session, self.settings.series), public_ids)
+        return self.resolved
 
     def _source(self, entries: list[EntryData]) -> EditionSource:
         """A source holding only ``entries``, to ask what their public texts refer to."""
@@ -316,18 +328,16 @@ def _identity(snapshot: dict[str, Any] | None) -> tuple[Any, ...] | None:
     return None if snapshot is None else tuple(snapshot.get(name) for name in IDENTITY)
 
 
-def _reference_keys(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The keys of the references in each text of a revision's snapshot."""
+def _reference_keys(snapshot: dict[str, Any] | None) -> dict[str, frozenset[str]] | None:
+    """The keys of the references in each text of a revision's snapshot that has any (the
+    opinions' together: they are public or not together)."""
     if snapshot is None:
         return None
-    out: dict[str, Any] = {
-        name: frozenset(normalize_key(r.key) for r in find_references(value))
-        for name, value in snapshot.items() if isinstance(value, str)
-    }
-    out["opinions"] = tuple(
-        frozenset(normalize_key(r.key) for r in find_references(o.get("text"))) for o in snapshot.get("opinions", [])
-    )
-    return out
+    texts: dict[str, list[str]] = {name: [value] for name, value in snapshot.items() if isinstance(value, str)}
+    texts["opinions"] = [o.get("text") or "" for o in snapshot.get("opinions", [])]
+    out = {name: frozenset(normalize_key(r.key) for text in values for r in find_references(text))
+           for name, values in texts.items()}
+    return {name: keys for name, keys in out.items() if keys}
 
 
 def _snapshot_view(entry_id: int, snapshot: dict[str, Any]) -> EntryData:

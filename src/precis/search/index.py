@@ -26,7 +26,7 @@ from precis.errors import InvalidValue, StoreError
 from precis.model import Entry, Issue, Publication, Revision, issue_label
 from precis.people_names import People, fold
 from precis.render.source import EditionSource
-from precis.search.changes import Update, Written, revised_since
+from precis.search.changes import Resolved, Update, Written, revised_since
 from precis.search.documents import documents, make_documents, state
 from precis.search.hits import Filters, Hit, query_words
 from precis.search.postgres import PostgresSearch
@@ -83,6 +83,10 @@ class SearchIndex:
         self.backend = backend
         #: How many times this index was refilled and updated (for tests and benchmarks).
         self.refills = self.updates = 0
+        # The store's resolver and public entries as of a revision: kept from the last refill or
+        # update, so that an update after a save that adds a cross-reference need not read every
+        # entry again (valid while no entry's identity changed: ``changes.Update``).
+        self._resolved: tuple[int, Resolved] | None = None
 
     # -- freshness ---------------------------------------------------------------------------
 
@@ -158,9 +162,13 @@ class SearchIndex:
             if revised is None or (seen.issues != now.issues and self._renamed_issues(s, set(revised))):
                 return None
             publication = self.store.default_publication(s)
-            written = Update(s, publication, settings_of(publication)).run(revised)
+            kept = self._resolved
+            update = Update(s, publication, settings_of(publication),
+                            kept[1] if kept is not None and kept[0] == seen.revision else None)
+            written = update.run(revised)
             if written is None:
                 return None
+            self._resolved = (now.revision or 0, update.resolved) if update.resolved is not None else None
             self.backend.write(s, written)
             _save(s, now, written.touched)
         self.updates += 1
@@ -186,7 +194,9 @@ class SearchIndex:
         with self.store.session() as s:
             self.backend.begin(s, write=False)
             now = self.now(s)
-            rows = make_documents(EditionSource.read(s, self.store.default_publication(s)))
+            source = EditionSource.read(s, self.store.default_publication(s))
+            rows = make_documents(source)
+        self._resolved = (now.revision or 0, (source.resolver, source.public_ids))
         with self.store.session(by="search index") as s:
             self.backend.begin(s, write=True)
             seen = self.seen(s)
