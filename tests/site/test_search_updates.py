@@ -187,3 +187,21 @@ def test_two_servers_updating_at_once_write_each_document_once(store):
     assert first.updates + second.updates == 1 and first.refills + second.refills == 1
     assert titles(second, "anew") == ["Curve Detectors"]
     assert_as_refilled(store, first)
+
+
+def test_a_query_matching_more_entries_than_are_ranked_ranks_the_most_recently_added(store, monkeypatch):
+    """Ranking costs time for every match: beyond ``CANDIDATES`` matches (2,000, more than the real
+    archive holds) the newest are ranked."""
+    import precis.search.postgres
+    import precis.search.sqlite
+
+    index = SearchIndex(store)
+    everything = index.search("reward", limit=20)
+    with store.session() as s:
+        found = [h.title for h in everything]
+        newest = sorted(s.scalars(select(documents.c.entry_id).where(documents.c.title.in_(found))))
+    monkeypatch.setattr(precis.search.sqlite, "CANDIDATES", 2)
+    monkeypatch.setattr(precis.search.postgres, "CANDIDATES", 2)
+    with store.session() as s:
+        titles_of_newest = set(s.scalars(select(documents.c.title).where(documents.c.entry_id.in_(newest[-2:]))))
+    assert len(everything) > 2 and {h.title for h in index.search("reward", limit=20)} == titles_of_newest
