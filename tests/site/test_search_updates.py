@@ -114,9 +114,13 @@ def test_paths_and_boosts_of_other_entries_follow_renames_and_references(store):
     now = {r["title"]: r["boost"] for r in stored(store).values()}
     assert now["Zoom In: An Introduction to Circuits"] < boosts["Zoom In: An Introduction to Circuits"]
     assert_as_refilled(store, index)
-    # A later entry given the title of an earlier one takes a path of its own, and references to
-    # the title it left no longer reach it.
-    change(store, "Scaling Laws for Neural Language Models", title="Zoom In: An Introduction to Circuits")
+    # A later entry given the title of an earlier one (edited at the same time) takes a path of its
+    # own, and references to the title it left no longer reach it.
+    with store.session(by="test") as s:
+        zoom = s.scalars(select(Entry).where(Entry.title == "Zoom In: An Introduction to Circuits")).one()
+        zoom.summary = "Features and circuits, studied like cells under a microscope."
+        scaling = s.scalars(select(Entry).where(Entry.title == "Scaling Laws for Neural Language Models")).one()
+        scaling.title = "Zoom In: An Introduction to Circuits"
     paths = sorted(h.url for h in index.search("zoom", limit=5))
     zoom = "/entries/zoom-in-an-introduction-to-circuits"
     assert paths == [f"{zoom}-sn-3/", f"{zoom}/"]

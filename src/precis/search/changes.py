@@ -189,7 +189,7 @@ class Update:
         near: set[int] = set(self.session.scalars(
             select(c.entry_id).where(or_(*(c.path.startswith(urls.entry_path(s)[:-1]) for s in slugs)))
         ))
-        group = (near - removed - set(now)) | (identity & set(now))
+        group = (near - removed) | (identity & set(now))
         others = self._public_views(group - set(now))
         if len(others) != len(group - set(now)):
             return None  # a document of an entry that is not public: the index is not as recorded
