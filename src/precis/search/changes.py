@@ -137,8 +137,10 @@ class Update:
         titles = {normalize_key(s["title"]) for i in identity for s in (revised[i].before, revised[i].after) if s}
         titles |= {normalize_key(now[i].title) for i in identity if i in now}
         paths = {i: stored[i][0] for i in now if i in stored}
-        if identity:
-            moved = self._paths(identity, revised, now, out.removed)
+        # Paths are shared out among the entries with documents only: those that had or have one.
+        placed = {i for i in identity if i in now or i in stored}
+        if placed:
+            moved = self._paths(placed, revised, now, out.removed)
             if moved is None:
                 return None
             for i, path in moved.items():
