@@ -152,24 +152,24 @@ class SqliteSearch:
         category, summarizers = filters.category_key, filters.summarizers
         cur = reader.connection.cursor()
         try:
-            # Newest first, read as they are scored (FTS5 scores a row as it is stepped to).
+            # Newest first, fetched as many at a time as are still wanted (FTS5 scores a row as it
+            # is stepped to, so the rows never fetched are never scored).
             rows = cur.execute(
                 "SELECT rowid, bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH ? "
                 "ORDER BY rowid DESC", (match,)
             )
             known = reader.fields
-            scored = []
-            for entry_id, bm25 in rows:
-                f = known.get(entry_id)
-                if f is None or (
-                    category is not None and category not in (f.category_key, f.section_key)
-                ) or (filters.year is not None and f.year != filters.year) or (
-                    summarizers is not None and f.summarizer not in summarizers
-                ):
-                    continue
-                scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better
-                if len(scored) == CANDIDATES:
-                    break
+            scored: list[tuple[float, int]] = []
+            while len(scored) < CANDIDATES and (batch := rows.fetchmany(CANDIDATES - len(scored))):
+                for entry_id, bm25 in batch:
+                    f = known.get(entry_id)
+                    if f is None or (
+                        category is not None and category not in (f.category_key, f.section_key)
+                    ) or (filters.year is not None and f.year != filters.year) or (
+                        summarizers is not None and f.summarizer not in summarizers
+                    ):
+                        continue
+                    scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better
             top = heapq.nsmallest(limit, scored)
             snippets: dict[int, str] = dict(cur.execute(
                 f"SELECT rowid, snippet(search_fts, -1, '{START}', '{STOP}', '…', 24) FROM search_fts "
