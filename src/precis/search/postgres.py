@@ -60,15 +60,22 @@ class PostgresSearch:
         params["options"] = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
         params["candidates"] = CANDIDATES
         columns = "entry_id, title, path, issue, category, link, year, summarizer"
+        # The candidates are found through the GIN index (a bitmap scan: the planner would rather walk
+        # the table in key order, or read all of it, testing each row's tsvector when a word is
+        # common, 0.7 to 1.2 s at 100,000 entries), only their ids read and ordered; only they are
+        # ranked.
         with self.store.session() as s:
+            s.execute(text("SET LOCAL enable_seqscan = off"))
+            s.execute(text("SET LOCAL enable_indexscan = off"))
             rows = s.execute(text(
                 f"SELECT {columns}, score, ts_headline('english', CASE WHEN body = '' THEN title ELSE body END, "
                 "q, :options) AS snippet FROM ("
-                f"SELECT c.*, ts_rank_cd(c.tsv, c.q) * c.boost AS score FROM ("
-                f"SELECT {', '.join('d.' + c for c in columns.split(', '))}, d.body, d.tsv, d.boost, q "
-                "FROM search_document d, websearch_to_tsquery('english', :match) AS q "
+                f"SELECT {', '.join('d.' + c for c in columns.split(', '))}, d.body, c.q, "
+                "ts_rank_cd(d.tsv, c.q) * d.boost AS score FROM ("
+                "SELECT d.entry_id, q FROM search_document d, websearch_to_tsquery('english', :match) AS q "
                 f"WHERE d.tsv @@ q{where} ORDER BY d.entry_id DESC LIMIT :candidates) AS c "
-                "ORDER BY score DESC, c.entry_id LIMIT :limit) AS top "
+                "JOIN search_document d ON d.entry_id = c.entry_id "
+                "ORDER BY score DESC, d.entry_id LIMIT :limit) AS top "
                 "ORDER BY score DESC, entry_id"
             ), params).all()
         hits = []
