@@ -14,6 +14,7 @@ from sqlalchemy import Column, Float, Integer, MetaData, String, Table, Text
 
 from precis.markup import parse
 from precis.public import EntryData
+from precis.publication import Settings
 from precis.render.source import EditionSource
 from precis.render.view import UNCATEGORIZED
 from precis.site import urls
@@ -55,28 +56,40 @@ def body_text(view: EntryData) -> str:
 
 def make_documents(source: EditionSource) -> list[dict[str, Any]]:
     """The rows of ``search_document`` for every public entry of the source's publication."""
-    settings = source.settings
-    ordered = urls.archive_order(source.public_entries, settings.series)
+    ordered = urls.archive_order(source.public_entries, source.settings.series)
     slugs = urls.entry_slugs(ordered)
     referred: dict[int, int] = dict.fromkeys(slugs, 0)
     for targets in source.public_references().values():
         for target in targets:
             referred[target] += 1
-    rows = []
-    for view in ordered:
-        category = view.category if view.category and view.category.strip() else None
-        rows.append({
-            "entry_id": view.id,
-            "title": view.clean_title,
-            "authors": ", ".join(view.author_names) or " ".join((view.authors or "").split()),
-            "body": body_text(view),
-            "category": category,
-            "section": settings.place(category).section if category else UNCATEGORIZED,
-            "year": view.year,
-            "summarizer": view.summarizer,
-            "issue": view.issue_label,
-            "path": urls.entry_path(slugs[view.id]),
-            "link": view.link,
-            "boost": 1 + CITATION_WEIGHT * math.log1p(referred[view.id]),
-        })
-    return rows
+    return [document(view, source.settings, urls.entry_path(slugs[view.id]), referred[view.id]) for view in ordered]
+
+
+def document(view: EntryData, settings: Settings, path: str, referred: int) -> dict[str, Any]:
+    """The row of ``search_document`` for one public view, whose page is at ``path`` and which
+    ``referred`` public entries refer to."""
+    category = view.category if view.category and view.category.strip() else None
+    return {
+        "entry_id": view.id,
+        "title": view.clean_title,
+        "authors": ", ".join(view.author_names) or " ".join((view.authors or "").split()),
+        "body": body_text(view),
+        "category": category,
+        "section": settings.place(category).section if category else UNCATEGORIZED,
+        "year": view.year,
+        "summarizer": view.summarizer,
+        "issue": view.issue_label,
+        "path": path,
+        "link": view.link,
+        "boost": boost(referred),
+    }
+
+
+def boost(referred: int) -> float:
+    """How central an entry is that ``referred`` public entries refer to."""
+    return 1 + CITATION_WEIGHT * math.log1p(referred)
+
+
+def referred(boost_value: float) -> int:
+    """The number of referring entries a stored ``boost`` was made from (``boost``'s inverse)."""
+    return round(math.expm1((boost_value - 1) / CITATION_WEIGHT))

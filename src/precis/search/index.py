@@ -1,30 +1,37 @@
 """The search index of a store's public archive: kept current, and asked through one interface
 whatever the database.
 
-The index is filled lazily: a search first makes sure the index was filled from the store as it
-is now (a fingerprint: the newest revision, the number of entries and issues), and refills it in one
-transaction when not. Deriving documents needs the public rules and the markup parser, which live in
-Python, so database triggers could not keep it current.
+The index is kept lazily: a search first makes sure the index reflects the store as it is now (the
+newest revision, the issues, the publication's settings; one query), and brings it up to date when
+not. It records the newest revision it reflects, so that it is *updated*: only the documents of the
+entries revised since, and of the few others that depend on them, are derived again
+(``changes``). It is refilled, every document derived again in one transaction, only when it was
+never filled, its shape changed (``INDEX_VERSION``), the publication's settings changed (sections,
+the order of series), an issue's name changed, or more entries changed than an update is worth.
+Deriving documents needs the public rules and the markup parser, which live in Python, so database
+triggers could not keep it current.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import Text, cast, delete, func, insert, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from precis.errors import InvalidValue, StoreError
-from precis.model import Entry, Issue, Revision
+from precis.model import Entry, Issue, Publication, Revision, issue_label
 from precis.people_names import People, fold
 from precis.render.source import EditionSource
+from precis.search.changes import Resolved, Update, Written, revised_since
 from precis.search.documents import documents, make_documents, state
 from precis.search.hits import Filters, Hit, query_words
 from precis.search.postgres import PostgresSearch
 from precis.search.sqlite import SqliteSearch
-from precis.store import Store
+from precis.store import Store, settings_of
 
 #: Bump when the documents' content changes shape, so that old indexes are refilled.
 INDEX_VERSION = "2"
@@ -36,16 +43,32 @@ OPERATORS = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
 
 
 class Dialect(Protocol):
-    """What each database does its own way: searching, and the steps around a refill."""
+    """What each database does its own way: searching, and writing documents."""
 
     def ready(self) -> bool: ...
-    def before_fill(self, session: Session) -> None: ...
-    def after_fill(self, session: Session) -> None: ...
+    def begin(self, session: Session, *, write: bool) -> None: ...
+    def fill(self, session: Session, rows: list[dict[str, Any]]) -> None: ...
+    def write(self, session: Session, written: Written) -> None: ...
     def search(self, words: list[str], filters: Filters, limit: int) -> list[Hit]: ...
 
 
+class Seen:
+    """What the index reflects, or what the store is now: ``basis`` (the index's version, the
+    publication and its settings), the issues (their count, newest id and numbers) and the newest
+    revision. A change of ``basis`` needs a refill; of ``issues`` a look at the issues' names."""
+
+    def __init__(self, basis: str | None, issues: str | None, revision: int | None) -> None:
+        self.basis, self.issues, self.revision = basis, issues, revision
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Seen) and (self.basis, self.issues, self.revision) == (
+            other.basis, other.issues, other.revision)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
 class SearchIndex:
-    """Searches one store's public archive, refilling the index when the store changed."""
+    """Searches one store's public archive, updating the index when the store changed."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -58,25 +81,49 @@ class SearchIndex:
         else:
             raise StoreError(f"{store.display}: search needs SQLite or PostgreSQL, not {self.dialect}")
         self.backend = backend
+        #: How many times this index was refilled and updated (for tests and benchmarks).
+        self.refills = self.updates = 0
+        # The store's resolver and public entries as of a revision: kept from the last refill or
+        # update, so that an update after a save that adds a cross-reference need not read every
+        # entry again (valid while no entry's identity changed: ``changes.Update``).
+        self._resolved: tuple[int, Resolved] | None = None
 
     # -- freshness ---------------------------------------------------------------------------
 
     def fingerprint(self, session: Session) -> str:
+        """The newest revision and the numbers of entries and issues: what the archive site's
+        server compares to know whether its pages show the store as it is (``precis.web``)."""
         newest = session.scalar(select(func.max(Revision.id))) or 0
         entries = session.scalar(select(func.count()).select_from(Entry)) or 0
         issues = session.scalar(select(func.count()).select_from(Issue)) or 0
         return f"{INDEX_VERSION}:{newest}:{entries}:{issues}"
 
-    def is_current(self) -> bool:
-        """Whether the index was filled from the store as it is now (one query)."""
-        with self.store.session() as s:
-            newest, entries, issues, saved = s.execute(select(
+    def now(self, session: Session) -> Seen:
+        """What the store is now (one query)."""
+        row: Any = session.execute(
+            select(
                 select(func.max(Revision.id)).scalar_subquery(),
-                select(func.count()).select_from(Entry).scalar_subquery(),  # count(*): SQLite answers from the b-tree
-                select(func.count()).select_from(Issue).scalar_subquery(),
-                select(state.c.value).where(state.c.name == "fingerprint").scalar_subquery(),
-            )).one()
-        return bool(saved == f"{INDEX_VERSION}:{newest or 0}:{entries or 0}:{issues or 0}")
+                func.count(Issue.id), func.max(Issue.id), func.sum(Issue.number),
+                select(Publication.id).order_by(Publication.id).limit(1).scalar_subquery(),
+                select(cast(Publication.settings, Text)).order_by(Publication.id).limit(1).scalar_subquery(),
+            ).select_from(Issue)
+        ).one()
+        newest, count, top, numbers, pub, settings = row
+        digest = hashlib.sha256(str(settings or "").encode()).hexdigest()[:16]
+        return Seen(f"{INDEX_VERSION}:{pub}:{digest}", f"{count}:{top}:{numbers}", int(newest or 0))
+
+    def seen(self, session: Session) -> Seen:
+        """What the index reflects (all None if it was never filled)."""
+        saved: dict[str, str] = dict(session.execute(
+            select(state.c.name, state.c.value).where(state.c.name.in_(("basis", "issues", "revision")))
+        ).all())
+        revision = saved.get("revision")
+        return Seen(saved.get("basis"), saved.get("issues"), int(revision) if revision is not None else None)
+
+    def is_current(self) -> bool:
+        """Whether the index reflects the store as it is now."""
+        with self.store.session() as s:
+            return self.now(s) == self.seen(s)
 
     def ready(self) -> bool:
         """Whether a search from this thread can start at once, the index known to be current
@@ -84,34 +131,87 @@ class SearchIndex:
         return self.backend.ready()
 
     def refresh(self, force: bool = False) -> bool:
-        """Refill the index if the store changed since the last fill (or if ``force``); True if
-        it was refilled."""
-        if not force and self.is_current():
-            return False
-        # Taken before reading: a change made meanwhile leaves the index marked stale, not current.
-        with self.store.session() as s:
-            fingerprint = self.fingerprint(s)
-            rows = make_documents(EditionSource.read(s, self.store.default_publication(s)))
+        """Bring the index up to date if the store changed since it was last written (refill it
+        if ``force``); True if it was written."""
         try:
-            with self.store.session(by="search index") as s:
-                self.backend.before_fill(s)
-                s.execute(delete(documents))
-                if rows:
-                    s.execute(insert(documents), rows)
-                self.backend.after_fill(s)
-                s.execute(delete(state).where(state.c.name == "fingerprint"))
-                s.execute(insert(state).values(name="fingerprint", value=fingerprint))
+            if not force:
+                if self.is_current():
+                    return False
+                done = self._update()
+                if done is not None:
+                    return done
+            self._refill(force)
         except OperationalError as exc:
             if "readonly" not in str(exc.orig):
                 raise
             return self._read_only()
         return True
 
+    def _update(self) -> bool | None:
+        """Update the index from the revisions since it was written, in one transaction that
+        takes the index's write lock first; True if it wrote, False if another had brought it
+        up to date meanwhile, None if it must be refilled."""
+        with self.store.session(by="search index") as s:
+            self.backend.begin(s, write=True)
+            now, seen = self.now(s), self.seen(s)
+            if now == seen:
+                return False
+            if seen.basis != now.basis or seen.revision is None:
+                return None
+            revised = revised_since(s, seen.revision, now.revision or 0)
+            if revised is None or (seen.issues != now.issues and self._renamed_issues(s, set(revised))):
+                return None
+            publication = self.store.default_publication(s)
+            kept = self._resolved
+            update = Update(s, publication, settings_of(publication),
+                            kept[1] if kept is not None and kept[0] == seen.revision else None)
+            written = update.run(revised)
+            if written is None:
+                return None
+            self._resolved = (now.revision or 0, update.resolved) if update.resolved is not None else None
+            self.backend.write(s, written)
+            _save(s, now, written.touched)
+        self.updates += 1
+        return True
+
+    def _renamed_issues(self, session: Session, revised: set[int]) -> bool:
+        """Whether a document of an entry not revised names its entry's issue otherwise than the
+        issue is named now (which no revision records)."""
+        rows: Any = session.execute(
+            select(documents.c.entry_id, documents.c.issue, Issue.series, Issue.number)
+            .join(Entry, Entry.id == documents.c.entry_id)
+            .outerjoin(Issue, Issue.id == Entry.issue_id)
+            .where(documents.c.issue.is_not(None))
+        )
+        return any(
+            label != (issue_label(series, number) if series is not None else None)
+            for entry_id, label, series, number in rows if entry_id not in revised
+        )
+
+    def _refill(self, force: bool) -> None:
+        # Read in one snapshot, the store as of the revision recorded; written under the index's
+        # lock, unless another wrote a newer state meanwhile.
+        with self.store.session() as s:
+            self.backend.begin(s, write=False)
+            now = self.now(s)
+            source = EditionSource.read(s, self.store.default_publication(s))
+            rows = make_documents(source)
+        self._resolved = (now.revision or 0, (source.resolver, source.public_ids))
+        with self.store.session(by="search index") as s:
+            self.backend.begin(s, write=True)
+            seen = self.seen(s)
+            ahead = seen.revision is not None and now.revision is not None and seen.revision >= now.revision
+            if not force and ahead and (seen.basis, seen.issues) == (now.basis, now.issues):
+                return  # another wrote the index as of this revision or a later one meanwhile
+            self.backend.fill(s, rows)
+            _save(s, now, None)
+        self.refills += 1
+
     def _read_only(self) -> bool:
-        """A store that cannot be written is searched as its index was last filled; one never
+        """A store that cannot be written is searched as its index was last written; one never
         filled cannot be searched."""
         with self.store.session() as s:
-            filled = s.scalar(select(state.c.value).where(state.c.name == "fingerprint"))
+            filled = self.seen(s).basis
         if filled is None:
             raise StoreError(
                 f"{self.store.display}: the store is read-only and its search index was never made; "
@@ -161,3 +261,16 @@ class SearchIndex:
             written: list[str] = list(s.scalars(select(column).distinct().where(column.is_not(None))))
             person = fold(people.canonical(name))
             return frozenset(w for w in written if person in map(fold, people.people(w)))
+
+
+def _save(session: Session, now: Seen, touched: set[int] | None) -> None:
+    """Record what the index reflects, and which documents this write changed (None: all), for
+    readers that keep documents' fields in memory (``sqlite``): "generation before:ids"."""
+    generation = int(session.scalar(select(state.c.value).where(state.c.name == "generation")) or 0)
+    changed = "*" if touched is None else ",".join(map(str, sorted(touched)))
+    values = {
+        "basis": now.basis, "issues": now.issues, "revision": str(now.revision), "generation": str(generation + 1),
+        "changed": f"{generation}:{changed}",
+    }
+    session.execute(delete(state).where(state.c.name.in_([*values, "fingerprint"])))
+    session.execute(insert(state), [{"name": k, "value": v} for k, v in values.items()])

@@ -2,11 +2,15 @@
 
 FTS5 scores the matches with BM25 alone (it only reads its own index); the boost, the filters and
 the top ``limit`` are applied in Python over the documents' small fields, so no matching row of
-``search_document`` (with its long text) is read; then snippets are made for the hits only.
+``search_document`` (with its long text) is read; then snippets are made for the hits only. Of a
+query matching more than ``CANDIDATES`` entries (after the filters), the most recently added are
+ranked (see ``hits.CANDIDATES``).
 
 Each thread searches on a connection of its own that the store hands out and closes
-(``Store.dedicated_connection``); the fields are read again only when SQLite's ``data_version``
-says another connection has committed since the last look.
+(``Store.dedicated_connection``). When SQLite's ``data_version`` says another connection has
+committed since the last look, the thread reads the index's generation (``index._save``): if the
+index was written since, the fields of the documents that write changed are read again (all of them
+after a refill, or when more than one write was missed).
 """
 
 from __future__ import annotations
@@ -15,12 +19,14 @@ import heapq
 import sqlite3
 import threading
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import text
+from sqlalchemy import delete, insert, text
 from sqlalchemy.orm import Session
 
-from precis.search.hits import START, STOP, Filters, Hit, snippet
+from precis.search.changes import Written
+from precis.search.documents import documents
+from precis.search.hits import CANDIDATES, START, STOP, Filters, Hit, snippet
 from precis.store import Store
 
 
@@ -46,20 +52,47 @@ class _Reader:
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
         self.version: int | None = None
+        self.generation: str | None = None
         self.fields: dict[int, _Fields] = {}
 
     def data_version(self) -> int:
         return int(self.connection.execute("PRAGMA data_version").fetchone()[0])
 
-    def load(self) -> None:
+    def catch_up(self) -> None:
+        """Bring the fields up to the index's generation, in one read transaction."""
+        self.connection.execute("BEGIN")
+        try:
+            saved = dict(self.connection.execute(
+                "SELECT name, value FROM search_state WHERE name IN ('generation', 'changed')"
+            ).fetchall())
+            generation = saved.get("generation")
+            if generation == self.generation:
+                return
+            after, _, changed = saved.get("changed", "").partition(":")
+            if self.generation is not None and after == self.generation and changed != "*":
+                ids = [int(i) for i in changed.split(",") if i]
+                for i in ids:
+                    self.fields.pop(i, None)
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    self._read(f"WHERE entry_id IN ({', '.join('?' * len(chunk))})", chunk)
+            else:
+                self.fields = {}
+                self._read("", [])
+            self.generation = generation
+        finally:
+            self.connection.execute("COMMIT")
+
+    def _read(self, where: str, params: list[int]) -> None:
         rows = self.connection.execute(
-            "SELECT entry_id, title, path, issue, category, link, year, summarizer, boost, section FROM search_document"
+            "SELECT entry_id, title, path, issue, category, link, year, summarizer, boost, section "
+            f"FROM search_document {where}", params,
         ).fetchall()
-        self.fields = {
-            entry_id: _Fields(title, path, issue, category, link, year, summarizer, boost,
-                              _lower(category), _lower(section))
+        self.fields.update(
+            (entry_id, _Fields(title, path, issue, category, link, year, summarizer, boost,
+                               _lower(category), _lower(section)))
             for entry_id, title, path, issue, category, link, year, summarizer, boost, section in rows
-        }
+        )
 
 
 class SqliteSearch:
@@ -80,36 +113,63 @@ class SqliteSearch:
         reader: _Reader | None = getattr(self._local, "reader", None)
         return reader is not None and reader.version == reader.data_version()
 
-    def before_fill(self, session: Session) -> None:
-        """SQLite writers are serialised by the database itself."""
+    def begin(self, session: Session, *, write: bool) -> None:
+        """Nothing to do: a session reads one snapshot, and writers are serialised by the database
+        (``Store.session``)."""
 
-    def after_fill(self, session: Session) -> None:
+    def fill(self, session: Session, rows: list[dict[str, Any]]) -> None:
+        session.execute(delete(documents))
+        if rows:
+            session.execute(insert(documents), rows)
         session.execute(text("INSERT INTO search_fts(search_fts) VALUES ('rebuild')"))
+
+    def write(self, session: Session, written: Written) -> None:
+        """The documents, and FTS5's index of their words (an external-content table: a row is
+        taken out of it with the words it was indexed with, before the row changes)."""
+        replaced = sorted(written.replaced)
+        for start in range(0, len(replaced), 500):
+            chunk = replaced[start : start + 500]
+            session.execute(text(
+                "INSERT INTO search_fts(search_fts, rowid, title, authors, body) "
+                "SELECT 'delete', entry_id, title, authors, body FROM search_document "
+                f"WHERE entry_id IN ({', '.join(str(int(i)) for i in chunk)})"
+            ))
+        written.apply(session)
+        for start in range(0, len(written.rows), 500):
+            chunk = [int(r["entry_id"]) for r in written.rows[start : start + 500]]
+            session.execute(text(
+                "INSERT INTO search_fts(rowid, title, authors, body) SELECT entry_id, title, authors, body "
+                f"FROM search_document WHERE entry_id IN ({', '.join(map(str, chunk))})"
+            ))
 
     def search(self, words: list[str], filters: Filters, limit: int) -> list[Hit]:
         reader = self._reader()
         version = reader.data_version()
         if version != reader.version:
-            reader.load()
+            reader.catch_up()
             reader.version = version
         match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
         category, summarizers = filters.category_key, filters.summarizers
         cur = reader.connection.cursor()
         try:
+            # Newest first, fetched as many at a time as are still wanted (FTS5 scores a row as it
+            # is stepped to, so the rows never fetched are never scored).
             rows = cur.execute(
-                "SELECT rowid, bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH ?", (match,)
-            ).fetchall()
+                "SELECT rowid, bm25(search_fts, 10.0, 4.0, 1.0) FROM search_fts WHERE search_fts MATCH ? "
+                "ORDER BY rowid DESC", (match,)
+            )
             known = reader.fields
-            scored = []
-            for entry_id, bm25 in rows:
-                f = known.get(entry_id)
-                if f is None or (
-                    category is not None and category not in (f.category_key, f.section_key)
-                ) or (filters.year is not None and f.year != filters.year) or (
-                    summarizers is not None and f.summarizer not in summarizers
-                ):
-                    continue
-                scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better
+            scored: list[tuple[float, int]] = []
+            while len(scored) < CANDIDATES and (batch := rows.fetchmany(CANDIDATES - len(scored))):
+                for entry_id, bm25 in batch:
+                    f = known.get(entry_id)
+                    if f is None or (
+                        category is not None and category not in (f.category_key, f.section_key)
+                    ) or (filters.year is not None and f.year != filters.year) or (
+                        summarizers is not None and f.summarizer not in summarizers
+                    ):
+                        continue
+                    scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better
             top = heapq.nsmallest(limit, scored)
             snippets: dict[int, str] = dict(cur.execute(
                 f"SELECT rowid, snippet(search_fts, -1, '{START}', '{STOP}', '…', 24) FROM search_fts "
