@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, bindparam, insert, select
+from sqlalchemy import JSON, Connection, bindparam, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from precis.authors import parse_authors
@@ -167,12 +167,12 @@ def _insert_new(
     session: Session, publication_id: int, made: list[tuple[tuple[str, str], EntryRecord, Issue | None]]
 ) -> list[int]:
     """Write new entries (each a record and its issue, already flushed), their opinions, their
-    authors and their first revisions, a statement per table (SQLAlchemy's executemany, one
-    multi-row INSERT ... RETURNING per batch of rows for the entries); their ids, in order.
+    authors and their first revisions, a statement per table (SQLAlchemy's executemany: multi-row
+    INSERTs); their ids, in order.
 
     The rows are the ones the ORM writes for ``Entry(status=imported_status(rec))``,
-    ``apply_record``, the issue and ``set_authors`` (the columns' own defaults for the version and
-    the times, a missing ``extra_links`` SQL NULL), and the revision is the flush hook's
+    ``apply_record``, the issue and ``set_authors`` (version 1, the columns' own defaults for the
+    times, a missing ``extra_links`` SQL NULL), and the revision is the flush hook's
     (``precis.store.revisions``), so that a store does not depend on how its entries came in.
     """
     if not made:
@@ -185,12 +185,13 @@ def _insert_new(
         row["issue_id"] = issue.id if issue is not None else None
         row["status"] = "published" if issue is not None else imported_status(rec)
         row["assignee_id"] = None
+        row["version"] = 1  # the ORM's first (``version_id_col``)
         rows.append(row)
-    written = connection.execute(_NEW_ENTRY, [{**row, _EXTRA_LINKS: row["extra_links"]} for row in rows]).all()
+    ids = _insert_entries(connection, rows)
     opinions: list[dict[str, Any]] = []
     authors: list[dict[str, Any]] = []
     changes: list[tuple[int, None, dict[str, Any], int]] = []
-    for (entry_id, version), row, (_, rec, issue) in zip(written, rows, made, strict=True):
+    for entry_id, row, (_, rec, issue) in zip(ids, rows, made, strict=True):
         opinions.extend(
             {"entry_id": entry_id, "position": i, "author": o.author, "text": o.text, "marker": o.marker}
             for i, o in enumerate(rec.opinions)
@@ -200,23 +201,44 @@ def _insert_new(
             for i, a in enumerate(parse_authors(rec.authors))
         )
         after = snapshot_of(row, issue.label if issue is not None else None, rec.opinions)
-        changes.append((entry_id, None, after, version))
+        changes.append((entry_id, None, after, row["version"]))
     if opinions:
         connection.execute(insert(Opinion), opinions)
     if authors:
         connection.execute(insert(EntryAuthor), authors)
     write_revisions(session, changes)
-    return [entry_id for entry_id, _ in written]
+    return ids
+
+
+def _insert_entries(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert entry rows; their ids, in the rows' order.
+
+    PostgreSQL returns them (INSERT ... RETURNING, many rows a statement, paired with their rows
+    by SQLAlchemy's ``sort_by_parameter_order``). SQLite does not promise the order of the rows a
+    multi-row INSERT returns, and SQLAlchemy would then insert one row a statement; but an import
+    holds SQLite's write lock from its start (``Store.session``), so the ids SQLite would give,
+    one more than the largest each, are given here.
+    """
+    extra_links = [row["extra_links"] for row in rows]
+    if connection.dialect.name != "sqlite":
+        written = connection.execute(
+            _NEW_ENTRY.returning(Entry.id, sort_by_parameter_order=True),
+            [{**row, _EXTRA_LINKS: links} for row, links in zip(rows, extra_links, strict=True)],
+        )
+        return [entry_id for (entry_id,) in written]
+    start = (connection.scalar(select(func.max(Entry.id))) or 0) + 1
+    ids = list(range(start, start + len(rows)))
+    connection.execute(
+        _NEW_ENTRY,
+        [{**row, "id": i, _EXTRA_LINKS: links} for row, i, links in zip(rows, ids, extra_links, strict=True)],
+    )
+    return ids
 
 
 # A new entry's row. ``extra_links`` goes through a parameter of its own that writes None as SQL
 # NULL, as the ORM does for a JSON attribute never set (the column's type would write JSON null).
 _EXTRA_LINKS = "extra_links_or_null"
-_NEW_ENTRY = (
-    insert(Entry)
-    .values(extra_links=bindparam(_EXTRA_LINKS, type_=JSON(none_as_null=True)))
-    .returning(Entry.id, Entry.version, sort_by_parameter_order=True)
-)
+_NEW_ENTRY = insert(Entry).values(extra_links=bindparam(_EXTRA_LINKS, type_=JSON(none_as_null=True)))
 
 
 def batched(items: Iterable[EntryRecord], size: int) -> Iterator[list[EntryRecord]]:
