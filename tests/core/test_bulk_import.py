@@ -137,3 +137,14 @@ def test_importing_the_same_file_again_changes_nothing(tmp_path, monkeypatch):
     again = import_records(store, iter_file(SHEETS_HTML), by="again")
     assert (again.created, again.updated) == (0, 0) and again.unchanged == len(before["entry"])
     assert rows(store) == before
+
+
+def test_an_entry_made_after_an_import_gets_the_next_id(two_stores):
+    store = two_stores(1)
+    result = import_records(store, iter_file(SAMPLE_CSV), by="import")
+    with store.session(by="newsroom") as s:
+        entry = Entry(publication_id=store.default_publication(s).id, title="Written in the newsroom")
+        s.add(entry)
+        s.flush()
+        assert entry.id == result.created + 1
+    store.close()
