@@ -337,7 +337,8 @@ def split_opinions(text: str | None, first_author: str | None) -> list[OpinionRe
     """Split a "My opinion" cell into opinions; the first is by ``first_author``."""
     if text is None or text == "":
         return []
-    matches = list(INLINE_OPINION.finditer(text)) if "**" in text else []  # the search is slow: most have none
+    # The search tries every position of a long text: only where a heading may be ("**...").
+    matches = list(INLINE_OPINION.finditer(text)) if "**" in text else []
     opinions: list[OpinionRecord] = []
     head = text[: matches[0].start()] if matches else text
     if head != "" or not matches:

@@ -159,7 +159,7 @@ def import_records(
             for entry in loaded.values():
                 s.expunge(entry)  # with its opinions and authors; the issues stay
             for issue in touched:
-                s.expire(issue, ["entries"])  # which would hold on to the entries let go
+                s.expire(issue, ["entries"])  # which would hold on to the entries let go, or miss the new ones
     return result
 
 
@@ -167,8 +167,7 @@ def _insert_new(
     session: Session, publication_id: int, made: list[tuple[tuple[str, str], EntryRecord, Issue | None]]
 ) -> list[int]:
     """Write new entries (each a record and its issue, already flushed), their opinions, their
-    authors and their first revisions, a statement per table (SQLAlchemy's executemany: multi-row
-    INSERTs); their ids, in order.
+    authors and their first revisions, one executemany per table; their ids, in order.
 
     The rows are the ones the ORM writes for ``Entry(status=imported_status(rec))``,
     ``apply_record``, the issue and ``set_authors`` (version 1, the columns' own defaults for the
