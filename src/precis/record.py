@@ -27,6 +27,7 @@ Limits, checked for every format at import (with the row and column, or the entr
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import typing
 from collections.abc import Iterator
@@ -257,6 +258,7 @@ _FIELD_COLUMNS = {f: c for c, fields in COLUMN_FIELDS.items() for f in fields}
 _SIZED_FIELDS = ("category", "summarizer", "issue_note")
 
 
+@functools.cache  # asked for several columns of every record read
 def _column_size(table: Any, name: str) -> int:
     length = table.__table__.c[name].type.length
     assert isinstance(length, int)
@@ -335,7 +337,8 @@ def split_opinions(text: str | None, first_author: str | None) -> list[OpinionRe
     """Split a "My opinion" cell into opinions; the first is by ``first_author``."""
     if text is None or text == "":
         return []
-    matches = list(INLINE_OPINION.finditer(text))
+    # The search tries every position of a long text: only where a heading may be ("**...").
+    matches = list(INLINE_OPINION.finditer(text)) if "**" in text else []
     opinions: list[OpinionRecord] = []
     head = text[: matches[0].start()] if matches else text
     if head != "" or not matches:

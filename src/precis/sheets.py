@@ -152,20 +152,23 @@ def _iter_records(
     if duplicate:
         raise PrecisError(f"{path}: row 1: column {duplicate!r} appears twice")
     provided = provided_by(set(names), cell_links)
+    letters = [get_column_letter(i + 1) for i in range(len(names))]
+    link_columns = [(col, col + LINK_SUFFIX) for col in AN_COLUMNS]
     count = 0
     for number, cells in rows:
         where = f"{path}: {row_word} {number}"
         if not cell_links and cells:
             _check_width(where, len(names), cells)
         row: dict[str, Cell] = {}
-        for i, (name, cell) in enumerate(zip(names, cells, strict=False)):  # xlsx rows may be shorter
+        for name, letter, cell in zip(names, letters, cells, strict=False):  # xlsx rows may be shorter
             if name:
-                _check_cell(f"{where}, column {name}", cell, get_column_letter(i + 1))
+                if cell.value is not None or cell.link is not None:
+                    _check_cell(where, name, letter, cell)
                 row[name] = cell
         if all(c.value in (None, "") and not c.link for c in row.values()):
             continue
-        for col in AN_COLUMNS:  # link columns: "Title link"
-            link_col = row.pop(col + LINK_SUFFIX, None)
+        for col, link_name in link_columns:  # link columns: "Title link"
+            link_col = row.pop(link_name, None)
             if link_col is not None and link_col.value not in (None, "") and col in row:
                 row[col].link = str(link_col.value)
         yield record_from_row(row, where, count, provided)
@@ -177,11 +180,12 @@ def _check_width(where: str, width: int, cells: list[Cell]) -> None:
         raise PrecisError(f"{where}: {len(cells)} fields, but the header has {width}; a row must match the header")
 
 
-def _check_cell(where: str, cell: Cell, letter: str) -> None:
+def _check_cell(where: str, name: str, letter: str, cell: Cell) -> None:
+    # Run for every cell of a file: the message is made only for a cell that has a problem.
     for value, what in ((cell.value, ""), (cell.link, " (its hyperlink)")):
         problem = text_problem(value) if isinstance(value, str) else None
         if problem:
-            raise PrecisError(f"{where} ({letter}){what}: {problem}")
+            raise PrecisError(f"{where}, column {name} ({letter}){what}: {problem}")
 
 
 # -- xlsx --------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ Nothing written to the store is ever lost: ``history`` lists an entry's revision
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
 
 from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,13 +19,33 @@ SNAPSHOT_FIELDS = [
 ]
 
 
+class OpinionLike(Protocol):
+    """An opinion as a snapshot reads it: an ``Opinion`` or a record's ``OpinionRecord``."""
+
+    @property
+    def author(self) -> str | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def marker(self) -> str | None: ...
+
+
 def snapshot(entry: Entry) -> dict[str, Any]:
     """The entry as plain JSON-able data, opinions included: what a revision records."""
-    data: dict[str, Any] = {name: getattr(entry, name) for name in SNAPSHOT_FIELDS}
-    data["issue"] = entry.issue.label if entry.issue is not None else None
-    data["opinions"] = [
-        {"author": o.author, "text": o.text, "marker": o.marker} for o in entry.opinions
-    ]
+    return snapshot_of(
+        {name: getattr(entry, name) for name in SNAPSHOT_FIELDS},
+        entry.issue.label if entry.issue is not None else None,
+        entry.opinions,
+    )
+
+
+def snapshot_of(columns: Mapping[str, Any], issue: str | None, opinions: Iterable[OpinionLike]) -> dict[str, Any]:
+    """``snapshot`` of an entry given as its row (``columns``: at least ``SNAPSHOT_FIELDS``), its
+    issue's label and its opinions in order: for entries written without the ORM (an import's new
+    entries), so that their revisions are the ones the ORM's would be."""
+    data: dict[str, Any] = {name: columns[name] for name in SNAPSHOT_FIELDS}
+    data["issue"] = issue
+    data["opinions"] = [{"author": o.author, "text": o.text, "marker": o.marker} for o in opinions]
     plain: dict[str, Any] = json.loads(json.dumps(data, default=str))
     return plain
 
@@ -76,20 +97,31 @@ def _record_revisions(session: Session, _flush_context: Any) -> None:
     if not touched and not deleted:
         return
     previous = _latest_after(session, [i for i in (*touched, *deleted) if i not in created])
-    by, at = session.info.get("by", "precis"), utcnow()
-    person_id = session.info.get("person_id")
-    rows = []
+    changes: list[tuple[int, Any, Any, int | None]] = []
     for entry_id, entry in touched.items():
         if entry_id in deleted:
             continue
         after = snapshot(entry)
         before = None if entry_id in created else previous.get(entry_id)
         if before != after:
-            rows.append({"entry_id": entry_id, "at": at, "by": by, "before": before, "after": after,
-                         "version": entry.version, "person_id": person_id})
-    for entry_id in deleted:
-        rows.append({"entry_id": entry_id, "at": at, "by": by, "before": previous.get(entry_id), "after": None,
-                     "version": None, "person_id": person_id})
+            changes.append((entry_id, before, after, entry.version))
+    changes.extend((entry_id, previous.get(entry_id), None, None) for entry_id in deleted)
+    write_revisions(session, changes)
+
+
+def write_revisions(session: Session, changes: Iterable[tuple[int, Any, Any, int | None]]) -> None:
+    """Write one revision per change (entry id, snapshot before, snapshot after, version after),
+    all at one time and by the session's author (``Store.session``'s ``by`` and ``person_id``).
+
+    The flush hook writes its revisions here; so does whatever writes entries without the ORM
+    (an import's new entries: ``before`` None, ``after`` their ``snapshot_of``)."""
+    by, at = session.info.get("by", "precis"), utcnow()
+    person_id = session.info.get("person_id")
+    rows = [
+        {"entry_id": entry_id, "at": at, "by": by, "before": before, "after": after, "version": version,
+         "person_id": person_id}
+        for entry_id, before, after, version in changes
+    ]
     if rows:
         session.connection().execute(insert(Revision), rows)
 
