@@ -176,7 +176,7 @@ def search(
     index = SearchIndex(state(ctx).store())
     if not index.is_current():
         with console.status("Indexing the archive …"):
-            index.refresh(force=True)
+            index.refresh()  # brings the index up to date: the entries changed since, or all
     hits = index.search(query, category=category, year=year, summarizer=summarizer, limit=limit, refresh=False)
     if as_json:
         keys = ("title", "url", "issue", "category", "score", "snippet", "link")
