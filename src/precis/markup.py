@@ -140,6 +140,9 @@ class Resolver:
     def _keep(self, by_key: dict[str, tuple[tuple[int, int, int], Target]]) -> None:
         self._by_key = by_key
         self._titles = [t.title.strip() for _, t in by_key.values()]
+        # Finding the closest titles scores the key against every title (about 25 µs each): the
+        # same unresolved key, met again in another entry or edition, is scored once.
+        self._closest: dict[tuple[str, int], list[str]] = {}
 
     @classmethod
     def from_session(
@@ -188,6 +191,8 @@ class Resolver:
         broken by how much of the key's wording each title shares.
         """
         query = utils.default_process(key)
+        if (query, limit) in self._closest:
+            return self._closest[query, limit]
         pool = process.extract(
             query, self._titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=max(20, limit)
         )
@@ -195,7 +200,8 @@ class Resolver:
             pool,
             key=lambda hit: (-hit[1], -fuzz.token_set_ratio(query, utils.default_process(hit[0]))),
         )
-        return [title for title, _score, _i in ranked[:limit]]
+        found = self._closest[query, limit] = [title for title, _score, _i in ranked[:limit]]
+        return found
 
     def __len__(self) -> int:
         return len(self._by_key)

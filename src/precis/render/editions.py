@@ -138,15 +138,16 @@ class Editions:
                     self._unresolved(data, node.key)
 
     def _unresolved(self, data: EntryData, key: str) -> None:
+        mark = (data.id, normalize_key(key))
+        if mark in self._warned and not self.strict:
+            return
         where = f"{data.issue_label or 'no issue'} · {data.clean_title!r} (entry {data.id})"
         closest = "; ".join(repr(t) for t in self.resolver.closest(key))
         message = f"{where}: cross-reference to {key.strip()!r} matches no entry; closest titles: {closest}"
         if self.strict:
             raise PrecisError(message)
-        mark = (data.id, normalize_key(key))
-        if mark not in self._warned:
-            self._warned.add(mark)
-            self.warn(message)
+        self._warned.add(mark)
+        self.warn(message)
 
     # -- renderers -----------------------------------------------------------------------------
 
