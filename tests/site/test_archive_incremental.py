@@ -161,3 +161,61 @@ def test_a_build_reads_back_the_texts_it_parsed_last_time(sample_store, tmp_path
     monkeypatch.setattr(markup, "_parse", counting)
     build_site(sample_store, tmp_path / "site")
     assert parsed == ["A summary written anew."]
+    # A first build into another folder starts from the trees of the folder built last.
+    parsed.clear()
+    build_site(sample_store, tmp_path / "other")
+    assert parsed in ([], ["A summary written anew."])
+
+
+def _shared(monkeypatch) -> list[int]:
+    """Make every build share its pages with a forked process, however few; the helpers joined."""
+    from precis.site import share
+
+    joined: list[int] = []
+    real_join = share.Helper.join
+
+    def join(helper: share.Helper, writer) -> int:
+        joined.append(helper.pid)
+        return real_join(helper, writer)
+
+    monkeypatch.setattr(share, "MIN_STEPS", 1)
+    monkeypatch.setattr(share, "processors", lambda: 2)
+    monkeypatch.setattr(share.Helper, "join", join)
+    return joined
+
+
+def test_pages_rendered_by_two_processes_are_those_one_process_renders(sample_store, tmp_path, monkeypatch):
+    alone = build_site(sample_store, tmp_path / "alone")
+    joined = _shared(monkeypatch)
+    shared = build_site(sample_store, tmp_path / "shared")
+    assert joined, "the build did not share its pages"
+    def made(report) -> list[str]:  # Pagefind's own files are named differently from run to run
+        return sorted(path for path in report.written if not path.startswith("pagefind/"))
+
+    assert (shared.pages, made(shared)) == (alone.pages, made(alone))
+    _same_site(tmp_path / "alone", tmp_path / "shared")
+    # Its manifest records the files the other process wrote: the next build keeps them all.
+    assert build_site(sample_store, tmp_path / "shared").up_to_date
+
+
+def test_a_page_the_second_process_cannot_write_fails_the_build_in_one_line(sample_store, tmp_path, monkeypatch):
+    import os
+
+    from precis.site.build import SiteBuilder
+
+    _shared(monkeypatch)
+    parent, real_page = os.getpid(), SiteBuilder.page
+
+    def page(builder: SiteBuilder, path: str, template: str, **context) -> None:
+        if os.getpid() != parent:
+            raise PrecisError(f"{path}index.html: cannot write: No space left on device")
+        real_page(builder, path, template, **context)
+
+    monkeypatch.setattr(SiteBuilder, "page", page)
+    with pytest.raises(PrecisError, match="cannot write: No space left on device$"):
+        build_site(sample_store, tmp_path / "site")
+    monkeypatch.setattr(SiteBuilder, "page", real_page)
+    # The folder is left as a build that stopped midway leaves it: the next build makes it whole.
+    build_site(sample_store, tmp_path / "site")
+    build_site(sample_store, tmp_path / "anew")
+    _same_site(tmp_path / "site", tmp_path / "anew")

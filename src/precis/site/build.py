@@ -37,6 +37,7 @@ from precis.site.inputs import BuildInputs, build_inputs
 from precis.site.parsed import parsed_texts
 from precis.site.search_parts import PRIMARY as SEARCH_INDEX
 from precis.site.search_parts import SearchParts, ordered, part_name
+from precis.site.share import share
 from precis.site.vendor import vendored_files
 from precis.site.writer import SiteWriter, digest
 from precis.store import Store, settings_of
@@ -240,7 +241,7 @@ class SiteBuilder:
                                            if item.path not in self.first]
         steps += [partial(self.issue_page_at, n) for n, issue in enumerate(self.archive.issues)
                   if issue.path not in self.first]
-        steps += [self.assets, self.index_pages, self.stats, self.search_page]
+        steps += [self.assets, *self.index_steps(), self.stats, self.search_page]
         if not self.lists_written:
             steps += [self.home, self.issue_list]
         if not self.feeds_written:
@@ -276,19 +277,27 @@ class SiteBuilder:
         index that changed (among ``search``, if given) and the ``downloads`` are written; then
         write what those made."""
         total = len(steps) + 2
-        indexer = None
+        indexer = helper = None
         try:
+            # The helper process is forked before Pagefind's threads start.
+            mine, helper = share(steps, self.writer, lambda: self.pages)
             indexer = self.start_search_index(search)
-            for done, step in enumerate(steps, 1):
+            per_step = len(steps) / max(1, len(mine))  # the helper goes at about the same pace
+            for done, step in enumerate(mine, 1):
                 step()
                 if progress:
-                    progress(done, total)
+                    progress(min(len(steps), round(done * per_step)), total)
+            if helper is not None:
+                self.pages += helper.join(self.writer)
+                helper = None
             self.finish_downloads(downloads)
             self.search_indexed = self.finish_search_index(indexer)
             if progress:
                 progress(total, total)
         except BaseException:
             # Stop the helpers this build started before giving up.
+            if helper is not None:
+                helper.stop()
             if indexer is not None:
                 indexer.stop()
             downloads.stop()
@@ -364,37 +373,46 @@ class SiteBuilder:
             math=_has_math(item),
         )
 
-    def index_pages(self) -> None:
+    def index_steps(self) -> list[Callable[[], None]]:
+        """The index pages (categories, authors …) and their groups' pages, a step per page."""
+        steps: list[Callable[[], None]] = []
         for kind, title in INDEX_KINDS.items():
             groups = self.groups[kind]
-            if kind == "categories":
-                tree = self.archive.category_tree(groups)
-                counts = {s: sum(len(g.entries) for g in gs) for s, gs in tree}
-                self.page("categories/", "categories.html.j2", title=title, tree=tree, counts=counts)
-            else:
-                letters = self._letters(groups) if kind in ("authors", "venues") else None
-                intro = {
-                    "summarizers": "Who wrote the summaries, with how many each.",
-                    "authors": f"{len(groups)} authors of the summarized works.",
-                    "years": "The summarized works by the year they appeared.",
-                    "venues": "Where the summarized works appeared.",
-                }[kind]
-                self.page(f"{kind}/", "index.html.j2", title=title, groups=groups, letters=letters, intro=intro)
+            steps.append(partial(self.index_page, kind, title))
             sections = (
                 {g.name: s for s, gs in self.archive.category_tree(groups) for g in gs}
                 if kind == "categories" else {}
             )
-            for g in groups:
-                self.page(
-                    g.path,
-                    "group.html.j2",
-                    title=self._group_title(kind, g),
-                    group=g,
-                    entries=list(reversed(g.entries)),
-                    parent_path=f"{kind}/",
-                    parent_title=title,
-                    section_name=sections.get(g.name),
-                )
+            steps += [partial(self.group_page, kind, title, g, sections.get(g.name)) for g in groups]
+        return steps
+
+    def index_page(self, kind: str, title: str) -> None:
+        groups = self.groups[kind]
+        if kind == "categories":
+            tree = self.archive.category_tree(groups)
+            counts = {s: sum(len(g.entries) for g in gs) for s, gs in tree}
+            self.page("categories/", "categories.html.j2", title=title, tree=tree, counts=counts)
+            return
+        letters = self._letters(groups) if kind in ("authors", "venues") else None
+        intro = {
+            "summarizers": "Who wrote the summaries, with how many each.",
+            "authors": f"{len(groups)} authors of the summarized works.",
+            "years": "The summarized works by the year they appeared.",
+            "venues": "Where the summarized works appeared.",
+        }[kind]
+        self.page(f"{kind}/", "index.html.j2", title=title, groups=groups, letters=letters, intro=intro)
+
+    def group_page(self, kind: str, title: str, g: Group, section_name: str | None) -> None:
+        self.page(
+            g.path,
+            "group.html.j2",
+            title=self._group_title(kind, g),
+            group=g,
+            entries=list(reversed(g.entries)),
+            parent_path=f"{kind}/",
+            parent_title=title,
+            section_name=section_name,
+        )
 
     @staticmethod
     def _group_title(kind: str, g: Group) -> str:

@@ -2,13 +2,15 @@
 
 Parsing every summary and opinion is most of what a build spends reading the archive (over half
 of a build after one edit, before this cache); with it, a build parses only the texts that
-changed. There is one file per site folder and parser, ``<render cache>/parsed/<digest>.pickle``
-(``precis.paths``): the digest covers the folder's path and the parser (``precis/markup.py`` and
-the versions of markdown-it-py and mdit-py-plugins), so a changed parser never hands back old
-trees. The file holds the trees of the texts the last build used and no others, and is rewritten
-only when that set changed. Like every cache of Précis it can be deleted at any time: the next
-build then parses everything again. It lives in the user's own cache folder, next to the
-assistant's (also pickles): files there are trusted as the code is.
+changed. There is one file per parser and site folder,
+``<render cache>/parsed/<parser>-<folder>.pickle`` (``precis.paths``): the parser's digest covers
+``precis/markup.py`` and the versions of markdown-it-py and mdit-py-plugins, so a changed parser
+never hands back old trees. The file holds the trees of the texts the last build used and no
+others, and is rewritten only when that set changed. A tree depends on its text and the parser
+alone, so the first build into a new folder starts from the trees of the folder built last.
+Like every cache of Précis it can be deleted at any time: the next build then parses everything
+again. It lives in the user's own cache folder, next to the assistant's (also pickles): files
+there are trusted as the code is.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def parsed_texts(site: Path) -> Iterator[None]:
     """Within the block, texts parsed by the last build of ``site`` are not parsed again; when the
     block ends without an error, the trees it used are kept for the next build."""
     path = _path(site)
-    trees = Trees(_load(path), {})
+    trees = Trees(_load(path) or _load(_latest(path)), {})
     with keeping(trees):
         yield
     # Rewriting the file costs a fraction of a second: not for the few texts an edit changes (each
@@ -46,12 +48,20 @@ def parsed_texts(site: Path) -> Iterator[None]:
 
 
 def _path(site: Path) -> Path:
-    h = hashlib.sha256()
-    h.update(str(Path(site).resolve()).encode("utf-8", "surrogatepass"))
-    h.update(Path(markup.__file__).read_bytes())
+    parser = hashlib.sha256(Path(markup.__file__).read_bytes())
     for name in ("markdown-it-py", "mdit-py-plugins"):
-        h.update(metadata.version(name).encode())
-    return cache_dir("render") / "parsed" / f"{h.hexdigest()[:32]}.pickle"
+        parser.update(metadata.version(name).encode())
+    folder = hashlib.sha256(str(Path(site).resolve()).encode("utf-8", "surrogatepass"))
+    return cache_dir("render") / "parsed" / f"{parser.hexdigest()[:32]}-{folder.hexdigest()[:32]}.pickle"
+
+
+def _latest(path: Path) -> Path:
+    """The file of the same parser written last, for any folder (``path`` if there is none)."""
+    parser = path.name.split("-", 1)[0]
+    try:
+        return max(path.parent.glob(f"{parser}-*.pickle"), key=lambda p: p.stat().st_mtime_ns, default=path)
+    except OSError:  # a file removed while looking
+        return path
 
 
 def _load(path: Path) -> dict[str, Doc]:

@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,16 @@ MANIFEST = ".precis-site.json"
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class WriteRecord:
+    """What a writer recorded of the files it produced since ``start_record``: their keys by site
+    path, and which were written and which found current."""
+
+    current: dict[str, str]
+    written: list[str]
+    unchanged: list[str]
 
 
 class SiteWriter:
@@ -112,6 +123,21 @@ class SiteWriter:
             raise PrecisError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from None
         self.written.append(path)
         return True
+
+    def start_record(self) -> None:
+        """Record from now on only what is produced from now on (in a process rendering a share of
+        the build: ``precis.site.share``)."""
+        self.current, self.written, self.unchanged = {}, [], []
+
+    def take_record(self) -> WriteRecord:
+        return WriteRecord(self.current, self.written, self.unchanged)
+
+    def add_record(self, record: WriteRecord) -> None:
+        """Record the files another writer into the same folder produced."""
+        self.current.update(record.current)
+        self.written.extend(record.written)
+        self.unchanged.extend(record.unchanged)
+        self._folders.update(self.outdir / path.rpartition("/")[0] for path in record.written)
 
     def keep(self, prefix: str, but_not: str | None = None) -> None:
         """Carry the previous build's files under ``prefix`` (but not under ``but_not``) over unchanged."""

@@ -1,0 +1,131 @@
+"""A build's pages rendered by two processes at once.
+
+Rendering a page is pure Python and holds the interpreter's lock, so threads would not help. A
+process forked after the archive is read starts with all of it in memory, shared with this one
+until either writes to it (the build runs with the cyclic collector off, which would otherwise
+visit, and so copy, every object of the archive). The forked process renders its share of the steps, writes their files
+itself, and sends back what the site writer must record of them (``WriteRecord``); then it exits
+without running any of this process's clean-up.
+
+It forks only where forking is safe and pays: on Linux, with more than one processor, for a
+build with enough pages; before any thread of the build starts (Pagefind's runs are started
+after the fork).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from precis.errors import PrecisError
+from precis.site.writer import SiteWriter, WriteRecord
+
+#: Fewer steps than this are rendered in this process alone (a fork costs about 20 ms).
+MIN_STEPS = 200
+
+
+def processors() -> int:
+    """The processors this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+@dataclass
+class _Sent:
+    record: WriteRecord | None
+    pages: int
+    error: str | None  # a PrecisError's message
+    crash: str | None  # any other exception's traceback (a bug)
+
+
+class Helper:
+    """The forked process rendering its share of the steps."""
+
+    def __init__(self, pid: int, reader: int) -> None:
+        self.pid = pid
+        self.reader = reader
+
+    def join(self, writer: SiteWriter) -> int:
+        """Wait for the helper, record the files it wrote in ``writer``; the pages it rendered."""
+        with os.fdopen(self.reader, "rb") as pipe:
+            data = pipe.read()
+        self.reader = -1
+        _pid, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        if not data:
+            raise PrecisError(f"the site build's second process stopped (status {status}) before it finished")
+        sent: _Sent = pickle.loads(data)
+        if sent.crash is not None:
+            raise RuntimeError(f"the site build's second process failed:\n{sent.crash}")
+        if sent.error is not None:
+            raise PrecisError(sent.error)
+        assert sent.record is not None
+        writer.add_record(sent.record)
+        return sent.pages
+
+    def stop(self) -> None:
+        """End the helper (a build that gives up)."""
+        if self.reader >= 0:
+            os.close(self.reader)
+            self.reader = -1
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGTERM)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+
+
+def share(
+    steps: Sequence[Callable[[], None]], writer: SiteWriter, pages: Callable[[], int]
+) -> tuple[list[Callable[[], None]], Helper | None]:
+    """Fork a helper to run every other step of ``steps`` (``pages()`` counts the pages rendered);
+    the steps left to this process, and the helper (None when the steps are too few to share,
+    or there is one processor, or forking is not safe here)."""
+    if len(steps) < MIN_STEPS or processors() < 2 or not sys.platform.startswith("linux"):
+        return list(steps), None
+    reader, sender = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(reader)
+        os.close(sender)
+        return list(steps), None
+    if pid == 0:  # pragma: no cover - the forked process (its coverage is not collected)
+        os.close(reader)
+        _run(list(steps[1::2]), writer, pages, sender)
+    os.close(sender)
+    return list(steps[0::2]), Helper(pid, reader)
+
+
+def _run(steps: list[Callable[[], None]], writer: SiteWriter, pages: Callable[[], int], sender: int) -> None:
+    """The forked process: run ``steps``, send what was written, and exit at once."""
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it; the build says why
+        writer.start_record()
+        before = pages()
+        sent = _Sent(None, 0, None, None)
+        try:
+            for step in steps:
+                step()
+            sent = _Sent(writer.take_record(), pages() - before, None, None)
+        except PrecisError as exc:
+            sent = _Sent(None, 0, str(exc), None)
+        except Exception:
+            sent = _Sent(None, 0, None, traceback.format_exc())
+        with os.fdopen(sender, "wb") as pipe:
+            pipe.write(pickle.dumps(sent))
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
