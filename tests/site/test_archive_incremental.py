@@ -129,6 +129,22 @@ def test_after_edited_texts_only_their_pages_are_rendered_and_the_site_is_as_if_
     _same_site(tmp_path / "site", tmp_path / "anew")
 
 
+def test_an_edit_in_an_issue_the_feeds_do_not_show_leaves_the_feeds_alone(sample_store, tmp_path, monkeypatch):
+    from precis.model import Issue
+    from precis.site import feeds
+
+    monkeypatch.setattr(feeds, "FEED_ISSUES", 1)
+    build_site(sample_store, tmp_path / "site")
+    with sample_store.session(by="test") as s:
+        oldest = s.scalars(select(Entry).join(Issue).order_by(Issue.number).limit(1)).one()
+        oldest.summary = (oldest.summary or "") + "\n\nA sentence an editor added."
+    edited = build_site(sample_store, tmp_path / "site")
+    assert edited.pages == 3  # its page, its issue's and the downloads page
+    assert not any(path.startswith("feeds/") for path in edited.written)
+    build_site(sample_store, tmp_path / "anew")
+    _same_site(tmp_path / "site", tmp_path / "anew")
+
+
 def test_a_changed_title_renders_every_page_again(sample_store, tmp_path):
     """A title shows on lists, indexes and other entries' pages: no shortcut is taken."""
     full = build_site(sample_store, tmp_path / "site")

@@ -32,7 +32,7 @@ from precis.site.archive import Archive, EntryItem, Group, IssueItem
 from precis.site.charts import chart_data, reference_graph
 from precis.site.downloads import FORMATS as DOWNLOAD_FORMATS
 from precis.site.downloads import DownloadsProcess
-from precis.site.feeds import feeds
+from precis.site.feeds import fed_issues, feeds
 from precis.site.inputs import BuildInputs, build_inputs
 from precis.site.parsed import parsed_texts
 from precis.site.search_parts import PRIMARY as SEARCH_INDEX
@@ -254,8 +254,9 @@ class SiteBuilder:
         """Write what an edit of the texts of the entries ``changed`` (ids) changes, and keep every
         other file of the last build: ``edited_entries`` found that nothing else those entries
         show elsewhere (title, authors, issue, groups, references …) changed. Their pages and their
-        issues' pages, the feeds (which hold whole issues), the downloads and the parts of the
-        search index holding them are made again (but the pages ``first_pages`` wrote)."""
+        issues' pages, the feeds if they show those issues (they hold whole issues), the downloads
+        and the parts of the search index holding them are made again (but the pages
+        ``first_pages`` wrote)."""
         items = [self.archive.by_id[i] for i in sorted(changed)]
         issues, position = self.archive.issues, self._issue_position
         around = sorted({
@@ -264,7 +265,8 @@ class SiteBuilder:
         steps: list[Callable[[], None]] = [partial(self.entry_page, item) for item in items
                                            if item.path not in self.first]
         steps += [partial(self.issue_page_at, n) for n in around if issues[n].path not in self.first]
-        if not self.feeds_written:
+        fed = {issue.issue.id for issue in fed_issues(self.archive)}
+        if not self.feeds_written and any(item.issue is not None and item.issue.id in fed for item in items):
             steps.append(self.feeds)
         self._write(steps, downloads, progress, search={self.part_of(item) for item in items})
         self.writer.keep_rest(but_not=SEARCH_INDEX)

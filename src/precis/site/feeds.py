@@ -55,12 +55,17 @@ def feeds(
     same text is escaped once more. Only ``content:encoded`` and Atom's ``content`` (type html)
     hold HTML, rendered by the editions.
     """
-    newest = list(reversed(archive.issues))[:FEED_ISSUES]
+    newest = fed_issues(archive)
     items = [_item(archive, issue, base, content) for issue in reversed(newest)]  # feedgen puts the last added first
     latest = max((i.moment for i in items), default=datetime(2000, 1, 1, tzinfo=UTC))
     rss = _generator(archive, base, feed_base, items, latest, feed_text).rss_str(pretty=True)
     atom = _generator(archive, base, feed_base, items, latest, str).atom_str(pretty=True)
     return rss.decode("utf-8"), atom.decode("utf-8")
+
+
+def fed_issues(archive: Archive) -> list[IssueItem]:
+    """The issues the feeds show, newest first: the feeds depend on these and nothing else."""
+    return list(reversed(archive.issues))[:FEED_ISSUES]
 
 
 def _item(archive: Archive, issue: IssueItem, base: str, content: Callable[[IssueItem, str], Markup]) -> _Item:
