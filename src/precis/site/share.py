@@ -8,8 +8,9 @@ itself, and sends back what the site writer must record of them (``WriteRecord``
 without running any of this process's clean-up.
 
 It forks only where forking is safe and pays: on Linux, with more than one processor, for a
-build with enough pages; before any thread of the build starts (Pagefind's runs are started
-after the fork).
+build with enough pages, from the main thread (not in ``precis serve``'s builds, which run beside
+the server's threads); before any thread of the build starts (Pagefind's runs are started after
+the fork).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -88,8 +90,11 @@ def share(
 ) -> tuple[list[Callable[[], None]], Helper | None]:
     """Fork a helper to run every other step of ``steps`` (``pages()`` counts the pages rendered);
     the steps left to this process, and the helper (None when the steps are too few to share,
-    or there is one processor, or forking is not safe here)."""
-    if len(steps) < MIN_STEPS or processors() < 2 or not sys.platform.startswith("linux"):
+    or there is one processor, or forking is not safe here: see above)."""
+    if (
+        len(steps) < MIN_STEPS or processors() < 2 or not sys.platform.startswith("linux")
+        or threading.current_thread() is not threading.main_thread()
+    ):
         return list(steps), None
     reader, sender = os.pipe()
     sys.stdout.flush()
