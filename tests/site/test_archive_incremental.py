@@ -163,6 +163,8 @@ def test_a_changed_title_renders_every_page_again(sample_store, tmp_path):
 def test_a_build_reads_back_the_texts_it_parsed_last_time(sample_store, tmp_path, monkeypatch):
     from precis import markup
 
+    # A cache of its own: the folder built last must be this test's.
+    monkeypatch.setenv("PRECIS_RENDER_CACHE", str(tmp_path / "render-cache"))
     build_site(sample_store, tmp_path / "site")
     with sample_store.session(by="test") as s:
         curve = s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one()
@@ -180,7 +182,7 @@ def test_a_build_reads_back_the_texts_it_parsed_last_time(sample_store, tmp_path
     # A first build into another folder starts from the trees of the folder built last.
     parsed.clear()
     build_site(sample_store, tmp_path / "other")
-    assert parsed in ([], ["A summary written anew."])
+    assert parsed == ["A summary written anew."]  # (the file is rewritten after 20 new texts)
 
 
 def _shared(monkeypatch) -> list[int]:
