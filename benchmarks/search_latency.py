@@ -90,7 +90,8 @@ def measure(store: Store, site: Path, queries: list[str], requests: int) -> None
     while not server.started:
         time.sleep(0.05)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+        # The first request may read the documents' fields into memory (seconds at 100,000 entries).
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
             for q in queries:  # warm up
                 client.get("/api/search", params={"q": q}).raise_for_status()
             http = []

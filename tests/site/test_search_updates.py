@@ -47,15 +47,31 @@ def change(store: Store, which: str, **fields: Any) -> None:
             setattr(entry, name, value)
 
 
+def vectors(store: Store) -> dict[int, tuple[float, str]]:
+    """PostgreSQL: the boost and words of each document as ``search_vector`` holds them, after
+    checking that they are the document's (empty on SQLite, where FTS5 is checked instead)."""
+    if store.is_sqlite:
+        return {}
+    with store.session() as s:
+        assert not s.execute(text(
+            "SELECT d.entry_id FROM search_document d FULL JOIN search_vector v USING (entry_id) "
+            "WHERE v.entry_id IS NULL OR d.entry_id IS NULL OR v.boost <> d.boost OR v.tsv <> ("
+            "setweight(to_tsvector('english', d.title), 'A') || setweight(to_tsvector('english', d.authors), 'B') "
+            "|| setweight(to_tsvector('english', d.body), 'C'))"
+        )).all()
+        return {i: (b, t) for i, b, t in s.execute(text("SELECT entry_id, boost, tsv::text FROM search_vector"))}
+
+
 def assert_as_refilled(store: Store, index: SearchIndex) -> None:
-    """The updated index holds what a refill makes of the store, and (SQLite) FTS5's index of the
-    words agrees with the documents."""
-    updated = stored(store)
+    """The updated index holds what a refill makes of the store, and the database's index of the
+    words agrees with the documents (SQLite: FTS5's; PostgreSQL: ``search_vector``)."""
+    updated, words = stored(store), vectors(store)
     if store.is_sqlite:
         with store.session(by="test") as s:
             s.execute(text("INSERT INTO search_fts(search_fts) VALUES ('integrity-check')"))
     index.refresh(force=True)
     assert updated == stored(store)
+    assert words == vectors(store)
 
 
 def test_an_edited_summary_is_found_by_its_new_words_and_no_longer_by_its_old(store):

@@ -91,39 +91,50 @@ class SearchIndex:
     # -- freshness ---------------------------------------------------------------------------
 
     def fingerprint(self, session: Session) -> str:
-        """The newest revision and the numbers of entries and issues: what the archive site's
-        server compares to know whether its pages show the store as it is (``precis.web``)."""
-        newest = session.scalar(select(func.max(Revision.id))) or 0
-        entries = session.scalar(select(func.count()).select_from(Entry)) or 0
-        issues = session.scalar(select(func.count()).select_from(Issue)) or 0
-        return f"{INDEX_VERSION}:{newest}:{entries}:{issues}"
+        """The newest revision, the newest entry and the number of issues: what the archive site's
+        server compares to know whether its pages show the store as it is (``precis.web``). Every
+        change to an entry leaves a revision (a deletion too), and a new entry has the highest id;
+        each of these is read from the end of an index (counting the entries read every row)."""
+        row: Any = session.execute(select(
+            select(func.max(Revision.id)).scalar_subquery(),
+            select(func.max(Entry.id)).scalar_subquery(),
+            select(func.count()).select_from(Issue).scalar_subquery(),
+        )).one()
+        newest, entry, issues = row
+        return f"{INDEX_VERSION}:{newest or 0}:{entry or 0}:{issues or 0}"
 
     def now(self, session: Session) -> Seen:
         """What the store is now (one query)."""
+        return self._now_and_seen(session)[0]
+
+    def seen(self, session: Session) -> Seen:
+        """What the index reflects (all None if it was never filled)."""
+        saved: dict[str, str] = dict(session.execute(
+            select(state.c.name, state.c.value).where(state.c.name.in_(_SEEN))
+        ).all())
+        return _seen(*(saved.get(name) for name in _SEEN))
+
+    def _now_and_seen(self, session: Session) -> tuple[Seen, Seen]:
+        """What the store is now and what the index reflects, in one query (asked before each
+        search on PostgreSQL)."""
         row: Any = session.execute(
             select(
                 select(func.max(Revision.id)).scalar_subquery(),
                 func.count(Issue.id), func.max(Issue.id), func.sum(Issue.number),
                 select(Publication.id).order_by(Publication.id).limit(1).scalar_subquery(),
                 select(cast(Publication.settings, Text)).order_by(Publication.id).limit(1).scalar_subquery(),
+                *(select(state.c.value).where(state.c.name == name).scalar_subquery() for name in _SEEN),
             ).select_from(Issue)
         ).one()
-        newest, count, top, numbers, pub, settings = row
+        newest, count, top, numbers, pub, settings, *saved = row
         digest = hashlib.sha256(str(settings or "").encode()).hexdigest()[:16]
-        return Seen(f"{INDEX_VERSION}:{pub}:{digest}", f"{count}:{top}:{numbers}", int(newest or 0))
-
-    def seen(self, session: Session) -> Seen:
-        """What the index reflects (all None if it was never filled)."""
-        saved: dict[str, str] = dict(session.execute(
-            select(state.c.name, state.c.value).where(state.c.name.in_(("basis", "issues", "revision")))
-        ).all())
-        revision = saved.get("revision")
-        return Seen(saved.get("basis"), saved.get("issues"), int(revision) if revision is not None else None)
+        return Seen(f"{INDEX_VERSION}:{pub}:{digest}", f"{count}:{top}:{numbers}", int(newest or 0)), _seen(*saved)
 
     def is_current(self) -> bool:
         """Whether the index reflects the store as it is now."""
         with self.store.session() as s:
-            return self.now(s) == self.seen(s)
+            now, seen = self._now_and_seen(s)
+            return now == seen
 
     def ready(self) -> bool:
         """Whether a search from this thread can start at once, the index known to be current
@@ -153,7 +164,7 @@ class SearchIndex:
         up to date meanwhile, None if it must be refilled."""
         with self.store.session(by="search index") as s:
             self.backend.begin(s, write=True)
-            now, seen = self.now(s), self.seen(s)
+            now, seen = self._now_and_seen(s)
             if now == seen:
                 return False
             if seen.basis != now.basis or seen.revision is None:
@@ -261,6 +272,14 @@ class SearchIndex:
             written: list[str] = list(s.scalars(select(column).distinct().where(column.is_not(None))))
             person = fold(people.canonical(name))
             return frozenset(w for w in written if person in map(fold, people.people(w)))
+
+
+#: The names under which ``search_state`` records what the index reflects (``Seen``).
+_SEEN = ("basis", "issues", "revision")
+
+
+def _seen(basis: str | None, issues: str | None, revision: str | None) -> Seen:
+    return Seen(basis, issues, int(revision) if revision is not None else None)
 
 
 def _save(session: Session, now: Seen, touched: set[int] | None) -> None:

@@ -1,7 +1,8 @@
-"""Search on PostgreSQL: ``websearch_to_tsquery`` over a weighted ``tsvector``, ranked by
-``ts_rank_cd`` times the document's boost; the database ranks, filters and makes the snippets in
-one statement. Of a query matching more than ``CANDIDATES`` entries (after the filters), the most
-recently added are ranked (see ``hits.CANDIDATES``)."""
+"""Search on PostgreSQL: ``websearch_to_tsquery`` over a weighted ``tsvector`` (kept in the narrow
+table ``search_vector``, which triggers derive from ``search_document``: see the migration
+``search_0002``), ranked by ``ts_rank_cd`` times the document's boost; the database ranks, filters
+and makes the snippets in one statement. Of a query matching more than ``CANDIDATES`` entries
+(after the filters), the most recently added are ranked (see ``hits.CANDIDATES``)."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ class PostgresSearch:
             session.execute(text("LOCK TABLE search_document IN EXCLUSIVE MODE"))
 
     def fill(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        """Every document anew; the generated ``tsvector`` column follows the rows by itself."""
+        """Every document anew; ``search_vector`` follows the rows by itself (its triggers)."""
         session.execute(delete(documents))
         if rows:
             session.execute(insert(documents), rows)
@@ -57,26 +58,30 @@ class PostgresSearch:
             conditions.append("d.summarizer = ANY(:summarizers)")
             params["summarizers"] = list(filters.summarizers)
         where = "".join(f" AND {c}" for c in conditions)
+        documents_ = " JOIN search_document d ON d.entry_id = s.entry_id" if conditions else ""
         params["options"] = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
         params["candidates"] = CANDIDATES
-        columns = "entry_id, title, path, issue, category, link, year, summarizer"
-        # The candidates are found through the GIN index (a bitmap scan: the planner would rather walk
-        # the table in key order, or read all of it, testing each row's tsvector when a word is
-        # common, 0.7 to 1.2 s at 100,000 entries), only their ids read and ordered; only they are
-        # ranked.
+        # The candidates are found through the GIN index of the narrow ``search_vector`` (a bitmap
+        # scan: the planner would rather walk the table in key order, or read all of it, testing each
+        # row's vector when a word is common), only their ids read and ordered (the documents' rows
+        # only when a filter needs them); only they are ranked, reading their vectors; and only the
+        # top ``limit`` have their documents read and a snippet made.
         with self.store.session() as s:
             s.execute(text("SET LOCAL enable_seqscan = off"))
             s.execute(text("SET LOCAL enable_indexscan = off"))
+            s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
             rows = s.execute(text(
-                f"SELECT {columns}, score, ts_headline('english', CASE WHEN body = '' THEN title ELSE body END, "
-                "q, :options) AS snippet FROM ("
-                f"SELECT {', '.join('d.' + c for c in columns.split(', '))}, d.body, c.q, "
-                "ts_rank_cd(d.tsv, c.q) * d.boost AS score FROM ("
-                "SELECT d.entry_id, q FROM search_document d, websearch_to_tsquery('english', :match) AS q "
-                f"WHERE d.tsv @@ q{where} ORDER BY d.entry_id DESC LIMIT :candidates) AS c "
-                "JOIN search_document d ON d.entry_id = c.entry_id "
-                "ORDER BY score DESC, d.entry_id LIMIT :limit) AS top "
-                "ORDER BY score DESC, entry_id"
+                "SELECT d.entry_id, d.title, d.path, d.issue, d.category, d.link, d.year, d.summarizer, "
+                "top.score, ts_headline('english', CASE WHEN d.body = '' THEN d.title ELSE d.body END, "
+                "top.q, :options) AS snippet FROM ("
+                "SELECT v.entry_id, q, ts_rank_cd(v.tsv, q) * v.boost AS score "
+                "FROM websearch_to_tsquery('english', :match) AS q CROSS JOIN LATERAL ("
+                f"SELECT s.entry_id FROM search_vector s{documents_} "
+                f"WHERE s.tsv @@ q{where} ORDER BY s.entry_id DESC LIMIT :candidates) AS c "
+                "JOIN search_vector v ON v.entry_id = c.entry_id "
+                "ORDER BY score DESC, v.entry_id LIMIT :limit) AS top "
+                "JOIN search_document d ON d.entry_id = top.entry_id "
+                "ORDER BY top.score DESC, top.entry_id"
             ), params).all()
         hits = []
         for row in rows:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import sqlite3
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -149,7 +150,6 @@ class SqliteSearch:
             reader.catch_up()
             reader.version = version
         match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
-        category, summarizers = filters.category_key, filters.summarizers
         cur = reader.connection.cursor()
         try:
             # Newest first, fetched as many at a time as are still wanted (FTS5 scores a row as it
@@ -159,17 +159,16 @@ class SqliteSearch:
                 "ORDER BY rowid DESC", (match,)
             )
             known = reader.fields
+            wanted = _wanted(filters)
             scored: list[tuple[float, int]] = []
             while len(scored) < CANDIDATES and (batch := rows.fetchmany(CANDIDATES - len(scored))):
-                for entry_id, bm25 in batch:
-                    f = known.get(entry_id)
-                    if f is None or (
-                        category is not None and category not in (f.category_key, f.section_key)
-                    ) or (filters.year is not None and f.year != filters.year) or (
-                        summarizers is not None and f.summarizer not in summarizers
-                    ):
-                        continue
-                    scored.append((bm25 * f.boost, entry_id))  # bm25() is negative: smaller is better
+                # bm25() is negative: smaller is better.
+                if wanted is None:
+                    scored += [(bm25 * f.boost, i) for i, bm25 in batch if (f := known.get(i)) is not None]
+                else:
+                    scored += [
+                        (bm25 * f.boost, i) for i, bm25 in batch if (f := known.get(i)) is not None and wanted(f)
+                    ]
             top = heapq.nsmallest(limit, scored)
             snippets: dict[int, str] = dict(cur.execute(
                 f"SELECT rowid, snippet(search_fts, -1, '{START}', '{STOP}', '…', 24) FROM search_fts "
@@ -187,6 +186,19 @@ class SqliteSearch:
                 f.summarizer,
             ))
         return hits
+
+
+def _wanted(filters: Filters) -> Callable[[_Fields], bool] | None:
+    """Whether a document passes the filters (None: there are none)."""
+    category, year, summarizers = filters.category_key, filters.year, filters.summarizers
+    if category is None and year is None and summarizers is None:
+        return None
+
+    def wanted(f: _Fields) -> bool:
+        return (category is None or category in (f.category_key, f.section_key)) and (
+            year is None or f.year == year) and (summarizers is None or f.summarizer in summarizers)
+
+    return wanted
 
 
 def _lower(value: str | None) -> str | None:
