@@ -39,15 +39,16 @@ The targets (ten results each):
 
 - ``precis``: ``GET /api/search?q=QUERY&limit=10``: the words OR-ed, the newest ``CANDIDATES``
   matches ranked by BM25 (title 10, authors 4, text 1) times the entry's boost, snippets of the hits.
-- ``datasette table``: ``GET /db/search_document.json?_search=MATCH&_searchmode=raw&_size=10``
-  (and ``_shape=objects``):
+- ``datasette table`` (``--targets table``):
+  ``GET /db/search_document.json?_search=MATCH&_searchmode=raw&_size=10&_shape=objects``:
   Datasette's table full-text search with its defaults (it also counts the matches and suggests
   facets), MATCH being Précis's own expression for the query (the words quoted and OR-ed), so that
   both find the same rows; Datasette does not rank them (it lists them by primary key).
-- ``datasette table lean``: the same with ``_nocount=1&_nofacet=1&_nosuggest=1``.
-- ``datasette SQL ranked``: ``GET /db.json?sql=...&q=MATCH``: one SQL query doing what Précis does
-  (``RANKED``), so that both give the same results; how many of the queries got the same entries,
-  and in the same order, is printed (on PostgreSQL Précis ranks otherwise, so fewer agree).
+- ``datasette table lean`` (``lean``): the same with ``_nocount=1&_nofacet=1&_nosuggest=1``.
+- ``datasette SQL ranked`` (``ranked``): ``GET /db.json?sql=RANKED&q=MATCH&_shape=objects``: one
+  SQL query doing what Précis does on SQLite (``RANKED``), so that both give the same results; how
+  many of the queries got the same entries, and in the same order, is printed first (on PostgreSQL
+  Précis ranks otherwise, so fewer agree).
 
 Each target's p50, p95, p99 and mean are printed for each run, and the ratios Précis / Datasette
 (below 1: Précis is faster), with the load average before and after each run.
@@ -85,6 +86,7 @@ from precis.web.app import ENV_DB, ENV_SITE
 
 ROUNDS = 10
 RUNS = 3
+TARGETS = ["table", "lean", "ranked"]  # datasette table, table lean, SQL ranked
 FTS = "search_document_fts"  # the table sqlite-utils makes
 RANKED = f"""
 with top as (
@@ -246,6 +248,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path,
                         help="keep Datasette's copy here, and use the one there if present (default: a "
                              "temporary folder, removed)")
+    parser.add_argument("--targets", nargs="+", choices=TARGETS, default=TARGETS,
+                        help="the Datasette targets to ask beside Précis (all: " + " ".join(TARGETS) + ")")
     parser.add_argument("--rounds", type=int, default=ROUNDS, help=f"rounds of every query per run ({ROUNDS})")
     parser.add_argument("--runs", type=int, default=RUNS, help=f"runs, servers kept up between ({RUNS})")
     args = parser.parse_args()
@@ -296,16 +300,16 @@ def main() -> None:
             ranked = Target("datasette SQL ranked", dc,
                             lambda q: (f"/{db}.json", {"sql": RANKED, "q": match_expression(q), "_shape": "objects"}),
                             table_paths)
-            targets = [
-                precis,
-                Target("datasette table", dc, lambda q: (table, {
+            datasette = {
+                "table": Target("datasette table", dc, lambda q: (table, {
                     "_search": match_expression(q), "_searchmode": "raw", "_size": 10, "_shape": "objects"}),
                     table_paths),
-                Target("datasette table lean", dc, lambda q: (table, {
+                "lean": Target("datasette table lean", dc, lambda q: (table, {
                     "_search": match_expression(q), "_searchmode": "raw", "_size": 10, "_shape": "objects",
                     "_nocount": 1, "_nofacet": 1, "_nosuggest": 1}), table_paths),
-                ranked,
-            ]
+                "ranked": ranked,
+            }
+            targets = [precis, *(datasette[key] for key in args.targets)]
             for q in queries:  # warm up: caches, connections, Précis's fields in memory
                 for target in targets:
                     target.ask(q)
