@@ -81,6 +81,7 @@ from precis.model import Entry
 from precis.search import SearchIndex
 from precis.search.hits import CANDIDATES, query_words
 from precis.search.index import OPERATORS
+from precis.search.sqlite import match_expression as fts5_expression
 from precis.store import Store
 from precis.web.app import ENV_DB, ENV_SITE
 
@@ -107,8 +108,7 @@ order by top.score, top.entry_id
 def match_expression(query: str) -> str:
     """The FTS5 expression Précis searches for ``query`` (as ``SearchIndex.search`` and
     ``SqliteSearch.search`` make it: the meaningful words, each quoted, OR-ed)."""
-    words = query_words(OPERATORS.sub(" ", query))
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+    return fts5_expression(query_words(OPERATORS.sub(" ", query)))
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,11 @@ from precis.search.hits import CANDIDATES, START, STOP, Filters, Hit, snippet
 from precis.store import Store
 
 
+def match_expression(words: list[str]) -> str:
+    """The FTS5 query for a search's words: each quoted (so none is an operator), any of them."""
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
 @dataclass(frozen=True, slots=True)
 class _Fields:
     """A document's fields other than its text, as search results and filters need them."""
@@ -149,7 +154,7 @@ class SqliteSearch:
         if version != reader.version:
             reader.catch_up()
             reader.version = version
-        match = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+        match = match_expression(words)
         cur = reader.connection.cursor()
         try:
             # Newest first, fetched as many at a time as are still wanted (FTS5 scores a row as it
