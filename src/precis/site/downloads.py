@@ -8,18 +8,23 @@ parallel without sharing anything with the builder (threads, database connection
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
+import pickle
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from precis import sheets
 from precis.errors import PrecisError
+from precis.files import replacing
 from precis.record import EntryRecord
-from precis.site.writer import digest
-from precis.store import Store, load_records
+from precis.store import Store
+from precis.store.queries import iter_records
 
 FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
 MADE = "made.json"
@@ -28,26 +33,56 @@ MADE = "made.json"
 def write_downloads(database: str, folder: Path, stem: str, previous: dict[str, str]) -> None:
     """Write ``folder/<stem>.<ext>`` for each format, except the CSV or xlsx already made from the
     same records (``previous``: format -> the key they were made from; the JSON is always written,
-    its digest being the key); ``made.json`` records the key and the number of records."""
+    its digest being the key); ``made.json`` records the key and the number of records.
+
+    The records stream from the store: the JSON is written as they are read, and each is kept in
+    a spool file (``folder``'s, removed after) from which the CSV and the xlsx are written, once
+    every record has told their columns (``sheets.Layout``). Memory holds a batch of records, not
+    the archive."""
     with Store(database) as store:
-        records = load_records(store, public=True)
         with store.session() as s:
             settings = store.default_publication(s).settings
-    # The JSON file holds every field of every record (and the publication's settings), written
-    # deterministically: its digest is the key of what all three files are made from.
-    sheets.write_file(folder / f"{stem}.json", records, publication=settings)
-    key = digest((folder / f"{stem}.json").read_bytes())
-    for ext, _ in FORMATS:
-        if ext != "json" and previous.get(ext) != f"{ext}:{key}":
-            path = folder / f"{stem}.{ext}"
-            if ext == "xlsx":
-                write_xlsx(path, records)
-            else:
-                sheets.write_file(path, records, publication=settings)
-    (folder / MADE).write_text(json.dumps({"key": key, "count": len(records)}), "utf-8")
+        layout = sheets.Layout()
+        with tempfile.TemporaryFile(dir=folder) as spool:
+            count = 0
+
+            def spooled(records: Iterator[EntryRecord]) -> Iterator[EntryRecord]:
+                nonlocal count
+                for rec in records:
+                    layout.add(rec)
+                    spool.write(pickle.dumps(rec, pickle.HIGHEST_PROTOCOL))
+                    count += 1
+                    yield rec
+
+            # The JSON file holds every field of every record (and the publication's settings),
+            # written deterministically: its digest is the key of what all three files are made from.
+            hashed = hashlib.sha256()
+            with replacing(folder / f"{stem}.json") as f:
+                for chunk in sheets.json_chunks(spooled(iter_records(store, public=True)), settings):
+                    f.write(chunk)
+                    hashed.update(chunk)
+            key = hashed.hexdigest()  # what ``precis.site.writer.digest`` of the file gives
+            for ext, _ in FORMATS:
+                if ext != "json" and previous.get(ext) != f"{ext}:{key}":
+                    path = folder / f"{stem}.{ext}"
+                    spool.seek(0)
+                    if ext == "xlsx":
+                        write_xlsx(path, unspooled(spool), layout)
+                    else:
+                        sheets.write_csv(path, unspooled(spool), layout)
+    (folder / MADE).write_text(json.dumps({"key": key, "count": count}), "utf-8")
 
 
-def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
+def unspooled(spool: IO[bytes]) -> Iterator[EntryRecord]:
+    """The records ``write_downloads`` wrote to its spool, one by one."""
+    while True:
+        try:
+            yield pickle.load(spool)
+        except EOFError:
+            return
+
+
+def write_xlsx(path: Path, records: Iterable[EntryRecord], layout: sheets.Layout) -> None:
     """The public records in the newsletter's spreadsheet layout, by the rules of every .xlsx
     written (``precis.sheets.xlsx_rows`` and ``fill_xlsx_cell``: text cells never formulas, only
     links the policy allows), but with openpyxl's write-only workbook, which streams the rows out
@@ -58,7 +93,7 @@ def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Sheet1")
     try:
-        for row in sheets.xlsx_rows(path, records, public=True):
+        for row in sheets.xlsx_rows(path, records, public=True, layout=layout):
             cells: list[Any] = []
             for value, link in row:
                 cell = WriteOnlyCell(ws)
