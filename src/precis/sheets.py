@@ -362,10 +362,15 @@ def fill_xlsx_cell(cell: Any, value: str | int | None, link: str | None) -> None
     try:
         cell.value = value
     except IllegalCharacterError:
-        problem = text_problem(str(value)) or "a character .xlsx cannot hold"
-        raise PrecisError(f"a cell of .xlsx cannot hold {str(value)[:40]!r}: {problem}") from None
+        raise xlsx_text_error(str(value)) from None
     if isinstance(value, str):
         cell.data_type = "s"
+
+
+def xlsx_text_error(value: str) -> PrecisError:
+    """The error of a text with a character no .xlsx cell can hold."""
+    problem = text_problem(value) or "a character .xlsx cannot hold"
+    return PrecisError(f"a cell of .xlsx cannot hold {value[:40]!r}: {problem}")
 
 
 def _editorial(r: EntryRecord) -> bool:

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from precis import sheets
+from precis.errors import PrecisError
 from precis.model import Entry, Opinion
-from precis.site.downloads import write_downloads
+from precis.record import EntryRecord
+from precis.site.downloads import write_downloads, write_xlsx
 from precis.store import Store, load_records
 from precis.store.queries import iter_records
 from tests.helpers import load_sample
@@ -125,3 +129,49 @@ def test_downloads_from_postgresql_equal_those_from_sqlite(pg_url, sample_store,
     for name in ("x.json", "x.csv", "made.json"):
         assert (pg / name).read_bytes() == (sqlite / name).read_bytes(), name
     assert cells(pg / "x.xlsx") == cells(sqlite / "x.xlsx")
+
+
+def openpyxl_write_only(path: Path, rows: list[list[tuple[str | int | None, str | None]]]) -> None:
+    """The downloads' .xlsx as openpyxl's write-only worksheet writes it, a cell object per value."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Sheet1")
+    for row in rows:
+        out = []
+        for value, link in row:
+            cell = WriteOnlyCell(ws)
+            sheets.fill_xlsx_cell(cell, value, link)
+            out.append(cell)
+        ws.append(out)
+    wb.save(path)
+
+
+def test_the_excel_download_is_the_xml_openpyxl_writes_for_the_same_rows(tmp_path):
+    records = [
+        EntryRecord(
+            title="  Spaces around  ", title_url="https://example.org/a?b=1&c=<2>", summary=TRICKY, year=2020,
+            authors='=HYPERLINK("http://evil")', read_more="More", read_more_url="https://example.org/m#part",
+        ),
+        EntryRecord(title="Plain", category="", summary="é ü &amp; <b>", prerequisites="P", prerequisites_url="#top"),
+        EntryRecord(title="No links at all", year=1999),
+    ]
+    layout = sheets.Layout.of(records)
+    ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
+    write_xlsx(ours, iter(records), layout)
+    openpyxl_write_only(theirs, list(sheets.xlsx_rows(theirs, records, public=True)))
+    with zipfile.ZipFile(ours) as a, zipfile.ZipFile(theirs) as b:
+        assert a.namelist() == b.namelist()
+        assert "xl/worksheets/_rels/sheet1.xml.rels" in a.namelist()
+        for name in a.namelist():
+            if name != "docProps/core.xml":  # its times of creation
+                assert a.read(name) == b.read(name), name
+    assert cells(ours) == cells(theirs)
+
+
+def test_a_character_no_excel_cell_can_hold_is_refused_with_the_text(tmp_path):
+    records = [EntryRecord(title="Bell \x07 here")]
+    with pytest.raises(PrecisError, match="cannot hold 'Bell"):
+        write_xlsx(tmp_path / "x.xlsx", records, sheets.Layout.of(records))
+    assert not (tmp_path / "x.xlsx").exists()
