@@ -187,36 +187,40 @@ def _spooled_links(links: IO[bytes]) -> Iterator[tuple[str, str | None, str | No
 
 
 def _write_hyperlinks(sheet: IO[bytes], links: IO[bytes], count: int) -> None:
-    """The sheet's ``<hyperlinks>``, as openpyxl writes them: an external link is the sheet's
-    relationship ``rId<n>``, numbered in the order of the cells."""
-    from lxml.etree import xmlfile
-    from openpyxl.worksheet.hyperlink import Hyperlink
+    """The sheet's ``<hyperlinks>``, as openpyxl writes them (``Hyperlink.to_tree``, made here
+    without its object per link): an external link is the sheet's relationship ``rId<n>``,
+    numbered in the order of the cells."""
+    from lxml.etree import Element, xmlfile
+    from openpyxl.xml.constants import REL_NS
 
     if not count:
         return
     n = 0
     with xmlfile(sheet) as xf, xf.element("hyperlinks"):
         for ref, target, location in _spooled_links(links):
-            link = Hyperlink(ref=ref, location=location)
+            attributes = {"ref": ref}
+            if location:
+                attributes["location"] = location
             if target:
                 n += 1
-                link.id = f"rId{n}"
-            xf.write(link.to_tree())
+                attributes[f"{{{REL_NS}}}id"] = f"rId{n}"
+            xf.write(Element("hyperlink", attributes))
 
 
 def _write_relationships(part: IO[bytes], links: IO[bytes]) -> None:
-    """The sheet's relationships: one per external hyperlink, as openpyxl writes them."""
-    from lxml.etree import tostring
-    from openpyxl.packaging.relationship import Relationship
-    from openpyxl.xml.constants import PKG_REL_NS
+    """The sheet's relationships: one per external hyperlink, as openpyxl writes them
+    (``Relationship.to_tree``, made here without its object per link)."""
+    from lxml.etree import Element, tostring
+    from openpyxl.xml.constants import PKG_REL_NS, REL_NS
 
+    kind = f"{REL_NS}/hyperlink"
     part.write(f'<Relationships xmlns="{PKG_REL_NS}">'.encode())
     n = 0
     for _ref, target, _location in _spooled_links(links):
         if target:
             n += 1
-            rel = Relationship(type="hyperlink", TargetMode="External", Target=target, Id=f"rId{n}")
-            part.write(tostring(rel.to_tree()))
+            attributes = {"Type": kind, "Target": target, "TargetMode": "External", "Id": f"rId{n}"}
+            part.write(tostring(Element("Relationship", attributes)))
     part.write(b"</Relationships>")
 
 
