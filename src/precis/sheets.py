@@ -110,6 +110,36 @@ def write_file(path: Path, records: list[EntryRecord], publication: dict[str, An
         raise PrecisError(f"{path}: cannot export to .{ext or '(no extension)'}; use .xlsx, .csv or .json")
 
 
+class Layout:
+    """What the columns of a CSV or .xlsx depend on that only every record tells: whether any has
+    an editorial value (the editorial columns), which columns have a link somewhere (a CSV's link
+    columns), and which a link that cannot be an .xlsx hyperlink (the private .xlsx's link columns).
+    Made first from a list, or record by record (``add``) while the records pass by once, for files
+    written from a stream (the archive's downloads)."""
+
+    def __init__(self) -> None:
+        self.editorial = False
+        self.links: set[str] = set()
+        self.links_as_text: set[str] = set()
+
+    @classmethod
+    def of(cls, records: Iterable[EntryRecord]) -> Layout:
+        layout = cls()
+        for rec in records:
+            layout.add(rec)
+        return layout
+
+    def add(self, rec: EntryRecord) -> None:
+        self.editorial = self.editorial or _editorial(rec)
+        row = row_from_record(rec, False)
+        for name in AN_COLUMNS:
+            cell = row[name]
+            if cell.link:
+                self.links.add(name)
+                if _link_as_text(cell):
+                    self.links_as_text.add(name)
+
+
 # -- rows of cells -----------------------------------------------------------------------------
 
 
@@ -275,21 +305,25 @@ def save_workbook(wb: Any, path: Path) -> None:
 
 
 def xlsx_rows(
-    path: Path, records: list[EntryRecord], public: bool
+    path: Path, records: Iterable[EntryRecord], public: bool, layout: Layout | None = None
 ) -> Iterator[list[tuple[str | int | None, str | None]]]:
     """The header and each record's row, as (value, hyperlink) pairs: the one layout of every
-    .xlsx written (``write_xlsx`` and the archive's downloads).
+    .xlsx written (``write_xlsx`` and the archive's downloads). ``layout``: the records' (see
+    ``Layout``), if the caller made it as they passed by; else ``records`` are read twice.
 
     A link is a hyperlink only if the policy allows it and its cell has a value (a hyperlink on an
     empty cell does not survive an .xlsx). Otherwise ``public`` drops it, and the private export
     keeps it as text in a "<Column> link" column. A text over ``CELL_LIMIT`` is refused.
     """
-    editorial = _has_editorial(records)
+    if layout is None:
+        records = list(records)
+        layout = Layout.of(records)
+    editorial = layout.editorial
     columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])
-    rows = [row_from_record(rec, editorial) for rec in records]
-    as_text = [] if public else [c for c in AN_COLUMNS if any(_link_as_text(row[c]) for row in rows)]
+    as_text = [] if public else [c for c in AN_COLUMNS if c in layout.links_as_text]
     yield [(name, None) for name in columns + [c + LINK_SUFFIX for c in as_text]]
-    for rec, row in zip(records, rows, strict=True):
+    for rec in records:
+        row = row_from_record(rec, editorial)
         out: list[tuple[str | int | None, str | None]] = []
         for name in columns:
             cell = row[name]
@@ -328,17 +362,20 @@ def fill_xlsx_cell(cell: Any, value: str | int | None, link: str | None) -> None
     try:
         cell.value = value
     except IllegalCharacterError:
-        problem = text_problem(str(value)) or "a character .xlsx cannot hold"
-        raise PrecisError(f"a cell of .xlsx cannot hold {str(value)[:40]!r}: {problem}") from None
+        raise xlsx_text_error(str(value)) from None
     if isinstance(value, str):
         cell.data_type = "s"
 
 
-def _has_editorial(records: list[EntryRecord]) -> bool:
-    return any(
-        r.public_level != "Yes" or r.email_status or r.priority is not None or r.summarize or r.notes
-        for r in records
-    )
+def xlsx_text_error(value: str) -> PrecisError:
+    """The error of a text with a character no .xlsx cell can hold."""
+    problem = text_problem(value) or "a character .xlsx cannot hold"
+    return PrecisError(f"a cell of .xlsx cannot hold {value[:40]!r}: {problem}")
+
+
+def _editorial(r: EntryRecord) -> bool:
+    """Whether a record has a value that only the editorial columns show."""
+    return bool(r.public_level != "Yes" or r.email_status or r.priority is not None or r.summarize or r.notes)
 
 
 # -- csv ---------------------------------------------------------------------------------------
@@ -407,17 +444,21 @@ def csv_unescape(text: str) -> str:
     return text[1:] if _ESCAPED_FORMULA.match(text) else text
 
 
-def write_csv(path: Path, records: list[EntryRecord]) -> None:
-    editorial = _has_editorial(records)
-    link_columns = [c for c in AN_COLUMNS if any(row_from_record(r, False)[c].link for r in records)]
-    columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else []) + [c + LINK_SUFFIX for c in link_columns]
+def write_csv(path: Path, records: Iterable[EntryRecord], layout: Layout | None = None) -> None:
+    """The records as CSV; ``layout``: as for ``xlsx_rows``."""
+    if layout is None:
+        records = list(records)
+        layout = Layout.of(records)
+    editorial = layout.editorial
+    link_columns = [c for c in AN_COLUMNS if c in layout.links]
+    value_columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])
     with replacing(path) as binary:
         f = io.TextIOWrapper(binary, encoding="utf-8", newline="")
         w = csv.writer(f)
-        w.writerow(columns)
+        w.writerow(value_columns + [c + LINK_SUFFIX for c in link_columns])
         for rec in records:
             row = row_from_record(rec, editorial)
-            values = [row[c].value for c in AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])]
+            values = [row[c].value for c in value_columns]
             values += [row[c].link for c in link_columns]
             w.writerow(["" if v is None else csv_escape(v) if isinstance(v, str) else v for v in values])
         f.flush()
@@ -499,10 +540,23 @@ def read_json(path: Path) -> list[EntryRecord]:
     return records
 
 
-def write_json(path: Path, records: list[EntryRecord], publication: dict[str, Any] | None) -> None:
-    data = {
-        "format": JSON_FORMAT,
-        "publication": publication,
-        "entries": [r.to_dict() for r in records],
-    }
-    write_bytes(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+def write_json(path: Path, records: Iterable[EntryRecord], publication: dict[str, Any] | None) -> None:
+    with replacing(path) as f:
+        for chunk in json_chunks(records, publication):
+            f.write(chunk)
+
+
+def json_chunks(records: Iterable[EntryRecord], publication: dict[str, Any] | None) -> Iterator[bytes]:
+    """The Précis JSON file of the records, a piece per record: the bytes of
+    ``json.dumps({"format": …, "publication": …, "entries": [...]}, ensure_ascii=False, indent=1)``
+    in UTF-8, without the whole file ever in memory. An entry's own ``json.dumps`` is indented two
+    levels deeper by indenting each of its lines (a JSON text holds no line break but between its
+    values: one in a string is written ``\\n``)."""
+    head = json.dumps({"format": JSON_FORMAT, "publication": publication, "entries": []}, ensure_ascii=False, indent=1)
+    yield head.removesuffix("[]\n}").encode("utf-8")
+    before = "[\n  "
+    for rec in records:
+        entry = json.dumps(rec.to_dict(), ensure_ascii=False, indent=1).replace("\n", "\n  ")
+        yield (before + entry).encode("utf-8")
+        before = ",\n  "
+    yield ("[]\n}" if before == "[\n  " else "\n ]\n}").encode("utf-8")

@@ -7,19 +7,23 @@ parallel without sharing anything with the builder (threads, database connection
 
 from __future__ import annotations
 
-import gc
+import hashlib
 import json
+import pickle
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from precis import sheets
 from precis.errors import PrecisError
+from precis.files import replacing
 from precis.record import EntryRecord
-from precis.site.writer import digest
-from precis.store import Store, load_records
+from precis.store import Store
+from precis.store.queries import iter_records
 
 FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
 MADE = "made.json"
@@ -28,47 +32,195 @@ MADE = "made.json"
 def write_downloads(database: str, folder: Path, stem: str, previous: dict[str, str]) -> None:
     """Write ``folder/<stem>.<ext>`` for each format, except the CSV or xlsx already made from the
     same records (``previous``: format -> the key they were made from; the JSON is always written,
-    its digest being the key); ``made.json`` records the key and the number of records."""
+    its digest being the key); ``made.json`` records the key and the number of records.
+
+    The records stream from the store: the JSON is written as they are read, and each is kept in
+    a spool file (``folder``'s, removed after) from which the CSV and the xlsx are written, once
+    every record has told their columns (``sheets.Layout``). Memory holds a batch of records, not
+    the archive."""
     with Store(database) as store:
-        records = load_records(store, public=True)
         with store.session() as s:
             settings = store.default_publication(s).settings
-    # The JSON file holds every field of every record (and the publication's settings), written
-    # deterministically: its digest is the key of what all three files are made from.
-    sheets.write_file(folder / f"{stem}.json", records, publication=settings)
-    key = digest((folder / f"{stem}.json").read_bytes())
-    for ext, _ in FORMATS:
-        if ext != "json" and previous.get(ext) != f"{ext}:{key}":
-            path = folder / f"{stem}.{ext}"
-            if ext == "xlsx":
-                write_xlsx(path, records)
-            else:
-                sheets.write_file(path, records, publication=settings)
-    (folder / MADE).write_text(json.dumps({"key": key, "count": len(records)}), "utf-8")
+        layout = sheets.Layout()
+        with tempfile.TemporaryFile(dir=folder) as spool:
+            count = 0
+
+            def spooled(records: Iterator[EntryRecord]) -> Iterator[EntryRecord]:
+                nonlocal count
+                for rec in records:
+                    layout.add(rec)
+                    spool.write(pickle.dumps(rec, pickle.HIGHEST_PROTOCOL))
+                    count += 1
+                    yield rec
+
+            # The JSON file holds every field of every record (and the publication's settings),
+            # written deterministically: its digest is the key of what all three files are made from.
+            hashed = hashlib.sha256()
+            with replacing(folder / f"{stem}.json") as f:
+                for chunk in sheets.json_chunks(spooled(iter_records(store, public=True)), settings):
+                    f.write(chunk)
+                    hashed.update(chunk)
+            key = hashed.hexdigest()  # what ``precis.site.writer.digest`` of the file gives
+            for ext, _ in FORMATS:
+                if ext != "json" and previous.get(ext) != f"{ext}:{key}":
+                    path = folder / f"{stem}.{ext}"
+                    spool.seek(0)
+                    if ext == "xlsx":
+                        write_xlsx(path, unspooled(spool), layout)
+                    else:
+                        sheets.write_csv(path, unspooled(spool), layout)
+    (folder / MADE).write_text(json.dumps({"key": key, "count": count}), "utf-8")
 
 
-def write_xlsx(path: Path, records: list[EntryRecord]) -> None:
+def unspooled(spool: IO[bytes]) -> Iterator[EntryRecord]:
+    """The records ``write_downloads`` wrote to its spool, one by one."""
+    while True:
+        try:
+            yield pickle.load(spool)
+        except EOFError:
+            return
+
+
+# The parts of the .xlsx that hold the rows: written here, the rest of the package by openpyxl.
+SHEET = "xl/worksheets/sheet1.xml"
+SHEET_RELS = "xl/worksheets/_rels/sheet1.xml.rels"
+EMPTY_ROWS = b"<sheetData></sheetData>"
+
+
+def write_xlsx(path: Path, records: Iterable[EntryRecord], layout: sheets.Layout) -> None:
     """The public records in the newsletter's spreadsheet layout, by the rules of every .xlsx
-    written (``precis.sheets.xlsx_rows`` and ``fill_xlsx_cell``: text cells never formulas, only
-    links the policy allows), but with openpyxl's write-only workbook, which streams the rows out
-    instead of building a cell object per value: several times faster for the whole archive."""
+    written (``precis.sheets.xlsx_rows``: only links the policy allows; text cells never formulas),
+    streamed into the file.
+
+    openpyxl makes the package of a workbook with one empty sheet; its sheet is replaced by the
+    XML openpyxl's write-only worksheet writes for these rows (the same bytes: tested), made here
+    with lxml as openpyxl makes it, but without a cell object per value and without holding every
+    hyperlink until the end of the sheet (openpyxl keeps them, and their relationships, in memory:
+    most of a gigabyte at 100,000 entries): they wait in a spool file."""
+    from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+
+    package = _empty_package()
+    head, rows, tail = package.read(SHEET).partition(EMPTY_ROWS)
+    if not rows:
+        raise PrecisError(f"{path}: this version of openpyxl writes a sheet this module does not know")
+    with tempfile.TemporaryFile() as links, replacing(path) as out, ZipFile(out, "w", ZIP_DEFLATED, True) as zf:
+        for info in package.infolist():
+            if info.filename != SHEET:
+                zf.writestr(info, package.read(info))
+                continue
+            part = ZipInfo(SHEET, date_time=info.date_time)
+            part.compress_type, part.external_attr = info.compress_type, info.external_attr
+            with zf.open(part, "w") as sheet:
+                sheet.write(head)
+                count = _write_rows(sheet, sheets.xlsx_rows(path, records, public=True, layout=layout), links)
+                _write_hyperlinks(sheet, links, count)
+                sheet.write(tail)
+            if count:
+                rels = ZipInfo(SHEET_RELS, date_time=info.date_time)
+                rels.compress_type = info.compress_type
+                with zf.open(rels, "w") as part_rels:
+                    _write_relationships(part_rels, links)
+
+
+def _empty_package() -> Any:
+    """openpyxl's .xlsx of a workbook with one empty sheet, "Sheet1", as a ``ZipFile``."""
+    import io
+    from zipfile import ZipFile
+
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Sheet1")
-    try:
-        for row in sheets.xlsx_rows(path, records, public=True):
-            cells: list[Any] = []
-            for value, link in row:
-                cell = WriteOnlyCell(ws)
-                sheets.fill_xlsx_cell(cell, value, link)
-                cells.append(cell)
-            ws.append(cells)
-    except BaseException:
-        ws.close()  # else its XML writer fails again at exit, and that error hides this one
-        raise
-    sheets.save_workbook(wb, path)
+    wb.create_sheet("Sheet1")
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return ZipFile(buffer)
+
+
+def _write_rows(sheet: IO[bytes], rows: Iterable[list[tuple[str | int | None, str | None]]], links: IO[bytes]) -> int:
+    """The sheet's ``<sheetData>`` as openpyxl's write-only worksheet writes it (``lxml_write_cell``:
+    a text is an inline string, never a formula); each hyperlink goes to ``links``. The number of
+    hyperlinks."""
+    from lxml.etree import Element, xmlfile
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.compat import safe_string
+    from openpyxl.utils import get_column_letter
+    from openpyxl.xml.constants import XML_NS
+
+    space = f"{{{XML_NS}}}space"
+    letters: list[str] = []
+    count = 0
+    with xmlfile(sheet) as xf, xf.element("sheetData"):
+        for r, row in enumerate(rows, 1):
+            letters.extend(get_column_letter(c) for c in range(len(letters) + 1, len(row) + 1))
+            with xf.element("row", {"r": f"{r}"}):
+                for letter, (value, link) in zip(letters, row, strict=False):
+                    if value is None:
+                        continue
+                    ref = f"{letter}{r}"
+                    if isinstance(value, str):
+                        if ILLEGAL_CHARACTERS_RE.search(value):
+                            raise sheets.xlsx_text_error(value)
+                        with xf.element("c", {"r": ref, "t": "inlineStr"}):
+                            if value:
+                                with xf.element("is"):
+                                    t = Element("t", {space: "preserve"} if value != value.strip() else {})
+                                    t.text = value
+                                    xf.write(t)
+                    else:
+                        with xf.element("c", {"r": ref, "t": "n"}), xf.element("v"):
+                            xf.write(safe_string(value))
+                    if link:
+                        target, _, location = link.partition("#")
+                        links.write(pickle.dumps((ref, target or None, location or None)))
+                        count += 1
+    return count
+
+
+def _spooled_links(links: IO[bytes]) -> Iterator[tuple[str, str | None, str | None]]:
+    links.seek(0)
+    while True:
+        try:
+            yield pickle.load(links)
+        except EOFError:
+            return
+
+
+def _write_hyperlinks(sheet: IO[bytes], links: IO[bytes], count: int) -> None:
+    """The sheet's ``<hyperlinks>``, as openpyxl writes them (``Hyperlink.to_tree``, made here
+    without its object per link): an external link is the sheet's relationship ``rId<n>``,
+    numbered in the order of the cells."""
+    from lxml.etree import Element, xmlfile
+    from openpyxl.xml.constants import REL_NS
+
+    if not count:
+        return
+    n = 0
+    with xmlfile(sheet) as xf, xf.element("hyperlinks"):
+        for ref, target, location in _spooled_links(links):
+            attributes = {"ref": ref}
+            if location:
+                attributes["location"] = location
+            if target:
+                n += 1
+                attributes[f"{{{REL_NS}}}id"] = f"rId{n}"
+            xf.write(Element("hyperlink", attributes))
+
+
+def _write_relationships(part: IO[bytes], links: IO[bytes]) -> None:
+    """The sheet's relationships: one per external hyperlink, as openpyxl writes them
+    (``Relationship.to_tree``, made here without its object per link)."""
+    from lxml.etree import Element, tostring
+    from openpyxl.xml.constants import PKG_REL_NS, REL_NS
+
+    kind = f"{REL_NS}/hyperlink"
+    part.write(f'<Relationships xmlns="{PKG_REL_NS}">'.encode())
+    n = 0
+    for _ref, target, _location in _spooled_links(links):
+        if target:
+            n += 1
+            attributes = {"Type": kind, "Target": target, "TargetMode": "External", "Id": f"rId{n}"}
+            part.write(tostring(Element("Relationship", attributes)))
+    part.write(b"</Relationships>")
 
 
 @dataclass
@@ -103,8 +255,11 @@ class DownloadsProcess:
 
 
 def main() -> None:
-    """The child's entry point: its one argument is the JSON list of ``write_downloads``'s."""
-    gc.disable()  # a short-lived process that frees what it makes by reference counting
+    """The child's entry point: its one argument is the JSON list of ``write_downloads``'s.
+
+    The garbage collector stays on: the records stream through, so it has little to look at, and
+    every ``json.dumps`` with an indent leaves a cycle of closures behind (2 KB a record: 200 MB
+    at 100,000 entries with the collector off)."""
     database, folder, stem, previous = json.loads(sys.argv[1])
     try:
         write_downloads(database, Path(folder), stem, previous)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -39,16 +39,41 @@ def load_records(store: Store, public: bool = False) -> list[EntryRecord]:
     With ``public``, entries that are not published or not public are left out and the rest are cut to what the
     public may see (see ``public.py``), cross-references to entries that are not public included.
     """
+    return list(iter_records(store, public))
+
+
+def iter_records(store: Store, public: bool = False, batch: int = 500) -> Iterator[EntryRecord]:
+    """``load_records`` one record at a time: the entries are read ``batch`` at a time, in one
+    snapshot of the store, and let go once made records, so that writing a file of the whole
+    archive holds a batch of entries, not all of them."""
     from precis.public import PUBLISHED, public_record
 
     with store.session() as s:
+        if not store.is_sqlite:  # SQLite's read session is one snapshot already
+            s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         publication = store.default_publication(s)
-        entries = publication_entries(s, publication)
-        if not public:
-            return [record_from_entry(e) for e in entries]
-        records = [record_from_entry(e) for e in entries if e.status == PUBLISHED]
-        public_key = public_key_of(s, publication)
-    return [r for r in (public_record(rec, public_key) for rec in records) if r is not None]
+        wanted = select(Entry.id).where(Entry.publication_id == publication.id)
+        if public:
+            wanted = wanted.where(Entry.status == PUBLISHED)
+        ids = list(s.scalars(wanted.order_by(Entry.position, Entry.id)))
+        public_key = public_key_of(s, publication) if public else None
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            loaded = s.scalars(
+                select(Entry)
+                .where(Entry.id.in_(chunk))
+                .options(selectinload(Entry.opinions), selectinload(Entry.issue))
+            )
+            records = {e.id: record_from_entry(e) for e in loaded}
+            s.expunge_all()  # the entries are no longer needed: let them go with their records made
+            for entry_id in chunk:
+                rec = records[entry_id]
+                if public_key is not None:
+                    cut = public_record(rec, public_key)
+                    if cut is None:
+                        continue
+                    rec = cut
+                yield rec
 
 
 def public_key_of(session: Session, publication: Publication) -> Callable[[str], bool]:
