@@ -464,7 +464,7 @@ class SiteBuilder:
             files = []
             for ext, label in DOWNLOAD_FORMATS:
                 name = f"{pending.stem}.{ext}"
-                self.writer.produce(f"downloads/{name}", f"{ext}:{made.key}", Path(pending.tmp.name, name).read_bytes)
+                self.writer.produce(f"downloads/{name}", f"{ext}:{made.key}", Path(pending.tmp.name, name))
                 files.append((name, label, _size((self.writer.outdir / "downloads" / name).stat().st_size)))
         self.page("downloads/", "downloads.html.j2", title="Downloads", files=files, count=made.count)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,15 +101,15 @@ class SiteWriter:
         data = content.encode("utf-8") if isinstance(content, str) else content
         return self.produce(path, digest(data), lambda: data)
 
-    def produce(self, path: str, key: str, make: Callable[[], bytes]) -> bool:
-        """Write what ``make()`` returns at ``path`` unless the file was made from the same inputs
-        (``key``) last time; ``make`` is not called then. True if written."""
+    def produce(self, path: str, key: str, make: Callable[[], bytes] | Path) -> bool:
+        """Write what ``make()`` returns (or a copy of the file ``make``) at ``path`` unless the file
+        was made from the same inputs (``key``) last time; ``make`` is not called then. True if
+        written."""
         self.current[path] = key
         if self.is_current(path, key):
             self.unchanged.append(path)
             return False
         target = self._target(path)
-        data = make()
         # Written beside and renamed over: a reader of the folder (``precis serve``) gets the old file
         # or the new one, never half of one.
         scratch = target.with_name(f".{target.name}.precis-new")
@@ -116,7 +117,10 @@ class SiteWriter:
             if target.parent not in self._folders:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 self._folders.add(target.parent)
-            scratch.write_bytes(data)
+            if isinstance(make, Path):  # copied in pieces: a large file is never held in memory
+                shutil.copyfile(make, scratch)
+            else:
+                scratch.write_bytes(make())
             os.replace(scratch, target)
         except OSError as exc:  # a full disk names no file: say which
             scratch.unlink(missing_ok=True)  # no half-written file is left beside the page
