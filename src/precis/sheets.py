@@ -48,6 +48,7 @@ from precis.record import (
     record_from_row,
     row_from_record,
     text_problem,
+    texts_allowed,
 )
 
 FORMATS = ("xlsx", "csv", "html", "json")
@@ -183,18 +184,23 @@ def _iter_records(
         raise PrecisError(f"{path}: row 1: column {duplicate!r} appears twice")
     provided = provided_by(set(names), cell_links)
     letters = [get_column_letter(i + 1) for i in range(len(names))]
-    link_columns = [(col, col + LINK_SUFFIX) for col in AN_COLUMNS]
+    link_columns = [(col, col + LINK_SUFFIX) for col in AN_COLUMNS if col + LINK_SUFFIX in names]
+    place = f"{path}: {row_word} "
     count = 0
     for number, cells in rows:
-        where = f"{path}: {row_word} {number}"
+        where = f"{place}{number}"
         if not cell_links and cells:
             _check_width(where, len(names), cells)
-        row: dict[str, Cell] = {}
-        for name, letter, cell in zip(names, letters, cells, strict=False):  # xlsx rows may be shorter
-            if name:
-                if cell.value is not None or cell.link is not None:
+        row = {name: cell for name, cell in zip(names, cells, strict=False) if name}  # xlsx rows may be shorter
+        # The row's texts checked at once (those of columns without a header too); cell by cell
+        # only to say which cell has the problem.
+        texts = [value for c in cells if isinstance(value := c.value, str)]
+        if cell_links:
+            texts += [c.link for c in cells if c.link]
+        if not texts_allowed(texts):
+            for name, letter, cell in zip(names, letters, cells, strict=False):
+                if name:
                     _check_cell(where, name, letter, cell)
-                row[name] = cell
         if all(c.value in (None, "") and not c.link for c in row.values()):
             continue
         for col, link_name in link_columns:  # link columns: "Title link"
@@ -211,7 +217,6 @@ def _check_width(where: str, width: int, cells: list[Cell]) -> None:
 
 
 def _check_cell(where: str, name: str, letter: str, cell: Cell) -> None:
-    # Run for every cell of a file: the message is made only for a cell that has a problem.
     for value, what in ((cell.value, ""), (cell.link, " (its hyperlink)")):
         problem = text_problem(value) if isinstance(value, str) else None
         if problem:
@@ -441,7 +446,8 @@ def csv_escape(text: str) -> str:
 
 def csv_unescape(text: str) -> str:
     """The inverse of ``csv_escape``: ``csv_unescape(csv_escape(t)) == t`` for every text."""
-    return text[1:] if _ESCAPED_FORMULA.match(text) else text
+    # Asked of every text read: the pattern only where it can match.
+    return text[1:] if text[:1] == "'" and _ESCAPED_FORMULA.match(text) else text
 
 
 def write_csv(path: Path, records: Iterable[EntryRecord], layout: Layout | None = None) -> None:

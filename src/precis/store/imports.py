@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import operator
 import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
@@ -10,12 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Connection, bindparam, func, insert, select, text
+from sqlalchemy import JSON, Connection, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from precis.authors import parse_authors
 from precis.errors import PrecisError
-from precis.model import Entry, EntryAuthor, Issue, Opinion, Publication, issue_label, parse_issue_label
+from precis.model import Entry, EntryAuthor, Issue, Opinion, Publication, issue_label, parse_issue_label, utcnow
 from precis.public import public_record
 from precis.record import (
     ENTRY_FIELDS,
@@ -26,6 +27,7 @@ from precis.record import (
     imported_status,
     record_from_entry,
 )
+from precis.store.bulk import insert_rows
 from precis.store.engine import sqlite_path
 from precis.store.queries import public_key_of
 from precis.store.revisions import snapshot_of, write_revisions
@@ -68,7 +70,7 @@ def import_records(
     (with their revisions), then let go, so memory does not grow with the file (what is kept per
     entry is its identity, id and the row that gave it). The batch's new entries are written after
     it without the ORM (``_insert_new``): a first import is mostly new entries, and the ORM's work
-    per object was most of its time.
+    per object was most of its time. ``progress`` is told how many records were read after each batch.
     """
     result = ImportResult()
     stream = iter(records)
@@ -87,7 +89,8 @@ def import_records(
         seen: dict[tuple[str, str], str] = {}
         n = 0
         for batch in batched(itertools.chain([first], stream), BATCH):
-            wanted = [known[k] for k in {rec.identity() for rec in batch} if k in known]
+            keys = [rec.identity() for rec in batch]
+            wanted = [known[k] for k in set(keys) if k in known]
             loaded = {
                 e.id: e for e in s.scalars(
                     select(Entry).where(Entry.id.in_(wanted))
@@ -96,9 +99,8 @@ def import_records(
             } if wanted else {}
             made: list[tuple[tuple[str, str], EntryRecord, Issue | None]] = []
             touched: set[Issue] = set()
-            for rec in batch:
+            for key, rec in zip(keys, batch, strict=True):
                 n += 1
-                key = rec.identity()
                 if key in seen:
                     raise PrecisError(
                         f"{rec.where}: same title and issue as {seen[key]}; one entry cannot be in a file twice"
@@ -117,7 +119,7 @@ def import_records(
                         series, number = parse_issue_label(rec.issue) or (None, None)
                         if series is None or number is None:  # records are validated: a bug, not input
                             raise PrecisError(f"{rec.where}: {rec.issue!r} is not an issue")
-                        issue = Issue(publication=pub, series=series, number=number)
+                        issue = Issue(publication_id=pub.id, series=series, number=number)
                         s.add(issue)
                         issues[rec.issue] = issue
                         result.issues_created += 1
@@ -134,13 +136,9 @@ def import_records(
                     if issue is not None:
                         touched.add(issue)
                     result.created += 1
-                    if progress:
-                        progress(n)
                     continue
                 if current is not None and current.to_dict() == rec.to_dict():
                     result.unchanged += 1
-                    if progress:
-                        progress(n)
                     continue
                 else:
                     result.updated += 1
@@ -151,8 +149,6 @@ def import_records(
                     touched.update(i for i in (entry.issue, issue) if i is not None)
                     entry.issue = issue
                 set_authors(entry)
-                if progress:
-                    progress(n)
             s.flush()  # the updated entries, with their revisions; the new issues, which get their ids
             for (key, _, _), entry_id in zip(made, _insert_new(s, pub.id, made), strict=True):
                 known[key] = entry_id
@@ -160,6 +156,8 @@ def import_records(
                 s.expunge(entry)  # with its opinions and authors; the issues stay
             for issue in touched:
                 s.expire(issue, ["entries"])  # which would hold on to the entries let go, or miss the new ones
+            if progress:
+                progress(n)  # a batch at a time: for each record, it took a second in 100,000
     return result
 
 
@@ -167,75 +165,66 @@ def _insert_new(
     session: Session, publication_id: int, made: list[tuple[tuple[str, str], EntryRecord, Issue | None]]
 ) -> list[int]:
     """Write new entries (each a record and its issue, already flushed), their opinions, their
-    authors and their first revisions, one executemany per table; their ids, in order.
+    authors and their first revisions, a bulk insert per table (``precis.store.bulk``); their ids,
+    in order.
 
     The rows are the ones the ORM writes for ``Entry(status=imported_status(rec))``,
-    ``apply_record``, the issue and ``set_authors`` (version 1, the columns' own defaults for the
-    times, a missing ``extra_links`` SQL NULL), and the revision is the flush hook's
-    (``precis.store.revisions``), so that a store does not depend on how its entries came in.
+    ``apply_record``, the issue and ``set_authors`` (version 1, a missing ``extra_links`` SQL NULL),
+    and the revision is the flush hook's (``precis.store.revisions``), so that a store does not
+    depend on how its entries came in. The entries of a batch are made at one time (the ORM asks
+    the clock for each, microseconds apart).
     """
     if not made:
         return []
     connection = session.connection()
-    rows = []
-    for _, rec, issue in made:
-        row = {name: getattr(rec, name) for name in ENTRY_FIELDS}
-        row["publication_id"] = publication_id
-        row["issue_id"] = issue.id if issue is not None else None
-        row["status"] = "published" if issue is not None else imported_status(rec)
-        row["assignee_id"] = None
-        row["version"] = 1  # the ORM's first (``version_id_col``)
-        rows.append(row)
-    ids = _insert_entries(connection, rows)
-    opinions: list[dict[str, Any]] = []
-    authors: list[dict[str, Any]] = []
+    ids = _next_ids(connection, len(made))
+    version = 1  # the ORM's first (``version_id_col``)
+    fixed = {"publication_id": publication_id, "assignee_id": None, "version": version}
+    entries: list[tuple[Any, ...]] = []
+    opinions: list[tuple[int, int, str | None, str, str | None]] = []
+    authors: list[tuple[int, int, str, bool]] = []
     changes: list[tuple[int, None, dict[str, Any], int]] = []
-    for entry_id, row, (_, rec, issue) in zip(ids, rows, made, strict=True):
-        opinions.extend(
-            {"entry_id": entry_id, "position": i, "author": o.author, "text": o.text, "marker": o.marker}
-            for i, o in enumerate(rec.opinions)
-        )
-        authors.extend(
-            {"entry_id": entry_id, "position": i, "name": a.name, "equal_contribution": a.equal_contribution}
-            for i, a in enumerate(parse_authors(rec.authors))
-        )
-        after = snapshot_of(row, issue.label if issue is not None else None, rec.opinions)
-        changes.append((entry_id, None, after, row["version"]))
-    if opinions:
-        connection.execute(insert(Opinion), opinions)
-    if authors:
-        connection.execute(insert(EntryAuthor), authors)
+    for entry_id, (_, rec, issue) in zip(ids, made, strict=True):
+        values = _ENTRY_VALUES(rec)
+        issue_id = issue.id if issue is not None else None
+        status = "published" if issue is not None else imported_status(rec)
+        entries.append((entry_id, *values, issue_id, status))
+        opinions.extend((entry_id, i, o.author, o.text, o.marker) for i, o in enumerate(rec.opinions))
+        authors.extend((entry_id, i, a.name, a.equal_contribution) for i, a in enumerate(parse_authors(rec.authors)))
+        row = dict(zip(ENTRY_FIELDS, values, strict=True))
+        row.update(fixed, issue_id=issue_id, status=status)
+        changes.append((entry_id, None, snapshot_of(row, issue.label if issue is not None else None, rec.opinions),
+                        version))
+    now = utcnow()
+    insert_rows(connection, Entry, ("id", *ENTRY_FIELDS, "issue_id", "status"), entries,
+                constants={**fixed, "created_at": now, "updated_at": now}, types={"extra_links": _JSON_OR_NULL})
+    insert_rows(connection, Opinion, ("entry_id", "position", "author", "text", "marker"), opinions)
+    insert_rows(connection, EntryAuthor, ("entry_id", "position", "name", "equal_contribution"), authors)
     write_revisions(session, changes)
     return ids
 
 
-def _insert_entries(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert entry rows, a plain executemany with their ids given; the ids, in the rows' order.
+# A record's values of the entry's own columns (``ENTRY_FIELDS``), at once.
+_ENTRY_VALUES = operator.attrgetter(*ENTRY_FIELDS)
+# ``extra_links`` writes None as SQL NULL, as the ORM does for a JSON attribute never set (the
+# column's own type would write JSON null).
+_JSON_OR_NULL = JSON(none_as_null=True)
 
-    The ids are the ones the store would give. On SQLite, one more than the largest each: an
-    import holds SQLite's write lock from its start (``Store.session``). On PostgreSQL, the next
-    values of the id column's sequence. Not INSERT ... RETURNING: SQLite does not promise the order
-    of the rows it returns (SQLAlchemy then inserts one row a statement), and on PostgreSQL the
-    statements of many rows each took psycopg longer to parse than the server to run.
+
+def _next_ids(connection: Connection, n: int) -> list[int]:
+    """The ids of ``n`` new entries, the ones the store would give them, in order.
+
+    On SQLite, one more than the largest each: an import holds SQLite's write lock from its start
+    (``Store.session``). On PostgreSQL, the next values of the id column's sequence. Not INSERT ...
+    RETURNING: SQLite does not promise the order of the rows it returns.
     """
     if connection.dialect.name == "sqlite":
         start = (connection.scalar(select(func.max(Entry.id))) or 0) + 1
-        ids = list(range(start, start + len(rows)))
-    else:
-        ids = sorted(connection.scalars(_NEXT_IDS, {"n": len(rows)}))
-    connection.execute(
-        _NEW_ENTRY, [{**row, "id": i, _EXTRA_LINKS: row["extra_links"]} for row, i in zip(rows, ids, strict=True)]
-    )
-    return ids
+        return list(range(start, start + n))
+    return sorted(connection.scalars(_NEXT_IDS, {"n": n}))
 
 
 _NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence('entry', 'id')) FROM generate_series(1, :n)")
-
-
-# A new entry's row. ``extra_links`` goes through a parameter of its own that writes None as SQL
-# NULL, as the ORM does for a JSON attribute never set (the column's type would write JSON null).
-_EXTRA_LINKS = "extra_links_or_null"
-_NEW_ENTRY = insert(Entry).values(extra_links=bindparam(_EXTRA_LINKS, type_=JSON(none_as_null=True)))
 
 
 def batched(items: Iterable[EntryRecord], size: int) -> Iterator[list[EntryRecord]]:
