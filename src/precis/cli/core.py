@@ -51,7 +51,7 @@ def import_(
     store = state(ctx).store(require=False)
     # The file is read as it is imported (a large one is never held whole); a bad file leaves
     # nothing behind: the import is one transaction, a new SQLite file appears only when it
-    # succeeded, and a new PostgreSQL store is made only after the file was read once through.
+    # succeeded, and a new PostgreSQL store is made in the import's transaction.
     with contextlib.ExitStack() as stack:
         if store.exists():
             store.require()
@@ -59,10 +59,7 @@ def import_(
             store = stack.enter_context(new_sqlite_store(store))
             store.init()
         else:
-            with console.status(f"Reading {file} …"):
-                for _ in sheets.iter_file(file):
-                    pass
-            store.init()
+            store = stack.enter_context(store.creating())
         with Progress(
             TextColumn("Importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=err, transient=True, disable=not err.is_terminal,

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from types import TracebackType
 
 from sqlalchemy import event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -72,6 +72,7 @@ class Store:
         track_revisions(self._sessions)
         self._lock = threading.Lock()
         self._dedicated: list[PoolProxiedConnection] = []
+        self._joined: Connection | None = None  # the transaction every session joins (``creating``)
 
     @property
     def engine(self) -> Engine:
@@ -114,7 +115,7 @@ class Store:
         turns instead of the second one writing over rows it read before the first committed; any
         other session reads one snapshot throughout (``BEGIN``).
         """
-        session = self._sessions(bind=self.engine)
+        session = self._sessions(bind=self._joined or self.engine)
         session.info["by"] = by or "precis"
         session.info["person_id"] = person_id
         try:
@@ -194,6 +195,23 @@ class Store:
             return self._save_publication(settings)
         except IntegrityError:  # another process made the same publication meanwhile: update it
             return self._save_publication(settings)
+
+    @contextmanager
+    def creating(self, settings: Settings | None = None) -> Iterator[Store]:
+        """The store made (``init``) and written in one transaction, on PostgreSQL, whose DDL is
+        transactional: every session of the block joins that transaction, committed at the
+        block's end; on any error nothing is, not even the schema (so a first import of a bad
+        file leaves no store, without reading the file twice)."""
+        if self.is_sqlite:
+            raise ValueError("a new SQLite store is made in a file of its own (precis.store.imports.new_sqlite_store)")
+        with self.engine.connect() as connection, connection.begin():
+            self._joined = connection
+            try:
+                schema.migrate(self, connection)
+                self._save_publication(settings or load_settings())
+                yield self
+            finally:
+                self._joined = None
 
     def _save_publication(self, settings: Settings) -> Publication:
         with self.session(by="init") as s:

@@ -7,6 +7,7 @@ so that check reads the store's heads with one query and compares them with ``pr
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
@@ -89,8 +90,9 @@ def _refuse_unknown(store: Store, script: ScriptDirectory, heads: set[str]) -> N
         )
 
 
-def migrate(store: Store) -> None:
-    """Create or upgrade the schema to the newest revision of every branch, in one transaction.
+def migrate(store: Store, connection: Connection | None = None) -> None:
+    """Create or upgrade the schema to the newest revision of every branch, in one transaction
+    (``connection``'s, left open, when given: ``Store.creating``).
 
     Two processes migrating one store at once take turns (the second finds the schema made), and a
     database that holds tables but no Précis schema is refused before anything is written to it.
@@ -101,7 +103,7 @@ def migrate(store: Store) -> None:
 
     cfg = alembic_config(store.url)
     try:
-        with store.engine.begin() as conn:
+        with nullcontext(connection) if connection is not None else store.engine.begin() as conn:
             _lock(conn)
             heads = set(_current_heads(conn))
             _refuse_unknown(store, ScriptDirectory.from_config(cfg), heads)
