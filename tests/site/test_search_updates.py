@@ -97,6 +97,17 @@ def test_an_edited_summary_is_found_by_its_new_words_and_no_longer_by_its_old(st
     assert_as_refilled(store, index)
 
 
+def test_a_summarizer_filter_follows_an_entry_given_to_another_summarizer(store):
+    index = SearchIndex(store)
+    assert "Scaling Laws for Neural Language Models" in [h.title for h in index.search("scaling", summarizer="Ada")]
+    assert index.search("scaling", summarizer="Cleo") == []
+    with store.session(by="test") as s:
+        entry = s.scalars(select(Entry).where(Entry.title == "Scaling Laws for Neural Language Models")).one()
+        entry.summarizer = "Cleo"
+    assert [h.title for h in index.search("scaling", summarizer="Cleo")] == ["Scaling Laws for Neural Language Models"]
+    assert "Scaling Laws for Neural Language Models" not in [h.title for h in index.search("scaling", summarizer="Ada")]
+
+
 def test_entries_made_private_deleted_or_new_leave_or_join_the_results_at_once(store):
     index = SearchIndex(store)
     assert "Curve Detectors" in titles(index, "curve")

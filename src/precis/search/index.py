@@ -87,6 +87,9 @@ class SearchIndex:
         # update, so that an update after a save that adds a cross-reference need not read every
         # entry again (valid while no entry's identity changed: ``changes.Update``).
         self._resolved: tuple[int, Resolved] | None = None
+        # The summarizer texts of the documents, as of what the index reflected (``seen``): read
+        # once per state of the index, not at every filtered search (100,000 rows at that size).
+        self._summarizers: tuple[tuple[str | None, str | None, int | None], list[str]] | None = None
 
     # -- freshness ---------------------------------------------------------------------------
 
@@ -268,8 +271,12 @@ class SearchIndex:
         """The summarizer texts of the index that name the person ``name`` is (``precis.people_names``)."""
         with self.store.session() as s:
             people = People.load(s, self.store.default_publication(s))
-            column = documents.c.summarizer
-            written: list[str] = list(s.scalars(select(column).distinct().where(column.is_not(None))))
+            seen = self.seen(s)
+            key = (seen.basis, seen.issues, seen.revision)
+            if self._summarizers is None or self._summarizers[0] != key:
+                column = documents.c.summarizer
+                self._summarizers = (key, list(s.scalars(select(column).distinct().where(column.is_not(None)))))
+            written = self._summarizers[1]
             person = fold(people.canonical(name))
             return frozenset(w for w in written if person in map(fold, people.people(w)))
 
