@@ -210,21 +210,19 @@ def public_record(rec: EntryRecord, public_key: Callable[[str], bool] | None = N
     if rec.public_level == HIDDEN:
         return None
     hidden = {*EDITORIAL_FIELDS, "public_level", *UNVIEWED_FIELDS}
-    links: dict[str, Any] = {name: safe_url(getattr(rec, name)) for name in HYPERLINK_FIELDS}
-    cleared = replace(rec, public_level="Yes", venue_url=None, extra_links=None, **links, **_EDITORIAL_CLEARED)
+    # Every change is made in one ``replace``: a record has some forty fields, and each copy
+    # of it was a tenth of the downloads' time at 100,000 entries.
+    changes: dict[str, Any] = {name: safe_url(getattr(rec, name)) for name in HYPERLINK_FIELDS}
+    changes.update(public_level="Yes", venue_url=None, extra_links=None, **_EDITORIAL_CLEARED)
     if is_link_only(rec.public_level):
         hidden |= set(WRITTEN_FIELDS)
-        cleared = replace(cleared, **_WRITTEN_CLEARED, opinions=[])
+        changes.update(_WRITTEN_CLEARED, opinions=[])
     else:
         keep = public_key or (lambda key: False)
-        texts: dict[str, Any] = {name: public_text(getattr(rec, name), keep) for name in MARKUP_FIELDS}
-        cleared = replace(
-            cleared,
-            **texts,
-            opinions=[replace(o, text=public_text(o.text, keep) or "") for o in rec.opinions],
-        )
-    provided = (rec.provided or frozenset(RECORD_FIELDS)) - hidden
-    return replace(cleared, provided=frozenset(provided))
+        changes.update({name: public_text(getattr(rec, name), keep) for name in MARKUP_FIELDS})
+        changes["opinions"] = [replace(o, text=public_text(o.text, keep) or "") for o in rec.opinions]
+    changes["provided"] = frozenset((rec.provided or frozenset(RECORD_FIELDS)) - hidden)
+    return replace(rec, **changes)
 
 
 def public_text(text: str | None, public_key: Callable[[str], bool]) -> str | None:

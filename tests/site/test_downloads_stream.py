@@ -9,6 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -175,3 +177,20 @@ def test_a_character_no_excel_cell_can_hold_is_refused_with_the_text(tmp_path):
     with pytest.raises(PrecisError, match="cannot hold 'Bell"):
         write_xlsx(tmp_path / "x.xlsx", records, sheets.Layout.of(records))
     assert not (tmp_path / "x.xlsx").exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40), st.integers(-10**12, 10**12))
+def test_any_text_a_cell_can_hold_is_written_as_openpyxl_writes_it(tmp_path_factory, text, number):
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    assume(not ILLEGAL_CHARACTERS_RE.search(text))
+    records = [EntryRecord(title=text or "t", summary=text, authors=f" {text}\r", year=number)]
+    layout = sheets.Layout.of(records)
+    folder = tmp_path_factory.mktemp("cells")
+    ours, theirs = folder / "ours.xlsx", folder / "theirs.xlsx"
+    write_xlsx(ours, iter(records), layout)
+    openpyxl_write_only(theirs, list(sheets.xlsx_rows(theirs, records, public=True)))
+    with zipfile.ZipFile(ours) as a, zipfile.ZipFile(theirs) as b:
+        sheet = "xl/worksheets/sheet1.xml"
+        assert a.read(sheet) == b.read(sheet)
