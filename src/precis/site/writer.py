@@ -14,6 +14,7 @@ and deletes the rest, ending as a clean build would.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -47,6 +48,7 @@ class SiteWriter:
 
     def __init__(self, outdir: Path) -> None:
         self.outdir = Path(outdir)
+        self._root = str(self.outdir)
         if self.outdir.exists() and not self.outdir.is_dir():
             raise PrecisError(f"{outdir}: a file, not a folder; give a folder for the site")
         try:
@@ -82,19 +84,23 @@ class SiteWriter:
         self.current: dict[str, str] = {}
         # Digests of what groups of files were made from (e.g. the search index's documents).
         self.inputs: dict[str, str] = {}
-        self._folders: set[Path] = set()
+        self._folders: set[str] = set()
         self.written: list[str] = []
         self.unchanged: list[str] = []
         self.deleted: list[str] = []
 
     def _target(self, path: str) -> Path:
-        parts = path.split("/")
-        if not path or path.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        return Path(self._file(path))
+
+    def _file(self, path: str) -> str:
+        """The file at the site path ``path``, as a string: a build makes a ``Path`` of none of
+        its hundreds of thousands of files (pathlib's parsing was a tenth of writing a page)."""
+        if not path or path.startswith("/") or any(p in ("", ".", "..") for p in path.split("/")):
             raise ValueError(f"not a file path inside the site: {path!r}")
-        return self.outdir.joinpath(*parts)
+        return os.path.join(self._root, *path.split("/"))
 
     def is_current(self, path: str, key: str) -> bool:
-        return self.previous.get(path) == key and (self.outdir / path).is_file()
+        return self.previous.get(path) == key and os.path.isfile(os.path.join(self._root, path))
 
     def write(self, path: str, content: str | bytes) -> bool:
         """Write ``content`` at ``path`` unless it is already there; True if written."""
@@ -109,21 +115,24 @@ class SiteWriter:
         if self.is_current(path, key):
             self.unchanged.append(path)
             return False
-        target = self._target(path)
+        target = self._file(path)
+        folder, name = os.path.split(target)
         # Written beside and renamed over: a reader of the folder (``precis serve``) gets the old file
         # or the new one, never half of one.
-        scratch = target.with_name(f".{target.name}.precis-new")
+        scratch = os.path.join(folder, f".{name}.precis-new")
         try:
-            if target.parent not in self._folders:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._folders.add(target.parent)
+            if folder not in self._folders:
+                os.makedirs(folder, exist_ok=True)
+                self._folders.add(folder)
             if isinstance(make, Path):  # copied in pieces: a large file is never held in memory
                 shutil.copyfile(make, scratch)
             else:
-                scratch.write_bytes(make())
+                with open(scratch, "wb") as f:
+                    f.write(make())
             os.replace(scratch, target)
         except OSError as exc:  # a full disk names no file: say which
-            scratch.unlink(missing_ok=True)  # no half-written file is left beside the page
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(scratch)  # no half-written file is left beside the page
             raise PrecisError(f"{exc.filename or target}: cannot write: {exc.strerror or exc}") from None
         self.written.append(path)
         return True
@@ -141,7 +150,7 @@ class SiteWriter:
         self.current.update(record.current)
         self.written.extend(record.written)
         self.unchanged.extend(record.unchanged)
-        self._folders.update(self.outdir / path.rpartition("/")[0] for path in record.written)
+        self._folders.update(os.path.dirname(self._file(path)) for path in record.written)
 
     def keep(self, prefix: str, but_not: str | None = None) -> None:
         """Carry the previous build's files under ``prefix`` (but not under ``but_not``) over unchanged."""
