@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from precis.markup import Doc, Target
+from precis.markup import Doc, Math, MathBlock, Target, walk
 from precis.people_names import People
 from precis.public import EntryData, IssueRef
 from precis.publication import Settings
@@ -86,6 +86,12 @@ class EntryItem:
     def search_text(self) -> str:
         """Summary and opinions as plain words, as the server's search index has them."""
         return body_text(self.data)
+
+    @cached_property
+    def has_math(self) -> bool:
+        """Whether a text the public may read holds math (its pages then load the math styles);
+        asked by its own page and its issue's, and found once."""
+        return any(isinstance(n, (Math, MathBlock)) for d in self.docs() for n in walk(d.blocks))
 
 
 @dataclass

@@ -25,7 +25,6 @@ from markupsafe import Markup
 
 from precis.errors import MissingExtra
 from precis.links import base_url_of, safe_url
-from precis.markup import Math, MathBlock, walk
 from precis.render.styles import compiled_templates
 from precis.site import urls
 from precis.site.archive import Archive, EntryItem, Group, IssueItem
@@ -124,10 +123,6 @@ def _scratch_dir() -> str | None:
 
 def _scratch(prefix: str) -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix=prefix, dir=_scratch_dir())
-
-
-def _has_math(item: EntryItem) -> bool:
-    return any(isinstance(n, (Math, MathBlock)) for d in item.docs() for n in walk(d.blocks))
 
 
 def _size(n: int) -> str:
@@ -287,6 +282,7 @@ class SiteBuilder:
             per_step = len(steps) / max(1, len(mine))  # the helper goes at about the same pace
             for done, step in enumerate(mine, 1):
                 step()
+                indexer.collect()
                 if progress:
                     progress(min(len(steps), round(done * per_step)), total)
             if helper is not None:
@@ -336,7 +332,7 @@ class SiteBuilder:
             previous=previous,
             next=next,
             r=self.archive.renderer(root, heading_offset=3),
-            math=any(_has_math(e) for e in issue.entries),
+            math=any(e.has_math for e in issue.entries),
         )
 
     def issue_body(self, issue: IssueItem, root: str) -> Markup:
@@ -372,7 +368,7 @@ class SiteBuilder:
             author_groups=[self.group_of["authors"][a] for a in dict.fromkeys(item.authors)],
             references=[by_id[i] for i in item.references],
             referenced_by=[by_id[i] for i in item.referenced_by],
-            math=_has_math(item),
+            math=item.has_math,
         )
 
     def index_steps(self) -> list[Callable[[], None]]:
