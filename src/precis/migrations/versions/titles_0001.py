@@ -31,10 +31,11 @@ def upgrade() -> None:
     conn = op.get_bind()
     read = sa.select(entry.c.id, entry.c.title).order_by(entry.c.id).limit(BATCH)
     write = sa.update(entry).where(entry.c.id == sa.bindparam("entry_id")).values(title_key=sa.bindparam("key"))
-    last = None
-    while rows := conn.execute(read if last is None else read.where(entry.c.id > last)).all():
-        conn.execute(write, [{"entry_id": entry_id, "key": normalize_key(title)} for entry_id, title in rows])
-        last = rows[-1][0]
+    last = 0  # (ids start at 1)
+    while rows := conn.execute(read.where(entry.c.id > last)).all():
+        keys = [{"entry_id": row.id, "key": normalize_key(row.title)} for row in rows]
+        conn.execute(write, keys)
+        last = rows[-1].id
     op.create_index("ix_entry_title_key", "entry", ["title_key"], postgresql_using="hash")
 
 
