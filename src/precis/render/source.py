@@ -189,6 +189,8 @@ def _summary_index(session: Session, publication_id: int, rank: dict[str, int]) 
     """Every work the store's other publications summarized in an issue, by work key (the earliest
     issue wins): where a digest links to "the newsletter's summary"."""
     names = dict(session.execute(select(Publication.id, Publication.name)).all())
+    if names.keys() <= {publication_id}:  # no other publication: no need to scan every entry for one
+        return {}
     rows = list(session.execute(
         select(Entry.id, Entry.title, Entry.title_url, Entry.url, Entry.publication_id,
                Issue.series, Issue.number, Issue.url)
