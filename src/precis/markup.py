@@ -20,9 +20,10 @@ Two promises every output relies on (see ``parse``):
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 import textwrap
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,7 +33,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from precis.model import Entry, Issue, issue_label, issue_slug
+from precis.model import Entry, Issue, issue_label, issue_slug, normalize_key
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,6 @@ def _places(src: str, marker: str) -> list[int]:
     return [m.start() for m in re.finditer(re.escape(marker), src)]
 
 
-def normalize_key(key: str) -> str:
-    return " ".join(key.split()).casefold()
-
-
 @dataclass(frozen=True)
 class Target:
     """What a reference resolves to: an entry, its title, and the issue it went out in."""
@@ -124,60 +121,78 @@ class Target:
     issue_slug: str | None
 
 
+#: Sorts two entries of one key, earliest first: (has no issue, series rank, number, entry id).
+Order = tuple[int, int, int, int]
+
+#: How many keys one query asks for (SQLite allows 32,766 bound values, older builds 999).
+KEYS_PER_QUERY = 500
+
+
 class Resolver:
     """Resolves reference keys to entries; built once from the store and reused."""
 
-    def __init__(self, targets: Iterable[tuple[Target, tuple[int, int, int]]]) -> None:
+    def __init__(self, targets: Iterable[tuple[Target, Order]]) -> None:
         # targets: (target, sort key) with the sort key saying which of two same-titled entries is
-        # earlier: (has no issue, series rank, number).
-        by_key: dict[str, tuple[tuple[int, int, int], Target]] = {}
+        # earlier (``Order``).
+        by_key: dict[str, tuple[Order, Target]] = {}
         for target, order in targets:
             key = normalize_key(target.title)
             if key not in by_key or order < by_key[key][0]:
                 by_key[key] = (order, target)
         self._keep(by_key)
 
-    def _keep(self, by_key: dict[str, tuple[tuple[int, int, int], Target]]) -> None:
+    def _keep(self, by_key: dict[str, tuple[Order, Target]], titles: Callable[[], list[str]] | None = None) -> None:
         self._by_key = by_key
-        self._titles = [t.title.strip() for _, t in by_key.values()]
+        # ``closest`` ranks every title of the store: those of ``by_key`` when it holds every key,
+        # else as ``titles`` reads them, when first asked.
+        self._titles: list[str] | None = None if titles else [t.title.strip() for _, t in by_key.values()]
+        self._read_titles = titles
         # Finding the closest titles scores the key against every title (about 25 µs each): the
         # same unresolved key, met again in another entry or edition, is scored once.
         self._closest: dict[tuple[str, int], list[str]] = {}
 
     @classmethod
     def from_session(
-        cls, session: Session, series_order: list[str] | None = None, before: tuple[str, int] | None = None
+        cls,
+        session: Session,
+        series_order: list[str] | None = None,
+        before: tuple[str, int] | None = None,
+        keys: Iterable[str] | None = None,
     ) -> Resolver:
         """Build a resolver over every entry of the store.
 
         ``series_order`` lists series oldest first (from the publication settings). ``before``, if
         given as (series, number), keeps only entries from issues before that one.
+
+        With ``keys`` (references' keys as written), it resolves those keys alone and reads only the
+        entries titled so (by ``Entry.title_key``): what one issue's references need, read in the
+        same time whatever the size of the store. Any other key then resolves to nothing, and
+        ``closest`` reads every title (through a session of its own) when first asked.
         """
         rank = {s: i for i, s in enumerate(series_order or [])}
-        rows = session.execute(
-            select(Entry.id, Entry.title, Entry.title_url, Entry.url, Issue.series, Issue.number, Issue.url)
+        query = (
+            select(Entry.id, Entry.title_key, Entry.title, Entry.title_url, Entry.url,
+                   Issue.series, Issue.number, Issue.url)
             .outerjoin(Issue, Entry.issue_id == Issue.id)
         )
-        # The earliest entry of each key first, then a Target for it alone: made for every entry,
-        # the Targets and their issue labels were most of the time a large store took here.
-        best: dict[str, tuple[tuple[int, int, int], Any]] = {}
-        for row in rows:
-            entry_id, title, _title_url, _url, series, number, _issue_url = row
-            order = (
-                (0, rank.get(series, len(rank)), number) if series is not None else (1, 0, entry_id)
-            )
-            if before is not None and (series is None or order[1:] >= (rank.get(before[0], len(rank)), before[1])):
-                continue
-            key = normalize_key(title)
-            if key not in best or order < best[key][0]:
-                best[key] = (order, row)
-        by_key = {}
-        for key, (order, (entry_id, title, title_url, url, series, number, issue_url)) in best.items():
-            label = issue_label(series, number) if series is not None else None
-            slug = issue_slug(series, number) if series is not None else None
-            by_key[key] = (order, Target(entry_id, title, title_url or url, label, issue_url, slug))
         resolver = cls.__new__(cls)
-        resolver._keep(by_key)
+        if keys is None:
+            resolver._keep(_earliest(session.execute(query), rank, before))
+            return resolver
+        wanted = sorted({normalize_key(k) for k in keys})
+        rows = itertools.chain.from_iterable(
+            session.execute(query.where(Entry.title_key.in_(wanted[i : i + KEYS_PER_QUERY])))
+            for i in range(0, len(wanted), KEYS_PER_QUERY)
+        )
+        bind = session.get_bind()
+
+        def titles() -> list[str]:
+            with Session(bind) as own:
+                everything = cls.from_session(own, series_order, before)
+            assert everything._titles is not None  # (a resolver over every key keeps its titles)
+            return everything._titles
+
+        resolver._keep(_earliest(rows, rank, before), titles)
         return resolver
 
     def resolve(self, key: str) -> Target | None:
@@ -193,6 +208,9 @@ class Resolver:
         query = utils.default_process(key)
         if (query, limit) in self._closest:
             return self._closest[query, limit]
+        if self._titles is None:
+            assert self._read_titles is not None  # (``_keep`` is given one or the other)
+            self._titles = self._read_titles()
         pool = process.extract(
             query, self._titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=max(20, limit)
         )
@@ -208,6 +226,31 @@ class Resolver:
 
     def __iter__(self) -> Iterator[Target]:
         return (t for _, t in self._by_key.values())
+
+
+def _earliest(
+    rows: Iterable[Any], rank: dict[str, int], before: tuple[str, int] | None
+) -> dict[str, tuple[Order, Target]]:
+    """The earliest entry of each title key among ``rows`` (the ``from_session`` query's), with its
+    ``Order``: an entry of an issue before any entry of none, issues by series ``rank`` and number;
+    with ``before`` (series, number), only entries of issues before that one."""
+    # The earliest entry of each key first, then a Target for it alone: made for every entry,
+    # the Targets and their issue labels were most of the time a large store took here.
+    best: dict[str, tuple[Order, Any]] = {}
+    cutoff = (rank.get(before[0], len(rank)), before[1]) if before is not None else None
+    for row in rows:
+        entry_id, key, _title, _title_url, _url, series, number, _issue_url = row
+        order = (0, rank.get(series, len(rank)), number, entry_id) if series is not None else (1, 0, 0, entry_id)
+        if cutoff is not None and (series is None or order[1:3] >= cutoff):
+            continue
+        if key not in best or order < best[key][0]:
+            best[key] = (order, row)
+    by_key = {}
+    for key, (order, (entry_id, _key, title, title_url, url, series, number, issue_url)) in best.items():
+        label = issue_label(series, number) if series is not None else None
+        slug = issue_slug(series, number) if series is not None else None
+        by_key[key] = (order, Target(entry_id, title, title_url or url, label, issue_url, slug))
+    return by_key
 
 
 # -- the markup tree ---------------------------------------------------------------------------

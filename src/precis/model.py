@@ -18,12 +18,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 PUBLIC_LEVELS = ("Yes", "With edits", "Link only", "No")
 EMAIL_STATUSES = ("Do not send", "Pending", "Sent", "Sent link only", "N/A")
@@ -113,6 +114,12 @@ def parse_issue_label(text: str) -> tuple[str, int] | None:
     return (m.group(1), int(m.group(2))) if m else None
 
 
+def normalize_key(key: str) -> str:
+    """A title or cross-reference key as references match it: its words, case folded
+    ("  Deep  double descent" and "deep double Descent" are one key). ``Entry.title_key`` holds it."""
+    return " ".join(key.split()).casefold()
+
+
 class Entry(Base):
     """One summarized work: metadata, editorial fields, summary and opinions."""
 
@@ -125,6 +132,10 @@ class Entry(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     title: Mapped[str] = mapped_column(Text)
+    # ``normalize_key(title)``, kept by ``_key_title`` (and by imports, which write rows without the
+    # ORM): what a cross-reference finds its entry by, indexed so that resolving an issue's few
+    # references reads those entries alone.
+    title_key: Mapped[str | None] = mapped_column(Text)
     title_url: Mapped[str | None] = mapped_column(Text)  # the Title cell's hyperlink
     url: Mapped[str | None] = mapped_column(Text)  # the URL column
     authors: Mapped[str | None] = mapped_column(Text)  # as written; parsed into `author_list`
@@ -180,6 +191,15 @@ class Entry(Base):
     assignee: Mapped[Person | None] = relationship(foreign_keys=[assignee_id])
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as given)
+    # A hash index on PostgreSQL: a btree's entries are limited to about 2.7 kB, and a title is not.
+    __table_args__ = (Index("ix_entry_title_key", "title_key", postgresql_using="hash"),)
+
+    @validates("title")
+    def _key_title(self, _name: str, title: str | None) -> str | None:
+        """Every title set through the ORM (a new entry, an edit, an import's update, a restored
+        revision) sets its key with it."""
+        self.title_key = normalize_key(title) if title is not None else None
+        return title
 
     @property
     def clean_title(self) -> str:

@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session, selectinload
 
 from precis.authors import parse_authors
 from precis.errors import PrecisError
-from precis.model import Entry, EntryAuthor, Issue, Opinion, Publication, issue_label, parse_issue_label, utcnow
+from precis.model import (
+    Entry,
+    EntryAuthor,
+    Issue,
+    Opinion,
+    Publication,
+    issue_label,
+    normalize_key,
+    parse_issue_label,
+    utcnow,
+)
 from precis.public import public_record
 from precis.record import (
     ENTRY_FIELDS,
@@ -169,7 +179,8 @@ def _insert_new(
     in order.
 
     The rows are the ones the ORM writes for ``Entry(status=imported_status(rec))``,
-    ``apply_record``, the issue and ``set_authors`` (version 1, a missing ``extra_links`` SQL NULL),
+    ``apply_record``, the issue and ``set_authors`` (version 1, a missing ``extra_links`` SQL NULL,
+    the title's key),
     and the revision is the flush hook's (``precis.store.revisions``), so that a store does not
     depend on how its entries came in. The entries of a batch are made at one time (the ORM asks
     the clock for each, microseconds apart).
@@ -188,7 +199,7 @@ def _insert_new(
         values = _ENTRY_VALUES(rec)
         issue_id = issue.id if issue is not None else None
         status = "published" if issue is not None else imported_status(rec)
-        entries.append((entry_id, *values, issue_id, status))
+        entries.append((entry_id, *values, issue_id, status, normalize_key(rec.title)))
         opinions.extend((entry_id, i, o.author, o.text, o.marker) for i, o in enumerate(rec.opinions))
         authors.extend((entry_id, i, a.name, a.equal_contribution) for i, a in enumerate(parse_authors(rec.authors)))
         row = dict(zip(ENTRY_FIELDS, values, strict=True))
@@ -196,7 +207,7 @@ def _insert_new(
         changes.append((entry_id, None, snapshot_of(row, issue.label if issue is not None else None, rec.opinions),
                         version))
     now = utcnow()
-    insert_rows(connection, Entry, ("id", *ENTRY_FIELDS, "issue_id", "status"), entries,
+    insert_rows(connection, Entry, ("id", *ENTRY_FIELDS, "issue_id", "status", "title_key"), entries,
                 constants={**fixed, "created_at": now, "updated_at": now}, types={"extra_links": _JSON_OR_NULL})
     insert_rows(connection, Opinion, ("entry_id", "position", "author", "text", "marker"), opinions)
     insert_rows(connection, EntryAuthor, ("entry_id", "position", "name", "equal_contribution"), authors)

@@ -15,8 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from precis.model import Entry, EntryAuthor, Opinion, Revision, utcnow
 from precis.store.bulk import insert_rows
 
+# ``title_key`` is the title's, derived: not part of what a revision records.
 SNAPSHOT_FIELDS = [
-    c.name for c in Entry.__table__.columns if c.name not in ("id", "created_at", "updated_at", "version")
+    c.name for c in Entry.__table__.columns
+    if c.name not in ("id", "created_at", "updated_at", "version", "title_key")
 ]
 
 
