@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 from precis.model import Entry
 from precis.search import SearchIndex
 from precis.search.hits import START, STOP, snippet
-from precis.search.postgres import SNIPPET_PREFIX
+from precis.search.postgres import SNIPPET_PREFIXES
 from precis.store import Store
 from tests.helpers import load_sample
 
@@ -44,7 +44,11 @@ def whole_text_snippets(store: Store, query: str) -> dict[str, str]:
     return {title: snippet(marked)[1] for title, marked in rows}
 
 
-@pytest.mark.parametrize("at", [0, SNIPPET_PREFIX - 120, SNIPPET_PREFIX - 20, SNIPPET_PREFIX + 5, 4 * SNIPPET_PREFIX])
+#: Where the first occurrence starts: at the start, before, across and after the end of each prefix.
+PLACES = [0, *(n + d for n in SNIPPET_PREFIXES for d in (-120, -20, 5)), 2 * SNIPPET_PREFIXES[-1]]
+
+
+@pytest.mark.parametrize("at", PLACES)
 def test_the_snippet_of_a_long_summary_shows_its_first_occurrence_wherever_it_is(store, at):
     with store.session(by="test") as s:
         entry = s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one()
@@ -73,7 +77,7 @@ def test_snippets_are_those_of_the_whole_texts_for_words_phrases_and_angle_brack
             ("Scaling Laws for Neural Language Models", summary_with_word_at(100, "reward_model")),
             # A tag (the parser's one token holding white space) that the prefix's end cuts in two.
             ("Proximal Policy Optimization Algorithms",
-             f"The reward <span title={'longwords ' * SNIPPET_PREFIX}> " + FILLER * 20),
+             f"The reward <span title={'longwords ' * SNIPPET_PREFIXES[-1]}> " + FILLER * 20),
         ]:
             s.scalars(select(Entry).where(Entry.title == title)).one().summary = summary
     index = SearchIndex(store)
