@@ -26,6 +26,7 @@ import pytest
 from precis.errors import PrecisError
 from precis.search import SearchIndex
 from precis.site import build_site
+from precis.site import writer as site_writer
 from precis.store import Store
 from tests.helpers import PRECIS_PATH, SAMPLE_CSV, load_sample, run_precis, sample_db
 
@@ -309,18 +310,18 @@ def test_a_site_build_stopped_midway_is_finished_by_the_next(sample_store, tmp_p
     clean = tmp_path / "clean"
     build_site(sample_store, clean)
     outdir = tmp_path / "site"
-    real_write = Path.write_bytes
+    real_write = site_writer._write_file
     written = []
 
-    def write_then_stop(path: Path, data: bytes) -> int:
+    def write_then_stop(path: str, data: bytes) -> None:
         written.append(path)
         if len(written) == 40:
             raise stop
-        return real_write(path, data)
+        real_write(path, data)
 
     # A first build into a new folder, stopped (a full disk, Ctrl-C) after 39 files.
     with monkeypatch.context() as patch:
-        patch.setattr(Path, "write_bytes", write_then_stop)
+        patch.setattr(site_writer, "_write_file", write_then_stop)
         with pytest.raises((PrecisError, KeyboardInterrupt)):
             build_site(sample_store, outdir)
     (outdir / "entries" / "left-behind.html").write_text("a file the stopped build could have written")

@@ -33,6 +33,11 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _write_file(path: str, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
 @dataclass
 class WriteRecord:
     """What a writer recorded of the files it produced since ``start_record``: their keys by site
@@ -127,8 +132,7 @@ class SiteWriter:
             if isinstance(make, Path):  # copied in pieces: a large file is never held in memory
                 shutil.copyfile(make, scratch)
             else:
-                with open(scratch, "wb") as f:
-                    f.write(make())
+                _write_file(scratch, make())
             os.replace(scratch, target)
         except OSError as exc:  # a full disk names no file: say which
             with contextlib.suppress(FileNotFoundError):
