@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from precis.errors import InvalidValue, NotFound
@@ -46,13 +46,21 @@ class EditionSource:
         """The publication as its editions see it; with ``issue`` ("139", "AN #139": ``find_issue``)
         or ``issue_id``, holding the entries of that issue only, a resolver of the references that
         issue makes (its entries' texts, its intro, the boilerplate) and what is public among their
-        targets (every issue is still listed): one issue is read in about the same time whatever
-        the size of the archive."""
+        targets, and that issue alone in ``issues``: one issue is read in about the same time
+        whatever the size of the archive (or the number of its issues)."""
         settings = settings_of(publication)
         rank = {s: i for i, s in enumerate(settings.series)}
-        issues = _issues(session, publication, rank)
         if issue is not None:
-            issue_id = find_issue(issues, settings, issue).id
+            series, number = _issue_key(settings, issue)
+            found = _match(_issues(session, publication, rank, Issue.number == number), series, number)
+            if found is None:
+                count = select(func.count(Issue.id)).where(Issue.publication_id == publication.id)
+                raise _no_issue(series, number, session.scalar(count) or 0)
+            issues, issue_id = [found], found.id
+        elif issue_id is not None:
+            issues = _issues(session, publication, rank, Issue.id == issue_id)
+        else:
+            issues = _issues(session, publication, rank)
         entries: list[EntryData] = []
         by_issue: dict[int, list[EntryData]] = defaultdict(list)
         public_ids: set[int] = set()
@@ -150,23 +158,39 @@ class EditionSource:
 
 def find_issue(issues: list[IssueRef], settings: Settings, ref: str | int) -> IssueRef:
     """An issue by "139", "AN #139" or "Recon #5" (a bare number is in the publication's series)."""
+    series, number = _issue_key(settings, ref)
+    found = _match(issues, series, number)
+    if found is None:
+        raise _no_issue(series, number, len(issues))
+    return found
+
+
+def _match(issues: list[IssueRef], series: str, number: int) -> IssueRef | None:
+    return next((i for i in issues if i.series.casefold() == series.casefold() and i.number == number), None)
+
+
+def _no_issue(series: str, number: int, count: int) -> NotFound:
+    return NotFound(f"no issue {issue_label(series, number)} in the store ({count} issues)")
+
+
+def _issue_key(settings: Settings, ref: str | int) -> tuple[str, int]:
+    """The series and number an issue reference ("139", "AN #139", "Recon #5") names."""
     text = str(ref).strip()
     prefix = settings.issue_prefix
     parsed = (prefix, int(text)) if text.isdigit() else parse_issue_label(text)
     if parsed is None:
         raise InvalidValue("issue", text, f"not an issue; write 139, '{prefix} #139' or 'Recon #5'")
-    for issue in issues:
-        if issue.series.casefold() == parsed[0].casefold() and issue.number == parsed[1]:
-            return issue
-    raise NotFound(f"no issue {issue_label(*parsed)} in the store ({len(issues)} issues)")
+    return parsed
 
 
-def _issues(session: Session, publication: Publication, rank: dict[str, int]) -> list[IssueRef]:
-    """The publication's issues, oldest first, by the settings' series order (``rank``); read as
-    columns (as ORM objects, they took half a second at 8,000 issues)."""
+def _issues(
+    session: Session, publication: Publication, rank: dict[str, int], *where: ColumnElement[bool]
+) -> list[IssueRef]:
+    """The publication's issues (those ``where`` keeps), oldest first, by the settings' series order
+    (``rank``); read as columns (as ORM objects, they took half a second at 8,000 issues)."""
     rows = session.execute(
         select(Issue.id, Issue.series, Issue.number, Issue.url, Issue.date, Issue.title, Issue.intro, Issue.status)
-        .where(Issue.publication_id == publication.id)
+        .where(Issue.publication_id == publication.id, *where)
     )
     issues = [
         IssueRef(id, series, number, url, day, title, intro, status == PUBLISHED)
