@@ -2,7 +2,7 @@
 against a real ``precis serve`` (uvicorn, HTTP on localhost), on a store of the real archive.
 
 Run: .venv/bin/python benchmarks/save_latency.py [--saves 300] [--workers 1] [--pg postgresql+psycopg://u:p@host/db]
-     .venv/bin/python benchmarks/save_latency.py --db STORE [--saves 300] [--search]
+     .venv/bin/python benchmarks/save_latency.py --db STORE [--saves 300] [--search] [--list]
 
 One client saves one after another (no contention: the time of a save itself), each a real change
 (a summary of a different entry each time, on the version it just read, as the editor page does);
@@ -15,7 +15,9 @@ synthetic archive of 100,000 entries), served by the same app (``precis.web.crea
 uvicorn, one process) on an empty site folder: ``precis serve`` would first build the whole site.
 An editor is added to the store if it has none named "Bench Editor". With ``--search``, each save
 is followed by one ``GET /api/search`` for the words it added, timed too: the first search after a
-save, which brings the search index up to date with it.
+save, which brings the search index up to date with it. With ``--list``, each save is followed by
+one ``GET /api/v1/entries`` (the pipeline's list, newest change first, its first 50 entries and
+the count of all), timed too.
 """
 
 from __future__ import annotations
@@ -94,8 +96,10 @@ def free_port() -> int:
 
 def measure(
     db: str, token: str, saves: int, workers: int, *, app_only: bool = False, searches: list[float] | None = None,
+    lists: list[float] | None = None,
 ) -> list[float]:
-    """Milliseconds of each counted save (and of the search after it, into ``searches``)."""
+    """Milliseconds of each counted save (and of the search or the pipeline's list after it, into
+    ``searches`` and ``lists``)."""
     port = free_port()
     command = (
         [sys.executable, "-c", SERVE_APP, db, str(port)] if app_only
@@ -138,6 +142,14 @@ def measure(
                         raise SystemExit(f"search after save {n}: {found.status_code} {found.text}")
                     if n >= WARMUP:
                         searches.append(took)
+                if lists is not None:
+                    start = time.perf_counter()
+                    listed = client.get(f"{base}/entries", params={"limit": 50})
+                    took = (time.perf_counter() - start) * 1000
+                    if listed.status_code != 200:
+                        raise SystemExit(f"list after save {n}: {listed.status_code} {listed.text}")
+                    if n >= WARMUP:
+                        lists.append(took)
             return times
     finally:
         os.killpg(proc.pid, signal.SIGINT)
@@ -156,15 +168,19 @@ def main() -> None:
     parser.add_argument("--pg", help="also on this PostgreSQL database (emptied first)")
     parser.add_argument("--db", help="save into this existing store instead (see the module doc)")
     parser.add_argument("--search", action="store_true", help="time the first search after each save")
+    parser.add_argument("--list", action="store_true", help="time the pipeline's list after each save")
     args = parser.parse_args()
     if args.db:
         searches: list[float] | None = [] if args.search else None
-        saved = measure(args.db, editor_token(args.db), args.saves, 1, app_only=True, searches=searches)
+        lists: list[float] | None = [] if args.list else None
+        saved = measure(args.db, editor_token(args.db), args.saves, 1, app_only=True, searches=searches, lists=lists)
         print("| store | requests | p50 ms | p95 ms | p99 ms | max ms |")
         print("| --- | --- | --- | --- | --- | --- |")
         print(row(f"save, {args.db}", saved))
         if searches is not None:
             print(row("first search after the save", searches))
+        if lists is not None:
+            print(row("the pipeline's list after the save", lists))
         return
     if not REAL.exists():
         raise SystemExit(f"the real archive is absent: {REAL}")

@@ -12,7 +12,9 @@ the command or of its largest child):
 - ``site build`` from nothing, then again after one summary was edited (through the library);
 - ``suggest category`` with an empty suggester cache (training included), then with it warm;
 - search: ``SearchIndex.search`` in process and ``GET /api/search`` over HTTP against
-  ``precis serve`` (p50/p95 of 300 queries after a warm-up; memory not measured).
+  ``precis serve`` (p50/p95 of 300 queries after a warm-up; memory not measured);
+- the newsroom: a save through the API (``PATCH /api/v1/entries/{id}``) and the pipeline's list
+  after it (``GET /api/v1/entries``), p50/p95 of 100 of each after 20 (``save_latency.py``'s).
 
 The PostgreSQL database named in --pg must exist (`createdb -O USER precis_scale`); it is emptied
 (its public schema dropped) before each size.
@@ -45,6 +47,7 @@ QUERIES = [
     "impact measures side effects", "language models few-shot", "inverse reinforcement learning", "debate",
 ]
 SEARCHES = 300
+NEWSROOM_SAVES = 100
 
 
 def timed(args: list[str], env: dict[str, str] | None = None) -> dict[str, float]:
@@ -140,6 +143,17 @@ def search_http(db: str, site: Path) -> dict[str, float]:
         server.wait()
 
 
+def newsroom(db: str) -> dict[str, dict[str, float]]:
+    """A save through the API and the pipeline's list after each (``save_latency.measure``)."""
+    from save_latency import editor_token
+    from save_latency import measure as saves
+
+    lists: list[float] = []
+    saved = saves(db, editor_token(db), NEWSROOM_SAVES, 1, app_only=True, lists=lists)
+    return {"newsroom save": percentiles([ms / 1000 for ms in saved]),
+            "pipeline list": percentiles([ms / 1000 for ms in lists])}
+
+
 def measure(size: str, db: str, work: Path, skip: set[str]) -> dict[str, Any]:
     source = source_file(size, work)
     run = work / f"run-{size}"
@@ -162,6 +176,7 @@ def measure(size: str, db: str, work: Path, skip: set[str]) -> dict[str, Any]:
         results["suggest category, warm"] = timed([*p, "suggest", "category", text], env=cache)
     results["search in process"] = search_in_process(db)
     results["search over HTTP"] = search_http(db, run / "site")
+    results.update(newsroom(db))
     return results
 
 
