@@ -8,26 +8,35 @@ Every half second (``--every``) it reads, for the command and each of its descen
 resident size (VmRSS) and the proportional set size (Pss, from /proc/PID/smaps_rollup: pages
 shared by several processes, like the archive a forked renderer shares with the builder, are
 split between them instead of counted in each). It prints the wall time, the peak of the summed
-PSS and of the summed RSS, and the peak RSS of the largest processes. Linux only.
+PSS and of the summed RSS, and the peak RSS of the largest processes, then the CPU time (user and
+system) of the processes by name: where a build's work goes (the builder, its forked renderer, the
+downloads' interpreter, Pagefind). A process's CPU is as of the last sample it was alive for, so
+a short one is undercounted: sample more often (``--every 0.1``) to read CPU. Linux only.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+TICKS = os.sysconf("SC_CLK_TCK")
+
 
 def descendants(pid: int) -> list[int]:
+    """The process and its descendants, including children started by any of its threads (the
+    search index's Pagefind runs are started from a thread pool)."""
     found = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return found
-    for child in children:
-        found += descendants(int(child))
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children = (task / "children").read_text().split()
+        except OSError:
+            continue
+        for child in children:
+            found += descendants(int(child))
     return found
 
 
@@ -42,6 +51,16 @@ def field(path: str, name: str) -> int:
     return 0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds a process has used so far (0 when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2:].split()  # after the command's name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--every", type=float, default=0.5, help="seconds between samples (default 0.5)")
@@ -54,6 +73,7 @@ def main() -> None:
     process = subprocess.Popen(command)
     peak_pss = peak_rss = 0
     largest: dict[tuple[int, str], int] = {}
+    cpu: dict[tuple[int, str], float] = {}
     while process.poll() is None:
         pids = descendants(process.pid)
         rss = {pid: field(f"/proc/{pid}/status", "VmRSS") for pid in pids}
@@ -65,6 +85,7 @@ def main() -> None:
             except OSError:
                 continue
             largest[pid, name] = max(largest.get((pid, name), 0), kb)
+            cpu[pid, name] = max(cpu.get((pid, name), 0.0), cpu_seconds(pid))
         time.sleep(args.every)
     wall = time.perf_counter() - started
     print(
@@ -74,6 +95,12 @@ def main() -> None:
     )
     for (pid, name), kb in sorted(largest.items(), key=lambda item: -item[1])[:5]:
         print(f"  {name} (pid {pid}): peak {kb / 1024:.0f} MB RSS", file=sys.stderr)
+    by_name: dict[str, list[float]] = {}
+    for (_pid, name), seconds in cpu.items():
+        by_name.setdefault(name, []).append(seconds)
+    print(f"CPU seen: {sum(cpu.values()):.1f} s", file=sys.stderr)
+    for name, times in sorted(by_name.items(), key=lambda item: -sum(item[1])):
+        print(f"  {name}: {sum(times):.1f} s in {len(times)} process(es)", file=sys.stderr)
     sys.exit(process.returncode)
 
 
