@@ -192,7 +192,12 @@ class Entry(Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it as given)
     # A hash index on PostgreSQL: a btree's entries are limited to about 2.7 kB, and a title is not.
-    __table_args__ = (Index("ix_entry_title_key", "title_key", postgresql_using="hash"),)
+    # The newsroom's lists read a page newest change first through the other two (``pipeline_0001``).
+    __table_args__ = (
+        Index("ix_entry_title_key", "title_key", postgresql_using="hash"),
+        Index("ix_entry_updated", "updated_at", "id"),
+        Index("ix_entry_status_updated", "status", "updated_at", "id"),
+    )
 
     @validates("title")
     def _key_title(self, _name: str, title: str | None) -> str | None:

@@ -135,6 +135,29 @@ def test_find_entries_combines_filters_and_counts_what_it_would_list(team, desk)
         pipeline.find_entries(team.store, status="sent")
 
 
+@pytest.mark.parametrize("status", [None, "published"])
+def test_a_page_of_the_pipeline_is_read_through_an_index_not_by_sorting_every_entry(team, desk, status):
+    """The list and each column of the board cost about the same at 100,000 entries as at ten:
+    SQLite walks ``ix_entry_updated`` / ``ix_entry_status_updated`` from the newest end."""
+    from sqlalchemy import select
+    from sqlalchemy.dialects import sqlite
+
+    from precis.model import Entry
+
+    query = pipeline._filtered(select(Entry.id), status, None, None, None, sqlite=True)
+    query = query.order_by(Entry.updated_at.desc(), Entry.id.desc()).limit(50)
+    sql = str(query.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    with team.store.session() as s:
+        plan = " ".join(str(row[-1]) for row in s.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}"))
+    assert "TEMP B-TREE" not in plan and "ix_entry_" in plan and "updated" in plan
+    # The page sorting every entry gives, newest change first, and the number of all.
+    with team.store.session() as s:
+        rows = s.execute(select(Entry.id, Entry.updated_at, Entry.status)).all()
+    every = [i for i, _, st in sorted(rows, key=lambda r: (r[1], r[0]), reverse=True) if status in (None, st)]
+    found, total = pipeline.find_and_count(team.store, status=status, limit=3, offset=1)
+    assert [e["id"] for e in found] == every[1:4] and total == len(every)
+
+
 def test_activity_lists_a_save_and_a_status_change_with_the_person(team, client_as, desk):
     flo = team.people["contributor"]
     draft = desk["draft"]

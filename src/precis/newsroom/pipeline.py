@@ -103,8 +103,11 @@ def find_and_count(
     *,
     sort: str = "-updated",
 ) -> tuple[list[dict[str, Any]], int]:
-    """``find_entries`` and ``count_entries`` at once, from one pass over the entries (a search
-    reads every entry's text: a page that shows both need not read it twice)."""
+    """``find_entries`` and ``count_entries`` at once. With words to find, from one pass over the
+    entries (a search reads every entry's text: a page that shows both need not read it twice);
+    without, the page is read through an index newest change first (``ix_entry_updated``,
+    ``ix_entry_status_updated``) and the matches counted on their own, so that a page costs about
+    the same whatever the number of entries."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidValue("limit", limit, f"not a number from 1 to {MAX_LIMIT}")
     if offset < 0:
@@ -112,19 +115,23 @@ def find_and_count(
     if sort not in SORTS:
         raise InvalidValue("sort", sort, f"not one of {', '.join(SORTS)}")
     order = (Entry.updated_at.desc(), Entry.id.desc()) if sort == "-updated" else (Entry.updated_at, Entry.id)
+    q = _escape_like(q)
     with store.session() as s:
-        # The page's ids first (with the number of all matches), then their entries: sorting whole
-        # rows (long summaries) is slow.
-        query = _filtered(select(Entry.id, func.count().over()), status, assignee_id, category, _escape_like(q),
-                          store.is_sqlite)
-        found = cast(list[tuple[int, int]], s.execute(query.order_by(*order).limit(limit).offset(offset)).all())
-        ids = [i for i, _ in found]
-        if found:
-            total = int(found[0][1])
-        else:  # past the last page (or nothing matches): count on its own
-            count = select(func.count(Entry.id))
-            total = int(s.scalar(_filtered(count, status, assignee_id, category, _escape_like(q), store.is_sqlite))
-                        or 0) if offset else 0
+        count = _filtered(select(func.count(Entry.id)), status, assignee_id, category, q, store.is_sqlite)
+        if not words(q):
+            ids = list(s.scalars(
+                _filtered(select(Entry.id), status, assignee_id, category, q, store.is_sqlite)
+                .order_by(*order).limit(limit).offset(offset)
+            ))
+            total = int(s.scalar(count) or 0)
+        else:
+            # The page's ids first (with the number of all matches), then their entries: sorting
+            # whole rows (long summaries) is slow.
+            query = _filtered(select(Entry.id, func.count().over()), status, assignee_id, category, q, store.is_sqlite)
+            found = cast(list[tuple[int, int]], s.execute(query.order_by(*order).limit(limit).offset(offset)).all())
+            ids = [i for i, _ in found]
+            # Past the last page (or nothing matches), the total is counted on its own.
+            total = int(found[0][1]) if found else int(s.scalar(count) or 0) if offset else 0
         rows = {e.id: e for e in s.scalars(
             select(Entry).where(Entry.id.in_(ids))
             .options(selectinload(Entry.opinions), selectinload(Entry.issue), selectinload(Entry.assignee))
