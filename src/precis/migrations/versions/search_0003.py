@@ -19,8 +19,9 @@ ranks it from its vector.
 The boost stays in ``search_vector`` (read for the candidates only): a document's boost changes
 when others come to refer to it, and would otherwise be written into each of its words' rows.
 Triggers keep the table in step with ``search_vector``, which itself follows ``search_document``;
-an update of a document that leaves its title, authors and text as they were (a new boost, path
-or filter field) now updates ``search_vector``'s row in place, its words untouched.
+an update of a document that leaves its title, authors and text as they were (``changes.Written``
+sets other documents' boosts and paths so) now sets the boost of its row of ``search_vector``,
+its vector and words untouched.
 
 Revision ID: search_0003
 Revises: search_0002
