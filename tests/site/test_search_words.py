@@ -199,3 +199,33 @@ def test_a_downgrade_removes_the_words_and_an_upgrade_makes_them_again(store, pg
     store.migrate()
     assert search_words(store) == words
     assert [h.to_json() for h in SearchIndex(store).search("learning policy reward", limit=20)] == before
+
+
+def test_a_refill_writes_only_the_changes_and_leaves_what_an_empty_index_filled_holds(store):
+    """A refill writes what differs from the table (a document gone, changed, missing): the words
+    of the documents it leaves as they were keep their rows, and the table ends as a fill of an
+    empty index leaves it."""
+    index = SearchIndex(store)
+    index.refresh()
+    with store.session(by="test") as s:
+        s.execute(text("DELETE FROM search_document WHERE title = 'Curve Detectors'"))
+        s.execute(text("UPDATE search_document SET body = 'Nothing but quasars.', boost = 3 "
+                       "WHERE title = 'Concrete Problems in AI Safety'"))
+        s.execute(text("UPDATE search_document SET path = 'elsewhere' "
+                       "WHERE title = 'Proximal Policy Optimization Algorithms'"))
+        s.execute(text("INSERT INTO search_document (entry_id, title, authors, body, path, boost) "
+                       "VALUES (999999, 'Gone Long Ago', '', 'quasars', 'gone', 1)"))
+    kept = rows_of(store, "Scaling Laws for Neural Language Models")
+    index.refresh(force=True)
+    assert rows_of(store, "Scaling Laws for Neural Language Models") == kept
+    refilled, words = stored(store), search_words(store)
+    with store.session(by="test") as s:
+        s.execute(text("DELETE FROM search_document"))
+    index.refresh(force=True)
+    assert stored(store) == refilled and search_words(store) == words
+    assert [h.title for h in index.search("quasars")] == []
+
+
+def stored(store: Store) -> dict[int, dict[str, Any]]:
+    with store.session() as s:
+        return {row["entry_id"]: dict(row) for row in s.execute(text("SELECT * FROM search_document")).mappings()}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import MetaData, insert, text
 from sqlalchemy.orm import Session
 
 from precis.search.changes import Written
@@ -23,6 +23,8 @@ from precis.search.documents import documents
 from precis.search.hits import CANDIDATES, START, STOP, Filters, Hit, snippet
 from precis.store import Store
 
+#: Where a refill stages the documents (``PostgresSearch.fill``): a temporary table, dropped at commit.
+_staged = documents.to_metadata(MetaData(), name="search_document_staged")
 #: How many characters of a long text a snippet is made from first, then second (see ``SNIPPET``):
 #: most first occurrences are in the first, most of the rest in the second.
 SNIPPET_PREFIXES = (500, 4000)
@@ -82,10 +84,28 @@ class PostgresSearch:
             session.execute(text("LOCK TABLE search_document IN EXCLUSIVE MODE"))
 
     def fill(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        """Every document anew; ``search_vector`` follows the rows by itself (its triggers)."""
-        session.execute(delete(documents))
+        """Every document anew, written as its changes to the table: the rows staged first, then
+        the documents gone deleted, the changed updated and the new inserted. ``search_vector``
+        and ``search_word`` follow by themselves (their triggers), and a document whose title,
+        authors and text are as they were keeps its vector and its words' rows: writing all of
+        them again (8.4 million rows at 100,000 entries) took minutes."""
+        session.execute(text(f"CREATE TEMP TABLE {_staged.name} (LIKE search_document) ON COMMIT DROP"))
         if rows:
-            session.execute(insert(documents), rows)
+            session.execute(insert(_staged), rows)
+        staged, names = _staged.name, [c.name for c in documents.c]
+        session.execute(text(f"ANALYZE {staged}"))  # a temporary table has no statistics otherwise
+        new, old = (", ".join(f"{t}.{n}" for n in names) for t in ("n", "d"))
+        session.execute(text(
+            f"DELETE FROM search_document d WHERE NOT EXISTS (SELECT FROM {staged} n WHERE n.entry_id = d.entry_id)"
+        ))
+        session.execute(text(
+            f"UPDATE search_document d SET ({', '.join(names)}) = ({new}) FROM {staged} n "
+            f"WHERE n.entry_id = d.entry_id AND ({old}) IS DISTINCT FROM ({new})"
+        ))
+        session.execute(text(
+            f"INSERT INTO search_document ({', '.join(names)}) SELECT {new} FROM {staged} n "
+            "WHERE NOT EXISTS (SELECT FROM search_document d WHERE d.entry_id = n.entry_id)"
+        ))
 
     def write(self, session: Session, written: Written) -> None:
         written.apply(session)

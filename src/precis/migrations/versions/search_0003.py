@@ -45,11 +45,14 @@ WORDS = (
     f"FROM {{rows}} v CROSS JOIN LATERAL ({_CROWDED}) c CROSS JOIN LATERAL unnest(v.tsv) u "
     "ORDER BY 1, 2"  # in the index's order: each of its pages is written once in a row
 )
-#: Remove the rows of ``search_word`` of the vectors of ``{rows}`` (looked up by word and entry:
-#: the primary key).
+#: Remove the rows of ``search_word`` of the vectors of ``{rows}``: looked up by word and entry
+#: (the primary key) for a few documents; for many (a refill deletes every document), in one pass
+#: over the table (an index lookup a word would take minutes at 100,000 entries).
 UNWORDS = (
-    "DELETE FROM search_word w USING {rows} v CROSS JOIN LATERAL unnest(v.tsv) u "
-    "WHERE w.word = u.lexeme AND w.entry_id = v.entry_id"
+    "IF (SELECT count(*) FROM {rows} v) > 5000 THEN "
+    "DELETE FROM search_word w USING {rows} v WHERE w.entry_id = v.entry_id; "
+    "ELSE DELETE FROM search_word w USING {rows} v CROSS JOIN LATERAL unnest(v.tsv) u "
+    "WHERE w.word = u.lexeme AND w.entry_id = v.entry_id; END IF"
 )
 # The rows of an update whose vector changed: the old ones and the new ones.
 _CHANGED = (
