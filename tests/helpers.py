@@ -291,3 +291,28 @@ def chromium(artifacts: Path) -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+#: PostgreSQL: each (word, document) of ``search_vector``'s vectors with its part of the rank,
+#: derived afresh (as ``search_word`` must hold it: the migration ``search_0003``): the occurrences
+#: of weight A, and the others in tenths (D 1, C 2, B 4); NULL for a document two of whose words
+#: share a position.
+_WORD_PARTS = (
+    "WITH crowded AS (SELECT DISTINCT v.entry_id FROM search_vector v, unnest(v.tsv) u, unnest(u.positions) p "
+    "GROUP BY v.entry_id, p HAVING count(*) > 1) "
+    "SELECT u.lexeme, v.entry_id, "
+    "CASE WHEN c.entry_id IS NULL THEN count(*) FILTER (WHERE x.w = 'A') END, "
+    "CASE WHEN c.entry_id IS NULL THEN count(*) FILTER (WHERE x.w = 'D') + 2 * count(*) FILTER (WHERE x.w = 'C') "
+    "+ 4 * count(*) FILTER (WHERE x.w = 'B') END "
+    "FROM search_vector v LEFT JOIN crowded c USING (entry_id), unnest(v.tsv) u, unnest(u.weights) AS x(w) "
+    "GROUP BY u.lexeme, v.entry_id, c.entry_id"
+)
+
+
+def search_words(store: Store) -> set[tuple[str, int, int | None, int | None]]:
+    """PostgreSQL: the rows of ``search_word``, after checking that they are what ``search_vector``
+    gives afresh."""
+    with store.session() as s:
+        words = {tuple(row) for row in s.execute(text("SELECT word, entry_id, whole, tenths FROM search_word"))}
+        assert words == {tuple(row) for row in s.execute(text(_WORD_PARTS))}
+    return words  # type: ignore[return-value]

@@ -18,7 +18,7 @@ from precis.newsroom import issues as newsroom_issues
 from precis.search import SearchIndex
 from precis.search.documents import documents
 from precis.store import Store
-from tests.helpers import load_sample
+from tests.helpers import load_sample, search_words
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -49,7 +49,8 @@ def change(store: Store, which: str, **fields: Any) -> None:
 
 def vectors(store: Store) -> dict[int, tuple[float, str]]:
     """PostgreSQL: the boost and words of each document as ``search_vector`` holds them, after
-    checking that they are the document's (empty on SQLite, where FTS5 is checked instead)."""
+    checking that they are the document's and that ``search_word`` follows them (empty on SQLite,
+    where FTS5 is checked instead)."""
     if store.is_sqlite:
         return {}
     with store.session() as s:
@@ -59,6 +60,8 @@ def vectors(store: Store) -> dict[int, tuple[float, str]]:
             "setweight(to_tsvector('english', d.title), 'A') || setweight(to_tsvector('english', d.authors), 'B') "
             "|| setweight(to_tsvector('english', d.body), 'C'))"
         )).all()
+    assert search_words(store)
+    with store.session() as s:
         return {i: (b, t) for i, b, t in s.execute(text("SELECT entry_id, boost, tsv::text FROM search_vector"))}
 
 

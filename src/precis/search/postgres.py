@@ -12,9 +12,10 @@ whole text as before."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import MetaData, insert, text
 from sqlalchemy.orm import Session
 
 from precis.search.changes import Written
@@ -22,6 +23,8 @@ from precis.search.documents import documents
 from precis.search.hits import CANDIDATES, START, STOP, Filters, Hit, snippet
 from precis.store import Store
 
+#: Where a refill stages the documents (``PostgresSearch.fill``): a temporary table, dropped at commit.
+_staged = documents.to_metadata(MetaData(), name="search_document_staged")
 #: How many characters of a long text a snippet is made from first, then second (see ``SNIPPET``):
 #: most first occurrences are in the first, most of the rest in the second.
 SNIPPET_PREFIXES = (500, 4000)
@@ -81,15 +84,45 @@ class PostgresSearch:
             session.execute(text("LOCK TABLE search_document IN EXCLUSIVE MODE"))
 
     def fill(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        """Every document anew; ``search_vector`` follows the rows by itself (its triggers)."""
-        session.execute(delete(documents))
+        """Every document anew, written as its changes to the table: the rows staged first, then
+        the documents gone deleted, the changed updated and the new inserted. ``search_vector``
+        and ``search_word`` follow by themselves (their triggers), and a document whose title,
+        authors and text are as they were keeps its vector and its words' rows: writing all of
+        them again (8.4 million rows at 100,000 entries) took minutes."""
+        session.execute(text(f"CREATE TEMP TABLE {_staged.name} (LIKE search_document) ON COMMIT DROP"))
         if rows:
-            session.execute(insert(documents), rows)
+            session.execute(insert(_staged), rows)
+        staged, names = _staged.name, [c.name for c in documents.c]
+        session.execute(text(f"ANALYZE {staged}"))  # a temporary table has no statistics otherwise
+        new, old = (", ".join(f"{t}.{n}" for n in names) for t in ("n", "d"))
+        session.execute(text(
+            f"DELETE FROM search_document d WHERE NOT EXISTS (SELECT FROM {staged} n WHERE n.entry_id = d.entry_id)"
+        ))
+        session.execute(text(
+            f"UPDATE search_document d SET ({', '.join(names)}) = ({new}) FROM {staged} n "
+            f"WHERE n.entry_id = d.entry_id AND ({old}) IS DISTINCT FROM ({new})"
+        ))
+        session.execute(text(
+            f"INSERT INTO search_document ({', '.join(names)}) SELECT {new} FROM {staged} n "
+            "WHERE NOT EXISTS (SELECT FROM search_document d WHERE d.entry_id = n.entry_id)"
+        ))
 
     def write(self, session: Session, written: Written) -> None:
         written.apply(session)
 
     def search(self, words: list[str], filters: Filters, limit: int) -> list[Hit]:
+        hits = []
+        for row in self.ranked(words, filters, limit):
+            plain, marked_html = snippet(row.snippet)
+            hits.append(Hit(
+                row.title, "/" + row.path, row.issue, row.category, round(float(row.score), 4),
+                plain, marked_html, row.link, row.year, row.summarizer,
+            ))
+        return hits
+
+    def ranked(self, words: list[str], filters: Filters, limit: int) -> list[Any]:
+        """The rows of the hits, best first: the documents' fields, the score as the database
+        computed it and the snippet with its match markers."""
         conditions: list[str] = []
         params: dict[str, Any] = {"limit": limit, "match": " or ".join(words)}
         if filters.category_key:
@@ -101,36 +134,89 @@ class PostgresSearch:
         if filters.summarizers is not None:
             conditions.append("d.summarizer = ANY(:summarizers)")
             params["summarizers"] = list(filters.summarizers)
-        where = "".join(f" AND {c}" for c in conditions)
-        documents_ = " JOIN search_document d ON d.entry_id = s.entry_id" if conditions else ""
         params["options"] = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
         params.update(candidates=CANDIDATES, start=START, stop=STOP)
-        # The candidates are found through the GIN index of the narrow ``search_vector`` (a bitmap
-        # scan: the planner would rather walk the table in key order, or read all of it, testing each
-        # row's vector when a word is common), only their ids read and ordered (the documents' rows
-        # only when a filter needs them); only they are ranked, reading their vectors; and only the
-        # top ``limit`` have their documents read and a snippet made (``SNIPPET``).
         with self.store.session() as s:
+            s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+            lexemes = or_of_words(s.scalar(text("SELECT websearch_to_tsquery('english', :match)::text"), params))
+            if lexemes:
+                params.update({f"w{i}": lexeme for i, lexeme in enumerate(lexemes)})
+                return list(s.execute(text(_by_words(len(lexemes), conditions)), params).all())
             s.execute(text("SET LOCAL enable_seqscan = off"))
             s.execute(text("SET LOCAL enable_indexscan = off"))
-            s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-            rows = s.execute(text(
-                "SELECT d.entry_id, d.title, d.path, d.issue, d.category, d.link, d.year, d.summarizer, "
-                f"top.score, {SNIPPET} AS snippet FROM ("
-                "SELECT v.entry_id, q, ts_rank_cd(v.tsv, q) * v.boost AS score "
-                "FROM websearch_to_tsquery('english', :match) AS q CROSS JOIN LATERAL ("
-                f"SELECT s.entry_id FROM search_vector s{documents_} "
-                f"WHERE s.tsv @@ q{where} ORDER BY s.entry_id DESC LIMIT :candidates) AS c "
-                "JOIN search_vector v ON v.entry_id = c.entry_id "
-                "ORDER BY score DESC, v.entry_id LIMIT :limit) AS top "
-                "JOIN search_document d ON d.entry_id = top.entry_id "
-                "ORDER BY top.score DESC, top.entry_id"
-            ), params).all()
-        hits = []
-        for row in rows:
-            plain, marked_html = snippet(row.snippet)
-            hits.append(Hit(
-                row.title, "/" + row.path, row.issue, row.category, round(float(row.score), 4),
-                plain, marked_html, row.link, row.year, row.summarizer,
-            ))
-        return hits
+            return list(s.execute(text(_by_vectors(conditions)), params).all())
+
+
+#: A query ``websearch_to_tsquery`` made an OR of single words of: 'a' | 'b' (no phrase ``<->``, no
+#: ``&``, ``!``, weights or prefixes).
+_OR_OF_WORDS = re.compile(r"'[^'\\\s]+'(?: \| '[^'\\\s]+')*")
+
+
+def or_of_words(query: str | None) -> list[str]:
+    """The words of a query (its text, as ``tsquery`` writes it) that ORs single words, each once;
+    none for any other (or an empty) query."""
+    if not query or not _OR_OF_WORDS.fullmatch(query):
+        return []
+    return list(dict.fromkeys(word.strip("'") for word in query.split(" | ")))
+
+
+def _hits(top: str) -> str:
+    """The hits with their snippets, of ``top`` (``entry_id``, ``q``, ``score``: the ranked candidates)."""
+    return (
+        "SELECT d.entry_id, d.title, d.path, d.issue, d.category, d.link, d.year, d.summarizer, "
+        f"top.score, {SNIPPET} AS snippet FROM ({top}) AS top "
+        "JOIN search_document d ON d.entry_id = top.entry_id "
+        "ORDER BY top.score DESC, top.entry_id"
+    )
+
+
+def _by_words(count: int, conditions: list[str]) -> str:
+    """The statement of a query that ORs ``count`` single words (bound as ``w0``, ``w1`` ...):
+    ranked from their rows of ``search_word`` (see the migration ``search_0003``).
+
+    The candidates (the newest ``CANDIDATES`` documents holding any of the words, after the
+    filters) are the newest of the newest ``CANDIDATES`` of each word, read from the end of the
+    primary key's index; each candidate's rows are all among them (a candidate is among the newest
+    of each of its words), so that its rank, the sum of their parts, is whole. Only the top
+    ``limit`` have their documents read and a snippet made."""
+    where = "".join(f" AND {c}" for c in conditions)
+    documents_ = " JOIN search_document d ON d.entry_id = s.entry_id" if conditions else ""
+    words = " UNION ALL ".join(
+        f"(SELECT s.entry_id, s.whole, s.tenths FROM search_word s{documents_} WHERE s.word = :w{i}{where} "
+        "ORDER BY s.entry_id DESC LIMIT :candidates)"
+        for i in range(count)
+    )
+    # A crowded document (NULL parts) is ranked from its vector, as ``ts_rank_cd`` ranks it.
+    top = (
+        "SELECT c.entry_id, q, CASE WHEN c.crowded THEN ts_rank_cd("
+        "(SELECT x.tsv FROM search_vector x WHERE x.entry_id = c.entry_id), q) "
+        "ELSE (c.whole + c.tenths * 0.1::real::float8)::real END * v.boost AS score "
+        "FROM websearch_to_tsquery('english', :match) AS q CROSS JOIN ("
+        "SELECT w.entry_id, sum(w.whole) AS whole, sum(w.tenths) AS tenths, count(w.whole) < count(*) AS crowded "
+        f"FROM ({words}) AS w GROUP BY w.entry_id ORDER BY w.entry_id DESC LIMIT :candidates) AS c "
+        "JOIN search_vector v ON v.entry_id = c.entry_id "
+        "ORDER BY score DESC, c.entry_id LIMIT :limit"
+    )
+    return _hits(top)
+
+
+def _by_vectors(conditions: list[str]) -> str:
+    """The statement of any other query (a phrase, or words joined by ``&``): its candidates found
+    through the GIN index of ``search_vector`` and ranked with ``ts_rank_cd`` of their vectors.
+
+    The candidates are found through a bitmap scan (the planner would rather walk the table in key
+    order, or read all of it, testing each row's vector when a word is common: ``enable_seqscan``
+    and ``enable_indexscan`` are set off for it), only their ids read and ordered (the
+    documents' rows only when a filter needs them); only they are ranked, reading their vectors;
+    and only the top ``limit`` have their documents read and a snippet made."""
+    where = "".join(f" AND {c}" for c in conditions)
+    documents_ = " JOIN search_document d ON d.entry_id = s.entry_id" if conditions else ""
+    top = (
+        "SELECT v.entry_id, q, ts_rank_cd(v.tsv, q) * v.boost AS score "
+        "FROM websearch_to_tsquery('english', :match) AS q CROSS JOIN LATERAL ("
+        f"SELECT s.entry_id FROM search_vector s{documents_} "
+        f"WHERE s.tsv @@ q{where} ORDER BY s.entry_id DESC LIMIT :candidates) AS c "
+        "JOIN search_vector v ON v.entry_id = c.entry_id "
+        "ORDER BY score DESC, v.entry_id LIMIT :limit"
+    )
+    return _hits(top)
