@@ -68,7 +68,9 @@ def by_vectors(index: SearchIndex, monkeypatch: pytest.MonkeyPatch, query: str, 
 
 def ranked(store: Store, query: str, filters: Filters) -> list[tuple]:
     """The rows of the hits as the database gives them (the score unrounded)."""
-    return [tuple(row) for row in pg.PostgresSearch(store).ranked(query_words(query), filters, 20)]
+    with store.session() as s:
+        rows, _lexemes = pg.PostgresSearch(store).ranked(s, query_words(query), filters, 20)
+    return [tuple(row) for row in rows]
 
 
 def assert_same_hits(store: Store, monkeypatch: pytest.MonkeyPatch, queries: list[str]) -> int:

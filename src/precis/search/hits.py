@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any
+
+from sqlalchemy.sql.expression import ClauseElement
 
 from precis.links import safe_url
 
@@ -22,6 +25,15 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 CANDIDATES = 2000
 #: Match markers the databases put around matched words in snippets.
 START, STOP = "\x02", "\x03"
+
+
+@dataclass(frozen=True)
+class Check:
+    """Whether the index is current, asked in a search's own transaction: a statement whose one
+    row ``holds`` judges."""
+
+    statement: ClauseElement
+    holds: Callable[[Any], bool]
 
 
 @dataclass(frozen=True)

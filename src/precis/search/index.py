@@ -28,7 +28,7 @@ from precis.people_names import People, fold
 from precis.render.source import EditionSource
 from precis.search.changes import Resolved, Update, Written, revised_since
 from precis.search.documents import documents, make_documents, state
-from precis.search.hits import Filters, Hit, query_words
+from precis.search.hits import Check, Filters, Hit, query_words
 from precis.search.postgres import PostgresSearch
 from precis.search.sqlite import SqliteSearch
 from precis.store import Store, settings_of
@@ -45,11 +45,16 @@ OPERATORS = re.compile(r"\b(?:AND|OR|NOT|NEAR)\b")
 class Dialect(Protocol):
     """What each database does its own way: searching, and writing documents."""
 
+    #: Whether a search asks, in its own transaction, whether the index is current (``search``'s
+    #: ``check``), rather than ``ready`` saying so before it.
+    checks_current: bool
+
     def ready(self) -> bool: ...
     def begin(self, session: Session, *, write: bool) -> None: ...
     def fill(self, session: Session, rows: list[dict[str, Any]]) -> None: ...
     def write(self, session: Session, written: Written) -> None: ...
-    def search(self, words: list[str], filters: Filters, limit: int) -> list[Hit]: ...
+    def search(self, words: list[str], filters: Filters, limit: int, check: Check | None = None) -> list[Hit] | None:
+        """The hits; None when ``check``, asked first, says the index is behind the store."""
 
 
 class Seen:
@@ -120,18 +125,7 @@ class SearchIndex:
     def _now_and_seen(self, session: Session) -> tuple[Seen, Seen]:
         """What the store is now and what the index reflects, in one query (asked before each
         search on PostgreSQL)."""
-        row: Any = session.execute(
-            select(
-                select(func.max(Revision.id)).scalar_subquery(),
-                func.count(Issue.id), func.max(Issue.id), func.sum(Issue.number),
-                select(Publication.id).order_by(Publication.id).limit(1).scalar_subquery(),
-                select(cast(Publication.settings, Text)).order_by(Publication.id).limit(1).scalar_subquery(),
-                *(select(state.c.value).where(state.c.name == name).scalar_subquery() for name in _SEEN),
-            ).select_from(Issue)
-        ).one()
-        newest, count, top, numbers, pub, settings, *saved = row
-        digest = hashlib.sha256(str(settings or "").encode()).hexdigest()[:16]
-        return Seen(f"{INDEX_VERSION}:{pub}:{digest}", f"{count}:{top}:{numbers}", int(newest or 0)), _seen(*saved)
+        return _now_and_seen(session.execute(_NOW_AND_SEEN).one())
 
     def is_current(self) -> bool:
         """Whether the index reflects the store as it is now."""
@@ -260,12 +254,27 @@ class SearchIndex:
             if query_words(query):
                 return []  # only operators (AND, OR, NOT, NEAR): nothing to look for
             raise InvalidValue("query", query, "give at least one word to search for")
-        if refresh and not self.backend.ready():
+        ask = refresh and not self.backend.ready()
+        # A summarizer filter reads the index's names before the search: the index is brought up
+        # to date first, as it is where the search cannot ask (``checks_current``).
+        if ask and (not self.backend.checks_current or summarizer):
             self.refresh()
+            ask = False
+        hits = self._search(words, category, year, summarizer, limit, _CHECK if ask else None)
+        if hits is None:  # the index was behind the store
+            self.refresh()
+            hits = self._search(words, category, year, summarizer, limit, None)
+        assert hits is not None
+        return hits
+
+    def _search(
+        self, words: list[str], category: str | None, year: int | None, summarizer: str | None, limit: int,
+        check: Check | None,
+    ) -> list[Hit] | None:
         summarizers = self.summarizer_texts(summarizer) if summarizer and summarizer.strip() else None
         if summarizers is not None and not summarizers:
             return []
-        return self.backend.search(words, Filters(category, year, summarizers), limit)
+        return self.backend.search(words, Filters(category, year, summarizers), limit, check)
 
     def summarizer_texts(self, name: str) -> frozenset[str]:
         """The summarizer texts of the index that name the person ``name`` is (``precis.people_names``)."""
@@ -283,6 +292,32 @@ class SearchIndex:
 
 #: The names under which ``search_state`` records what the index reflects (``Seen``).
 _SEEN = ("basis", "issues", "revision")
+
+
+#: The statement of ``_now_and_seen``, made once (making it took longer than PostgreSQL's answering it).
+_NOW_AND_SEEN = select(
+    select(func.max(Revision.id)).scalar_subquery(),
+    func.count(Issue.id), func.max(Issue.id), func.sum(Issue.number),
+    select(Publication.id).order_by(Publication.id).limit(1).scalar_subquery(),
+    select(cast(Publication.settings, Text)).order_by(Publication.id).limit(1).scalar_subquery(),
+    *(select(state.c.value).where(state.c.name == name).scalar_subquery() for name in _SEEN),
+).select_from(Issue)
+
+
+def _now_and_seen(row: Any) -> tuple[Seen, Seen]:
+    """What ``_NOW_AND_SEEN``'s row says the store is now and the index reflects."""
+    newest, count, top, numbers, pub, settings, *saved = row
+    digest = hashlib.sha256(str(settings or "").encode()).hexdigest()[:16]
+    return Seen(f"{INDEX_VERSION}:{pub}:{digest}", f"{count}:{top}:{numbers}", int(newest or 0)), _seen(*saved)
+
+
+def _current(row: Any) -> bool:
+    now, seen = _now_and_seen(row)
+    return now == seen
+
+
+#: Whether the index is current, asked in a search's transaction (``Dialect.checks_current``).
+_CHECK = Check(_NOW_AND_SEEN, _current)
 
 
 def _seen(basis: str | None, issues: str | None, revision: str | None) -> Seen:

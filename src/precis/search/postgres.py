@@ -1,14 +1,10 @@
 """Search on PostgreSQL: ``websearch_to_tsquery`` over a weighted ``tsvector`` (kept in the narrow
 table ``search_vector``, which triggers derive from ``search_document``: see the migration
-``search_0002``), ranked by ``ts_rank_cd`` times the document's boost; the database ranks, filters
-and makes the snippets in one statement. Of a query matching more than ``CANDIDATES`` entries
-(after the filters), the most recently added are ranked (see ``hits.CANDIDATES``).
-
-A snippet is ``ts_headline`` of the document's text, which parses and stems the whole text (about
-0.4 microseconds a character: 10 ms for the longest summary); the best hits are often the longest
-texts. So a hit's snippet is first made from the start of its text (``SNIPPET_PREFIXES``)
-and kept only when it is provably the one the whole text gives (``SNIPPET``), else made from the
-whole text as before."""
+``search_0002``), ranked by ``ts_rank_cd`` times the document's boost; the database ranks and
+filters in one statement, which reads the texts of the top hits alone. Of a query matching more than
+``CANDIDATES`` entries (after the filters), the most recently added are ranked (see
+``hits.CANDIDATES``). The hits' snippets are made from their texts in Python (``snippets``: the
+database's ``ts_headline`` parses each whole text, most of a search's time)."""
 
 from __future__ import annotations
 
@@ -16,61 +12,33 @@ import re
 from typing import Any
 
 from sqlalchemy import MetaData, insert, text
+from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import ClauseElement
 
 from precis.search.changes import Written
 from precis.search.documents import documents
-from precis.search.hits import CANDIDATES, START, STOP, Filters, Hit, snippet
+from precis.search.hits import CANDIDATES, Check, Filters, Hit, snippet
+from precis.search.snippets import Stems, query_lexemes, snippets
 from precis.store import Store
 
 #: Where a refill stages the documents (``PostgresSearch.fill``): a temporary table, dropped at commit.
 _staged = documents.to_metadata(MetaData(), name="search_document_staged")
-#: How many characters of a long text a snippet is made from first, then second (see ``SNIPPET``):
-#: most first occurrences are in the first, most of the rest in the second.
-SNIPPET_PREFIXES = (500, 4000)
-# The snippet of a hit, the same as ``ts_headline`` of its whole text (the title when it has no
-# text). Why a prefix can give the same: every query here is words OR-ed, so each occurrence of a
-# query word is a "cover" of one word; with MaxFragments=1 ``ts_headline`` takes the first of the
-# best covers (most query words, then fewest words: all tie), that is the first occurrence, and
-# stretches it to at most MaxWords words, stopping at a good end (a word longer than 3 characters,
-# or a query word), or, with no occurrence at all, shows the first MinWords words. So the headline
-# of a prefix is the whole text's when
-# - the prefix's headline marks a word, and after it the prefix still holds a good end (a word of
-#   4+ letters between white space): the stretch stopped before the prefix's end, on the same words;
-# - or it marks none, the text holds no query word (none in the vector's body positions, weight C),
-#   and the prefix goes on after the words shown;
-# and the prefix holds no "<" (the parser's one token that spans white space is a tag), so that
-# cutting it changes no token before its last white space. Queries with a phrase or AND (``<->``,
-# ``&``: a word joined by "_") and texts no longer than the first prefix take the whole text.
-# The OFFSET 0 keep the planner from computing each headline once per use.
-_PREFIX_SNIPPET = (
-    "CASE WHEN octet_length(d.body) > {n} THEN ("
-    "SELECT y.h FROM (SELECT x.p, x.h, replace(replace(x.h, :start, ''), :stop, '') AS plain FROM ("
-    "SELECT pre.p, ts_headline('english', pre.p, top.q, :options) AS h FROM ("
-    "SELECT substr(d.body, 1, {n}) AS p OFFSET 0) AS pre OFFSET 0) AS x OFFSET 0) AS y "
-    "CROSS JOIN LATERAL (SELECT strpos(y.p, y.plain) AS at, "
-    "substr(y.p, strpos(y.p, y.plain) + length(y.plain)) AS tail OFFSET 0) AS z "
-    "WHERE strpos(y.p, '<') = 0 AND z.at > 0 AND CASE WHEN strpos(y.h, :start) > 0 "
-    "THEN z.tail ~ '\\s[A-Za-z]{{4,}}\\s' "
-    "ELSE z.at = 1 AND z.tail ~ '\\s' AND NOT (SELECT ts_filter(w.tsv, '{{c}}') @@ top.q "
-    "FROM search_vector w WHERE w.entry_id = top.entry_id) END) END"
-)
-_WHOLE_SNIPPET = "ts_headline('english', CASE WHEN d.body = '' THEN d.title ELSE d.body END, top.q, :options)"
-SNIPPET = (
-    f"CASE WHEN octet_length(d.body) <= {SNIPPET_PREFIXES[0]} OR strpos(top.q::text, '<') > 0 "
-    f"OR strpos(top.q::text, '&') > 0 THEN {_WHOLE_SNIPPET} ELSE coalesce("
-    + ", ".join(_PREFIX_SNIPPET.format(n=n) for n in SNIPPET_PREFIXES)
-    + f", {_WHOLE_SNIPPET}) END"
-)
 
 
 class PostgresSearch:
+    #: Whether the index is current is asked in each search's transaction: one query more there,
+    #: rather than a transaction of its own before it.
+    checks_current = True
+
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.stems = Stems()
+        self._statements: dict[ClauseElement, Compiled] = {}
 
     def ready(self) -> bool:
         """Whether the index is known to be current without asking the database: never here (the
-        question is one query, asked before each search)."""
+        question is one query, asked in each search's transaction: ``checks_current``)."""
         return False
 
     def begin(self, session: Session, *, write: bool) -> None:
@@ -110,21 +78,30 @@ class PostgresSearch:
     def write(self, session: Session, written: Written) -> None:
         written.apply(session)
 
-    def search(self, words: list[str], filters: Filters, limit: int) -> list[Hit]:
+    def search(self, words: list[str], filters: Filters, limit: int, check: Check | None = None) -> list[Hit] | None:
         hits = []
-        for row in self.ranked(words, filters, limit):
-            plain, marked_html = snippet(row.snippet)
+        with self.store.session() as s:
+            found = self.ranked(s, words, filters, limit, check)
+            if found is None:
+                return None
+            rows, lexemes = found
+            marked = snippets(s, [row.text for row in rows], lexemes, self.stems)
+        for row, text_ in zip(rows, marked, strict=True):
+            plain, marked_html = snippet(text_)
             hits.append(Hit(
                 row.title, "/" + row.path, row.issue, row.category, round(float(row.score), 4),
                 plain, marked_html, row.link, row.year, row.summarizer,
             ))
         return hits
 
-    def ranked(self, words: list[str], filters: Filters, limit: int) -> list[Any]:
+    def ranked(
+        self, session: Session, words: list[str], filters: Filters, limit: int, check: Check | None = None
+    ) -> tuple[list[Any], frozenset[str]] | None:
         """The rows of the hits, best first: the documents' fields, the score as the database
-        computed it and the snippet with its match markers."""
+        computed it and the text the snippet is made from; and the query's lexemes (but those it
+        negates). None when ``check`` says the index is behind the store."""
         conditions: list[str] = []
-        params: dict[str, Any] = {"limit": limit, "match": " or ".join(words)}
+        params: dict[str, Any] = {"limit": limit, "match": " or ".join(words), "candidates": CANDIDATES}
         if filters.category_key:
             conditions.append("(lower(d.category) = :category OR lower(d.section) = :category)")
             params["category"] = filters.category_key
@@ -134,17 +111,40 @@ class PostgresSearch:
         if filters.summarizers is not None:
             conditions.append("d.summarizer = ANY(:summarizers)")
             params["summarizers"] = list(filters.summarizers)
-        params["options"] = f"StartSel={START}, StopSel={STOP}, MaxWords=30, MinWords=12, MaxFragments=1"
-        params.update(candidates=CANDIDATES, start=START, stop=STOP)
-        with self.store.session() as s:
-            s.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
-            lexemes = or_of_words(s.scalar(text("SELECT websearch_to_tsquery('english', :match)::text"), params))
-            if lexemes:
-                params.update({f"w{i}": lexeme for i, lexeme in enumerate(lexemes)})
-                return list(s.execute(text(_by_words(len(lexemes), conditions)), params).all())
-            s.execute(text("SET LOCAL enable_seqscan = off"))
-            s.execute(text("SET LOCAL enable_indexscan = off"))
-            return list(s.execute(text(_by_vectors(conditions)), params).all())
+        # The check, the query as PostgreSQL reads it and its lexemes, in one round trip with the
+        # transaction's start (psycopg's pipeline); no parallel workers for this transaction
+        # (starting them costs more than these small statements).
+        driver = session.connection().connection.driver_connection
+        assert driver is not None  # a connection checked out of the pool
+        with driver.pipeline():
+            asked = driver.execute(*self._compiled(session, check.statement)) if check is not None else None
+            query_cursor = driver.execute(*self._compiled(session, _QUERY, {"match": params["match"]}))
+        if check is not None and asked is not None and not check.holds(asked.fetchone()):
+            return None
+        query, tree, _ = query_cursor.fetchone()
+        lexemes = or_of_words(query)
+        if lexemes:
+            params.update({f"w{i}": lexeme for i, lexeme in enumerate(lexemes)})
+            return list(session.execute(text(_by_words(len(lexemes), conditions)), params).all()), frozenset(lexemes)
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        session.execute(text("SET LOCAL enable_indexscan = off"))
+        return list(session.execute(text(_by_vectors(conditions)), params).all()), query_lexemes(tree)
+
+    def _compiled(
+        self, session: Session, statement: ClauseElement, params: dict[str, Any] | None = None
+    ) -> tuple[str, Any]:
+        """A statement as the driver takes it: its SQL (made once) and its parameters."""
+        compiled = self._statements.get(statement)
+        if compiled is None:
+            compiled = self._statements[statement] = statement.compile(dialect=session.get_bind().dialect)
+        return str(compiled), compiled.construct_params(params)
+
+
+#: The query as PostgreSQL reads it (its text, and that of its indexable part, without negations).
+_QUERY = text(
+    "SELECT q::text, querytree(q)::text, set_config('max_parallel_workers_per_gather', '0', true) "
+    "FROM websearch_to_tsquery('english', :match) AS q"
+)
 
 
 #: A query ``websearch_to_tsquery`` made an OR of single words of: 'a' | 'b' (no phrase ``<->``, no
@@ -161,10 +161,11 @@ def or_of_words(query: str | None) -> list[str]:
 
 
 def _hits(top: str) -> str:
-    """The hits with their snippets, of ``top`` (``entry_id``, ``q``, ``score``: the ranked candidates)."""
+    """The hits with the text of their snippets, of ``top`` (``entry_id``, ``score``: the ranked
+    candidates)."""
     return (
         "SELECT d.entry_id, d.title, d.path, d.issue, d.category, d.link, d.year, d.summarizer, "
-        f"top.score, {SNIPPET} AS snippet FROM ({top}) AS top "
+        f"top.score, CASE WHEN d.body = '' THEN d.title ELSE d.body END AS text FROM ({top}) AS top "
         "JOIN search_document d ON d.entry_id = top.entry_id "
         "ORDER BY top.score DESC, top.entry_id"
     )
@@ -178,7 +179,7 @@ def _by_words(count: int, conditions: list[str]) -> str:
     filters) are the newest of the newest ``CANDIDATES`` of each word, read from the end of the
     primary key's index; each candidate's rows are all among them (a candidate is among the newest
     of each of its words), so that its rank, the sum of their parts, is whole. Only the top
-    ``limit`` have their documents read and a snippet made."""
+    ``limit`` have their documents read."""
     where = "".join(f" AND {c}" for c in conditions)
     documents_ = " JOIN search_document d ON d.entry_id = s.entry_id" if conditions else ""
     words = " UNION ALL ".join(
@@ -188,7 +189,7 @@ def _by_words(count: int, conditions: list[str]) -> str:
     )
     # A crowded document (NULL parts) is ranked from its vector, as ``ts_rank_cd`` ranks it.
     top = (
-        "SELECT c.entry_id, q, CASE WHEN c.crowded THEN ts_rank_cd("
+        "SELECT c.entry_id, CASE WHEN c.crowded THEN ts_rank_cd("
         "(SELECT x.tsv FROM search_vector x WHERE x.entry_id = c.entry_id), q) "
         "ELSE (c.whole + c.tenths * 0.1::real::float8)::real END * v.boost AS score "
         "FROM websearch_to_tsquery('english', :match) AS q CROSS JOIN ("
@@ -208,11 +209,11 @@ def _by_vectors(conditions: list[str]) -> str:
     order, or read all of it, testing each row's vector when a word is common: ``enable_seqscan``
     and ``enable_indexscan`` are set off for it), only their ids read and ordered (the
     documents' rows only when a filter needs them); only they are ranked, reading their vectors;
-    and only the top ``limit`` have their documents read and a snippet made."""
+    and only the top ``limit`` have their documents read."""
     where = "".join(f" AND {c}" for c in conditions)
     documents_ = " JOIN search_document d ON d.entry_id = s.entry_id" if conditions else ""
     top = (
-        "SELECT v.entry_id, q, ts_rank_cd(v.tsv, q) * v.boost AS score "
+        "SELECT v.entry_id, ts_rank_cd(v.tsv, q) * v.boost AS score "
         "FROM websearch_to_tsquery('english', :match) AS q CROSS JOIN LATERAL ("
         f"SELECT s.entry_id FROM search_vector s{documents_} "
         f"WHERE s.tsv @@ q{where} ORDER BY s.entry_id DESC LIMIT :candidates) AS c "

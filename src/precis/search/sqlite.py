@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from precis.search.changes import Written
 from precis.search.documents import documents
-from precis.search.hits import CANDIDATES, START, STOP, Filters, Hit, snippet
+from precis.search.hits import CANDIDATES, START, STOP, Check, Filters, Hit, snippet
 from precis.store import Store
 
 
@@ -102,6 +102,9 @@ class _Reader:
 
 
 class SqliteSearch:
+    #: Whether the index is current, ``ready`` tells from memory (a PRAGMA): never asked in a search.
+    checks_current = False
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self._local = threading.local()
@@ -148,7 +151,8 @@ class SqliteSearch:
                 f"FROM search_document WHERE entry_id IN ({', '.join(map(str, chunk))})"
             ))
 
-    def search(self, words: list[str], filters: Filters, limit: int) -> list[Hit]:
+    def search(self, words: list[str], filters: Filters, limit: int, check: Check | None = None) -> list[Hit] | None:
+        """The hits (``ready`` said beforehand whether the index is current: ``check`` is never given)."""
         reader = self._reader()
         version = reader.data_version()
         if version != reader.version:
