@@ -231,3 +231,18 @@ def test_a_refill_writes_only_the_changes_and_leaves_what_an_empty_index_filled_
 def stored(store: Store) -> dict[int, dict[str, Any]]:
     with store.session() as s:
         return {row["entry_id"]: dict(row) for row in s.execute(text("SELECT * FROM search_document")).mappings()}
+
+
+def test_a_query_whose_lexemes_are_foreseen_finds_the_same_and_a_wrong_guess_is_never_used(store):
+    """The ranking statement is sent with the query's parse when its lexemes can be foreseen from
+    the stems kept for snippets; PostgreSQL's own reading decides which statement's rows count."""
+    fresh = SearchIndex(store)
+    want = [h.to_json() for h in fresh.search("the learning of rewards", limit=20)]
+    backend = fresh.backend
+    assert isinstance(backend, pg.PostgresSearch)
+    assert backend.foreseen(["the", "learning", "of", "rewards"]) == ["learn", "reward"]  # learned by the search
+    assert [h.to_json() for h in fresh.search("the learning of rewards", limit=20)] == want
+    backend.stems._stem["learning"] = "zyzzyva"  # a wrong guess
+    assert backend.foreseen(["learning", "rewards"]) == ["zyzzyva", "reward"]
+    assert [h.to_json() for h in fresh.search("the learning of rewards", limit=20)] == want
+    assert backend.foreseen(["reward_model"]) is None and backend.foreseen(["unheardofword"]) is None

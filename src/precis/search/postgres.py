@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from psycopg.rows import namedtuple_row
 from sqlalchemy import MetaData, insert, text
 from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import Session
@@ -34,7 +35,7 @@ class PostgresSearch:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.stems = Stems()
-        self._statements: dict[ClauseElement, Compiled] = {}
+        self._statements: dict[ClauseElement | str, Compiled] = {}
 
     def ready(self) -> bool:
         """Whether the index is known to be current without asking the database: never here (the
@@ -112,32 +113,67 @@ class PostgresSearch:
             conditions.append("d.summarizer = ANY(:summarizers)")
             params["summarizers"] = list(filters.summarizers)
         # The check, the query as PostgreSQL reads it and its lexemes, in one round trip with the
-        # transaction's start (psycopg's pipeline); no parallel workers for this transaction
+        # transaction's start (psycopg's pipeline), and the ranking statement too when the query's
+        # lexemes can be foreseen (``foreseen``); no parallel workers for this transaction
         # (starting them costs more than these small statements).
         driver = session.connection().connection.driver_connection
         assert driver is not None  # a connection checked out of the pool
+        foreseen = self.foreseen(words)
+        ranking = driver.cursor(row_factory=namedtuple_row)
         with driver.pipeline():
             asked = driver.execute(*self._compiled(session, check.statement)) if check is not None else None
             query_cursor = driver.execute(*self._compiled(session, _QUERY, {"match": params["match"]}))
+            if foreseen:
+                statement = _by_words(len(foreseen), conditions)
+                ranking.execute(*self._compiled(session, statement, _words(params, foreseen)))
         if check is not None and asked is not None and not check.holds(asked.fetchone()):
             return None
         query, tree, _ = query_cursor.fetchone()
         lexemes = or_of_words(query)
+        if foreseen and lexemes == foreseen:
+            return ranking.fetchall(), frozenset(lexemes)
+        if foreseen is None:  # next time, these words are known
+            self.stems.learn(session, [" ".join(words)])
         if lexemes:
-            params.update({f"w{i}": lexeme for i, lexeme in enumerate(lexemes)})
-            return list(session.execute(text(_by_words(len(lexemes), conditions)), params).all()), frozenset(lexemes)
+            rows = session.execute(text(_by_words(len(lexemes), conditions)), _words(params, lexemes)).all()
+            return list(rows), frozenset(lexemes)
         session.execute(text("SET LOCAL enable_seqscan = off"))
         session.execute(text("SET LOCAL enable_indexscan = off"))
         return list(session.execute(text(_by_vectors(conditions)), params).all()), query_lexemes(tree)
 
+    def foreseen(self, words: list[str]) -> list[str] | None:
+        """The lexemes ``websearch_to_tsquery`` will make of the words OR-ed, as ``or_of_words``
+        gives them, when every word is known (``snippets.Stems``: PostgreSQL's own stems); None
+        when some word is not. A guess: the ranking statement made from it is used only when
+        PostgreSQL's own reading of the query gives the same lexemes."""
+        lexemes: list[str] = []
+        for word in words:
+            stem = self.stems.get(word) if _PLAIN_WORD.fullmatch(word) else None
+            if stem is None:
+                return None
+            if stem and stem not in lexemes:
+                lexemes.append(stem)
+        return lexemes or None
+
     def _compiled(
-        self, session: Session, statement: ClauseElement, params: dict[str, Any] | None = None
+        self, session: Session, statement: ClauseElement | str, params: dict[str, Any] | None = None
     ) -> tuple[str, Any]:
-        """A statement as the driver takes it: its SQL (made once) and its parameters."""
+        """A statement (or a text statement's SQL) as the driver takes it: its SQL, made once, and
+        its parameters."""
         compiled = self._statements.get(statement)
         if compiled is None:
-            compiled = self._statements[statement] = statement.compile(dialect=session.get_bind().dialect)
+            clause = text(statement) if isinstance(statement, str) else statement
+            compiled = self._statements[statement] = clause.compile(dialect=session.get_bind().dialect)
         return str(compiled), compiled.construct_params(params)
+
+
+#: A word whose lexeme ``foreseen`` may foresee: letters and digits, as the parser makes one token of.
+_PLAIN_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(params: dict[str, Any], lexemes: list[str]) -> dict[str, Any]:
+    """``params`` with the lexemes bound as ``w0``, ``w1`` …"""
+    return {**params, **{f"w{i}": lexeme for i, lexeme in enumerate(lexemes)}}
 
 
 #: The query as PostgreSQL reads it (its text, and that of its indexable part, without negations).

@@ -80,6 +80,10 @@ class Stems:
                 self._words.setdefault(stem, set()).add(word)
             self._learned.update(new_texts)
 
+    def get(self, word: str) -> str | None:
+        """The lexeme of a word (lower-cased) known so far; "" for a stop word."""
+        return self._stem.get(word)
+
     def pattern(self, lexemes: frozenset[str]) -> re.Pattern[str] | None:
         """A pattern finding the words (whole, in any case) whose lexeme is among ``lexemes``."""
         with self._lock:
