@@ -239,3 +239,31 @@ def test_a_query_matching_more_entries_than_are_ranked_ranks_the_most_recently_a
     with store.session() as s:
         titles_of_newest = set(s.scalars(select(documents.c.title).where(documents.c.entry_id.in_(newest[-2:]))))
     assert len(everything) > 2 and {h.title for h in index.search("reward", limit=20)} == titles_of_newest
+
+
+def test_a_search_for_the_event_loop_never_writes_and_says_when_the_index_is_behind(store):
+    """``search_if_current`` (what ``precis serve`` asks on its event loop) answers as ``search``
+    does while the index is current, and None, writing nothing, when the store changed since."""
+    index = SearchIndex(store)
+    assert index.search_if_current("curve") is None  # never filled
+    assert index.refills == index.updates == 0
+    want = [h.to_json() for h in index.search("curve")]
+    assert [h.to_json() for h in index.search_if_current("curve") or []] == want and want
+    change(store, "Curve Detectors", summary="Quasicrystals only.")
+    assert index.search_if_current("quasicrystals") is None
+    assert index.search_if_current("curve", summarizer="Ada") is None
+    assert index.updates == 0
+    assert titles(index, "quasicrystals") == ["Curve Detectors"]  # ``search`` brings it up to date
+    assert index.updates == 1
+    assert [h.title for h in index.search_if_current("quasicrystals") or []] == ["Curve Detectors"]
+
+
+def test_a_server_thread_searches_without_writing_once_the_index_is_current(store):
+    """A thread that never searched (a server's event loop) answers from a current index at once."""
+    index = SearchIndex(store)
+    index.refresh()
+    found: list[Any] = []
+    worker = threading.Thread(target=lambda: found.append(index.search_if_current("curve")))
+    worker.start()
+    worker.join()
+    assert found[0] and found[0][0].title == "Curve Detectors"

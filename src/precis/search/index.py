@@ -247,6 +247,28 @@ class SearchIndex:
         entry's category or its top-level section, case-insensitively; ``summarizer`` is a person,
         by any of their names ("Flo" finds the entries of "Flo Dorner" too).
         """
+        hits = self._find(query, category, year, summarizer, limit, refresh=refresh, write=True)
+        assert hits is not None
+        return hits
+
+    def search_if_current(
+        self,
+        query: str,
+        *,
+        category: str | None = None,
+        year: int | None = None,
+        summarizer: str | None = None,
+        limit: int = 10,
+    ) -> list[Hit] | None:
+        """``search``, or None when the index is behind the store (then ``search`` brings it up to
+        date): it never writes, so a server answers on its event loop and brings the index up to
+        date, which can take seconds, off it."""
+        return self._find(query, category, year, summarizer, limit, refresh=True, write=False)
+
+    def _find(
+        self, query: str, category: str | None, year: int | None, summarizer: str | None, limit: int,
+        *, refresh: bool, write: bool,
+    ) -> list[Hit] | None:
         if limit < 1 or limit > MAX_LIMIT:
             raise InvalidValue("limit", limit, f"give a number from 1 to {MAX_LIMIT}")
         words = query_words(OPERATORS.sub(" ", query))
@@ -258,13 +280,15 @@ class SearchIndex:
         # A summarizer filter reads the index's names before the search: the index is brought up
         # to date first, as it is where the search cannot ask (``checks_current``).
         if ask and (not self.backend.checks_current or summarizer):
-            self.refresh()
+            if write:
+                self.refresh()
+            elif not self.is_current():
+                return None
             ask = False
         hits = self._search(words, category, year, summarizer, limit, _CHECK if ask else None)
-        if hits is None:  # the index was behind the store
+        if hits is None and write:  # the index was behind the store
             self.refresh()
             hits = self._search(words, category, year, summarizer, limit, None)
-        assert hits is not None
         return hits
 
     def _search(

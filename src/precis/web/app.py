@@ -274,23 +274,15 @@ def create_app(store: Store, site_dir: Path, *, base_url: str | None = None, bui
             year = int(params["year"]) if params.get("year") else None
         except ValueError:
             return _error(f"limit and year must be whole numbers (limit 1 to {MAX_LIMIT})")
-        run = partial(
-            index.search,
-            query,
-            category=params.get("category") or None,
-            year=year,
-            summarizer=params.get("summarizer") or None,
-            limit=limit,
-        )
+        category, summarizer = params.get("category") or None, params.get("summarizer") or None
         try:
-            if index.dialect == "sqlite":
-                # A query takes a millisecond or two: it runs on the event loop, without the hop to
-                # a worker thread. Refilling the index after the store changed takes seconds: off it.
-                if not index.ready():
-                    await run_in_threadpool(index.refresh)
-                hits = run()
-            else:
-                hits = await run_in_threadpool(run)
+            # A query takes a millisecond or two: it runs on the event loop, without the hop to a
+            # worker thread (half a millisecond). Bringing the index up to date after the store
+            # changed can take seconds: off it.
+            found = index.search_if_current(query, category=category, year=year, summarizer=summarizer, limit=limit)
+            hits = found if found is not None else await run_in_threadpool(partial(
+                index.search, query, category=category, year=year, summarizer=summarizer, limit=limit
+            ))
         except PrecisError as exc:
             return _error(str(exc))
         return JSONResponse({"query": query, "results": [h.to_json() for h in hits]})
