@@ -8,7 +8,9 @@ Every half second (``--every``) it reads, for the command and each of its descen
 resident size (VmRSS) and the proportional set size (Pss, from /proc/PID/smaps_rollup: pages
 shared by several processes, like the archive a forked renderer shares with the builder, are
 split between them instead of counted in each). It prints the wall time, the peak of the summed
-PSS and of the summed RSS, and the peak RSS of the largest processes, then the CPU time (user and
+PSS and of the summed RSS, each process's PSS in the sample of that peak, and the peak RSS of the
+largest processes (a process started with vfork, as ``subprocess`` starts Pagefind, shows its
+parent's RSS until it runs its program: a large "pagefind" there is that), then the CPU time (user and
 system) of the processes by name: where a build's work goes (the builder, its forked renderer, the
 downloads' interpreter, Pagefind). A process's CPU is as of the last sample it was alive for, so
 a short one is undercounted: sample more often (``--every 0.1``) to read CPU. Linux only.
@@ -72,18 +74,23 @@ def main() -> None:
     started = time.perf_counter()
     process = subprocess.Popen(command)
     peak_pss = peak_rss = 0
+    at_peak: dict[int, int] = {}  # each process's PSS in the sample of the tree's peak
     largest: dict[tuple[int, str], int] = {}
     cpu: dict[tuple[int, str], float] = {}
+    names: dict[int, str] = {}
     while process.poll() is None:
         pids = descendants(process.pid)
         rss = {pid: field(f"/proc/{pid}/status", "VmRSS") for pid in pids}
         peak_rss = max(peak_rss, sum(rss.values()))
-        peak_pss = max(peak_pss, sum(field(f"/proc/{pid}/smaps_rollup", "Pss") for pid in pids))
+        pss = {pid: field(f"/proc/{pid}/smaps_rollup", "Pss") for pid in pids}
+        if sum(pss.values()) > peak_pss:
+            peak_pss, at_peak = sum(pss.values()), pss
         for pid, kb in rss.items():
             try:
                 name = Path(f"/proc/{pid}/comm").read_text().strip()
             except OSError:
                 continue
+            names[pid] = name
             largest[pid, name] = max(largest.get((pid, name), 0), kb)
             cpu[pid, name] = max(cpu.get((pid, name), 0.0), cpu_seconds(pid))
         time.sleep(args.every)
@@ -93,6 +100,9 @@ def main() -> None:
         f"{peak_rss / 1024:.0f} MB RSS",
         file=sys.stderr,
     )
+    print("  at the peak: " + ", ".join(
+        f"{names.get(pid, '?')} {kb / 1024:.0f} MB" for pid, kb in sorted(at_peak.items(), key=lambda item: -item[1])
+    ), file=sys.stderr)
     for (pid, name), kb in sorted(largest.items(), key=lambda item: -item[1])[:5]:
         print(f"  {name} (pid {pid}): peak {kb / 1024:.0f} MB RSS", file=sys.stderr)
     by_name: dict[str, list[float]] = {}

@@ -625,12 +625,13 @@ def _build(
     inputs = build_inputs(store, base_url)
     if (kept := _kept(writer, inputs.digest, started)) is not None:
         return kept
-    # The downloads need only the store: they start before the archive is read, so that the
-    # child interpreter's start and its reading of the records overlap with that too; unless
-    # some pages are wanted first, which then have the processor to themselves.
-    with parsed_texts(outdir):
-        downloads = start_downloads(store, writer) if ready is None else None
-        try:
+    # The downloads need only the store: they start first, before the parsed texts and the
+    # archive are read (which their child, when forked, would otherwise be made with), so that its
+    # work overlaps with all of that; unless some pages are wanted first, which then have the
+    # processor to themselves.
+    downloads = start_downloads(store, writer) if ready is None else None
+    try:
+        with parsed_texts(outdir):
             archive = Archive.load(store)
             builder = SiteBuilder(archive, store, writer, base_url)
             if ready is not None:
@@ -638,17 +639,17 @@ def _build(
                 ready(first)
                 ready(first + builder.first_feeds())  # 0.2 s more (each shows 20 issues whole)
                 downloads = start_downloads(store, writer)
-        except BaseException:
-            if downloads is not None:
-                downloads.stop()
-            raise
-        assert downloads is not None  # started before the archive was read, or after the first pages
-        facets = {item.id: shown_elsewhere(item) for item in archive.entries}
-        edited = edited_entries(writer, inputs, facets)
-        if edited:
-            builder.build_edited(edited, downloads, progress)
-        else:
-            builder.build(downloads, progress)
+            assert downloads is not None  # started first, or after the first pages
+            facets = {item.id: shown_elsewhere(item) for item in archive.entries}
+            edited = edited_entries(writer, inputs, facets)
+            if edited:
+                builder.build_edited(edited, downloads, progress)
+            else:
+                builder.build(downloads, progress)
+    except BaseException:
+        if downloads is not None:
+            downloads.stop()
+        raise
     writer.finish(build={
         "inputs": inputs.digest,
         "entries": len(archive.entries),

@@ -320,7 +320,11 @@ def _forked(database: str, folder: Path, stem: str, previous: dict[str, str], se
     said = ""
     try:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it; the build says why
-        gc.enable()  # see ``main``
+        # The objects it was made with are left out of its collections (whose visits would write
+        # to each of them, copying pages the builder and it share); its own are collected, as in
+        # ``main``.
+        gc.freeze()
+        gc.enable()
         write_downloads(database, folder, stem, previous)
     except PrecisError as exc:
         code, said = 1, str(exc)
