@@ -193,7 +193,7 @@ def _shared(monkeypatch) -> list[int]:
     real_join = share.Helper.join
 
     def join(helper: share.Helper, writer) -> int:
-        joined.append(helper.pid)
+        joined.append(helper.child.pid)
         return real_join(helper, writer)
 
     monkeypatch.setattr(share, "MIN_STEPS", 1)

@@ -47,13 +47,13 @@ def test_a_forked_child_and_a_new_interpreter_write_the_same_downloads(store, tm
     forked.mkdir()
     spawned.mkdir()
     child = DownloadsProcess(store.url, forked, "x", {})
-    assert child.pid and child.process is None  # forked: the main thread, on Linux
+    assert child.child is not None and child.process is None  # forked: the main thread, on Linux
     made = child.wait()
     other = in_thread(lambda: DownloadsProcess(store.url, spawned, "x", {}))
-    assert other.process is not None and not other.pid  # another thread: a new interpreter
+    assert other.process is not None and other.child is None  # another thread: a new interpreter
     assert other.wait() == made and isinstance(made, Made) and made.count > 0
     assert files(forked) == files(spawned)
-    assert child.pid == 0  # waited for: no child left behind
+    assert child.child.pid == 0  # waited for: no child left behind
 
 
 def test_a_failing_child_says_why_in_one_line(store, tmp_path, monkeypatch):
@@ -72,8 +72,9 @@ def test_a_build_that_gives_up_stops_its_child(store, tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setattr(downloads, "write_downloads", lambda *a: threading.Event().wait(60))
     child = DownloadsProcess(store.url, folder, "x", {})
-    pid = child.pid
+    assert child.child is not None
+    pid = child.child.pid
     child.stop()
-    assert child.pid == 0
+    assert child.child.pid == 0
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reaped: no zombie

@@ -11,7 +11,6 @@ interpreter running ``main()``.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
 import json
@@ -21,10 +20,10 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import IO, Any, NoReturn
 
@@ -32,6 +31,7 @@ from precis import sheets
 from precis.errors import PrecisError
 from precis.files import replacing
 from precis.record import EntryRecord
+from precis.site.share import Child, fork, may_fork
 from precis.store import Store
 from precis.store.queries import iter_records
 
@@ -252,40 +252,25 @@ class DownloadsProcess:
 
     def __init__(self, database: str, folder: Path, stem: str, previous: dict[str, str]) -> None:
         self.folder = folder
-        self.pid = 0
-        self.reader = -1
+        self.child: Child | None = None
         self.process: subprocess.Popen[str] | None = None
-        if _may_fork():
-            self._fork(database, stem, previous)
-        else:
+        if may_fork():
+            self.child = fork(partial(_forked, database, folder, stem, previous))
+        if self.child is None:
             arguments = json.dumps([database, str(folder), stem, previous])
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "from precis.site.downloads import main; main()", arguments],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             )
 
-    def _fork(self, database: str, stem: str, previous: dict[str, str]) -> None:
-        reader, sender = os.pipe()
-        sys.stdout.flush()
-        sys.stderr.flush()
-        pid = os.fork()
-        if pid == 0:  # pragma: no cover - the forked process (its coverage is not collected)
-            os.close(reader)
-            _forked(database, self.folder, stem, previous, sender)
-        os.close(sender)
-        self.pid, self.reader = pid, reader
-
     def wait(self) -> Made:
-        if self.process is not None:
-            _, errors = self.process.communicate()
-            code = self.process.returncode
+        if self.child is not None:
+            said, status = self.child.receive()
+            errors, code = said.decode("utf-8", "replace"), os.waitstatus_to_exitcode(status)
         else:
-            with os.fdopen(self.reader, "rb") as pipe:
-                errors = pipe.read().decode("utf-8", "replace")
-            self.reader = -1
-            _pid, status = os.waitpid(self.pid, 0)
-            self.pid = 0
-            code = os.waitstatus_to_exitcode(status)
+            assert self.process is not None
+            errors = self.process.communicate()[1]
+            code = self.process.returncode
         if code != 0:
             lines = errors.strip().splitlines()
             raise PrecisError(f"writing the downloads failed: {lines[-1] if lines else code}")
@@ -293,24 +278,12 @@ class DownloadsProcess:
         return Made(made["key"], made["count"])
 
     def stop(self) -> None:
-        if self.process is not None:
+        if self.child is not None:
+            self.child.stop(signal.SIGKILL)
+        elif self.process is not None:
             if self.process.poll() is None:
                 self.process.kill()
             self.process.wait()
-            return
-        if self.reader >= 0:
-            os.close(self.reader)
-            self.reader = -1
-        if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
-            self.pid = 0
-
-
-def _may_fork() -> bool:
-    """Whether the child may be forked: on Linux, from the main thread (``precis.site.share``'s rule)."""
-    return sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread()
 
 
 def _forked(database: str, folder: Path, stem: str, previous: dict[str, str], sender: int) -> NoReturn:

@@ -25,6 +25,8 @@ import threading
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import NoReturn
 
 from precis.errors import PrecisError
 from precis.site.writer import SiteWriter, WriteRecord
@@ -49,20 +51,69 @@ class _Sent:
     crash: str | None  # any other exception's traceback (a bug)
 
 
-class Helper:
-    """The forked process rendering its share of the steps."""
+def may_fork() -> bool:
+    """Whether this process may fork a child that goes on running Python: on Linux, and from the
+    main thread (``precis serve`` and the job queue build beside other threads, one of which might
+    hold a lock at the fork, held forever in the child)."""
+    return sys.platform.startswith("linux") and threading.current_thread() is threading.main_thread()
+
+
+class Child:
+    """A forked process, and the pipe it sends its one message through before it exits."""
 
     def __init__(self, pid: int, reader: int) -> None:
         self.pid = pid
         self.reader = reader
 
-    def join(self, writer: SiteWriter) -> int:
-        """Wait for the helper, record the files it wrote in ``writer``; the pages it rendered."""
+    def receive(self) -> tuple[bytes, int]:
+        """Wait for the child: what it sent, and its exit status (``os.waitpid``'s)."""
         with os.fdopen(self.reader, "rb") as pipe:
             data = pipe.read()
         self.reader = -1
         _pid, status = os.waitpid(self.pid, 0)
         self.pid = 0
+        return data, status
+
+    def stop(self, how: signal.Signals = signal.SIGTERM) -> None:
+        """End the child (a build that gives up), and reap it."""
+        if self.reader >= 0:
+            os.close(self.reader)
+            self.reader = -1
+        if self.pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, how)
+            os.waitpid(self.pid, 0)
+            self.pid = 0
+
+
+def fork(run: Callable[[int], NoReturn]) -> Child | None:
+    """Fork a child that calls ``run`` with the pipe's writing end (``run`` ends the process, with
+    ``os._exit``: none of this process's clean-up runs there); None when the system cannot fork."""
+    reader, sender = os.pipe()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(reader)
+        os.close(sender)
+        return None
+    if pid == 0:  # pragma: no cover - the forked process (its coverage is not collected)
+        os.close(reader)
+        run(sender)
+    os.close(sender)
+    return Child(pid, reader)
+
+
+class Helper:
+    """The forked process rendering its share of the steps."""
+
+    def __init__(self, child: Child) -> None:
+        self.child = child
+
+    def join(self, writer: SiteWriter) -> int:
+        """Wait for the helper, record the files it wrote in ``writer``; the pages it rendered."""
+        data, status = self.child.receive()
         if not data:
             raise PrecisError(f"the site build's second process stopped (status {status}) before it finished")
         sent: _Sent = pickle.loads(data)
@@ -76,14 +127,7 @@ class Helper:
 
     def stop(self) -> None:
         """End the helper (a build that gives up)."""
-        if self.reader >= 0:
-            os.close(self.reader)
-            self.reader = -1
-        if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGTERM)
-            os.waitpid(self.pid, 0)
-            self.pid = 0
+        self.child.stop()
 
 
 def share(
@@ -92,26 +136,13 @@ def share(
     """Fork a helper to run every other step of ``steps`` (``pages()`` counts the pages rendered);
     the steps left to this process, and the helper (None when the steps are too few to share,
     or there is one processor, or forking is not safe here: see above)."""
-    if (
-        len(steps) < MIN_STEPS or processors() < 2 or not sys.platform.startswith("linux")
-        or threading.current_thread() is not threading.main_thread()
-    ):
+    if len(steps) < MIN_STEPS or processors() < 2 or not may_fork():
         return list(steps), None
-    reader, sender = os.pipe()
-    sys.stdout.flush()
-    sys.stderr.flush()
     _release_free_memory()
-    try:
-        pid = os.fork()
-    except OSError:
-        os.close(reader)
-        os.close(sender)
+    child = fork(partial(_run, list(steps[1::2]), writer, pages))
+    if child is None:
         return list(steps), None
-    if pid == 0:  # pragma: no cover - the forked process (its coverage is not collected)
-        os.close(reader)
-        _run(list(steps[1::2]), writer, pages, sender)
-    os.close(sender)
-    return list(steps[0::2]), Helper(pid, reader)
+    return list(steps[0::2]), Helper(child)
 
 
 def _release_free_memory() -> None:
@@ -127,7 +158,7 @@ def _release_free_memory() -> None:
     trim(0)
 
 
-def _run(steps: list[Callable[[], None]], writer: SiteWriter, pages: Callable[[], int], sender: int) -> None:
+def _run(steps: list[Callable[[], None]], writer: SiteWriter, pages: Callable[[], int], sender: int) -> NoReturn:
     """The forked process: run ``steps``, send what was written, and exit at once."""
     code = 0
     try:
