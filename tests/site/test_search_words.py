@@ -246,3 +246,16 @@ def test_a_query_whose_lexemes_are_foreseen_finds_the_same_and_a_wrong_guess_is_
     assert backend.foreseen(["learning", "rewards"]) == ["zyzzyva", "reward"]
     assert [h.to_json() for h in fresh.search("the learning of rewards", limit=20)] == want
     assert backend.foreseen(["reward_model"]) is None and backend.foreseen(["unheardofword"]) is None
+
+
+def test_the_statements_kept_for_the_driver_are_bounded_however_many_words_queries_have(store):
+    index = SearchIndex(store)
+    backend = index.backend
+    assert isinstance(backend, pg.PostgresSearch)
+    for count in range(1, 60):
+        query = " ".join(f"w{n}x" for n in range(count * 7))
+        index.search(query)
+        index.search(query)  # its words known now: the ranking statement goes through ``_compiled``
+    assert backend.foreseen(["w1x", "w2x"]) == ["w1x", "w2x"]
+    assert 2 < len(backend._statements) <= pg.KEPT_STATEMENTS
+    assert all(len(str(c)) < 20_000 for c in backend._statements.values())

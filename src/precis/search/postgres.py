@@ -23,6 +23,8 @@ from precis.search.hits import CANDIDATES, Check, Filters, Hit, snippet
 from precis.search.snippets import Stems, query_lexemes, snippets
 from precis.store import Store
 
+#: How many statements made for the driver are kept (``PostgresSearch._compiled``).
+KEPT_STATEMENTS = 200
 #: Where a refill stages the documents (``PostgresSearch.fill``): a temporary table, dropped at commit.
 _staged = documents.to_metadata(MetaData(), name="search_document_staged")
 
@@ -163,7 +165,10 @@ class PostgresSearch:
         compiled = self._statements.get(statement)
         if compiled is None:
             clause = text(statement) if isinstance(statement, str) else statement
-            compiled = self._statements[statement] = clause.compile(dialect=session.get_bind().dialect)
+            compiled = clause.compile(dialect=session.get_bind().dialect)
+            # Kept while few and short: a query's words can be many, each count a statement of its own.
+            if len(self._statements) < KEPT_STATEMENTS and len(str(compiled)) < 20_000:
+                self._statements[statement] = compiled
         return str(compiled), compiled.construct_params(params)
 
 
