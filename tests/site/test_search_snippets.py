@@ -112,9 +112,9 @@ def test_snippets_mark_the_words_the_index_matches_in_every_hit(store, query):
 
 def test_the_stems_kept_are_bounded_and_start_again_when_full(store):
     stems = Stems(limit=5)
-    texts = ["Rewards for the agents", "Many many other words written here rewarded"]
     with store.session() as s:
-        first = snippets(s, texts, frozenset({"reward"}), stems)
-        again = snippets(s, texts, frozenset({"reward"}), stems)
-    assert first == again == ["\x02Rewards\x03 for the agents", "Many many other words written here \x02rewarded\x03"]
-    assert len(stems._stem) <= 5 + len("Many many other words written here rewarded".split())
+        for n in range(20):  # three new words a text: 60 in all, unbounded
+            word = "glorp" + chr(ord("a") + n)
+            text_ = f"The {word} of rewarded agents"
+            assert snippets(s, [text_], frozenset({"reward"}), stems) == [f"The {word} of \x02rewarded\x03 agents"]
+            assert len(stems._stem) <= 5 + 5

@@ -123,8 +123,8 @@ class SearchIndex:
         return _seen(*(saved.get(name) for name in _SEEN))
 
     def _now_and_seen(self, session: Session) -> tuple[Seen, Seen]:
-        """What the store is now and what the index reflects, in one query (asked before each
-        search on PostgreSQL)."""
+        """What the store is now and what the index reflects, in one query (a PostgreSQL search asks
+        it in its own transaction: ``_CHECK``)."""
         return _now_and_seen(session.execute(_NOW_AND_SEEN).one())
 
     def is_current(self) -> bool:

@@ -137,11 +137,18 @@ class PostgresSearch:
         if foreseen is None:  # next time, these words are known
             self.stems.learn(session, [" ".join(words)])
         if lexemes:
-            rows = session.execute(text(_by_words(len(lexemes), conditions)), _words(params, lexemes)).all()
-            return list(rows), frozenset(lexemes)
+            return self._rows(session, _by_words(len(lexemes), conditions), _words(params, lexemes)), frozenset(lexemes)
         session.execute(text("SET LOCAL enable_seqscan = off"))
         session.execute(text("SET LOCAL enable_indexscan = off"))
-        return list(session.execute(text(_by_vectors(conditions)), params).all()), query_lexemes(tree)
+        return self._rows(session, _by_vectors(conditions), params), query_lexemes(tree)
+
+    def _rows(self, session: Session, sql: str, params: dict[str, Any]) -> list[Any]:
+        """The rows of a statement, run by the driver as the foreseen one is (columns by name)."""
+        driver = session.connection().connection.driver_connection
+        assert driver is not None  # a connection checked out of the pool
+        cursor = driver.cursor(row_factory=namedtuple_row)
+        rows: list[Any] = cursor.execute(*self._compiled(session, sql, params)).fetchall()
+        return rows
 
     def foreseen(self, words: list[str]) -> list[str] | None:
         """The lexemes ``websearch_to_tsquery`` will make of the words OR-ed, as ``or_of_words``
