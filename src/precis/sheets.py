@@ -31,7 +31,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
 from precis.errors import PrecisError
@@ -131,14 +131,33 @@ class Layout:
         return layout
 
     def add(self, rec: EntryRecord) -> None:
-        self.editorial = self.editorial or _editorial(rec)
+        self.merge(self.shape(rec))
+
+    @staticmethod
+    def shape(rec: EntryRecord) -> Shape:
+        """What one record tells of the columns: whether it has an editorial value, its columns
+        with a link, and those whose link cannot be an .xlsx hyperlink."""
         row = row_from_record(rec, False)
-        for name in AN_COLUMNS:
-            cell = row[name]
-            if cell.link:
-                self.links.add(name)
-                if _link_as_text(cell):
-                    self.links_as_text.add(name)
+        links = frozenset(name for name in AN_COLUMNS if row[name].link)
+        return Shape(_editorial(rec), links, frozenset(name for name in links if _link_as_text(row[name])))
+
+    def merge(self, shape: Shape) -> None:
+        self.editorial = self.editorial or shape.editorial
+        self.links |= shape.links
+        self.links_as_text |= shape.links_as_text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Layout) and (self.editorial, self.links, self.links_as_text) == (
+            other.editorial, other.links, other.links_as_text
+        )
+
+
+class Shape(NamedTuple):
+    """One record's part of a ``Layout``."""
+
+    editorial: bool
+    links: frozenset[str]
+    links_as_text: frozenset[str]
 
 
 # -- rows of cells -----------------------------------------------------------------------------
@@ -452,23 +471,37 @@ def csv_unescape(text: str) -> str:
 
 def write_csv(path: Path, records: Iterable[EntryRecord], layout: Layout | None = None) -> None:
     """The records as CSV; ``layout``: as for ``xlsx_rows``."""
+    with replacing(path) as f:
+        for _rec, line in csv_lines(records, layout):
+            f.write(line)
+
+
+def csv_lines(
+    records: Iterable[EntryRecord], layout: Layout | None = None
+) -> Iterator[tuple[EntryRecord | None, bytes]]:
+    """The CSV file of the records, a line at a time in UTF-8, each with the record it holds
+    (None for the header); ``layout``: as for ``xlsx_rows``."""
     if layout is None:
         records = list(records)
         layout = Layout.of(records)
     editorial = layout.editorial
     link_columns = [c for c in AN_COLUMNS if c in layout.links]
     value_columns = AN_COLUMNS + (EDITORIAL_COLUMNS if editorial else [])
-    with replacing(path) as binary:
-        f = io.TextIOWrapper(binary, encoding="utf-8", newline="")
-        w = csv.writer(f)
-        w.writerow(value_columns + [c + LINK_SUFFIX for c in link_columns])
-        for rec in records:
-            row = row_from_record(rec, editorial)
-            values = [row[c].value for c in value_columns]
-            values += [row[c].link for c in link_columns]
-            w.writerow(["" if v is None else csv_escape(v) if isinstance(v, str) else v for v in values])
-        f.flush()
-        f.detach()  # the file is closed by ``replacing``
+    buffer = io.StringIO(newline="")
+    w = csv.writer(buffer)
+
+    def line(values: list[Any]) -> bytes:
+        buffer.seek(0)
+        buffer.truncate()
+        w.writerow(values)
+        return buffer.getvalue().encode("utf-8")
+
+    yield None, line(value_columns + [c + LINK_SUFFIX for c in link_columns])
+    for rec in records:
+        row = row_from_record(rec, editorial)
+        values = [row[c].value for c in value_columns]
+        values += [row[c].link for c in link_columns]
+        yield rec, line(["" if v is None else csv_escape(v) if isinstance(v, str) else v for v in values])
 
 
 # -- Google Sheets HTML ------------------------------------------------------------------------
@@ -548,21 +581,24 @@ def read_json(path: Path) -> list[EntryRecord]:
 
 def write_json(path: Path, records: Iterable[EntryRecord], publication: dict[str, Any] | None) -> None:
     with replacing(path) as f:
-        for chunk in json_chunks(records, publication):
+        for _rec, chunk in json_parts(records, publication):
             f.write(chunk)
 
 
-def json_chunks(records: Iterable[EntryRecord], publication: dict[str, Any] | None) -> Iterator[bytes]:
-    """The Précis JSON file of the records, a piece per record: the bytes of
+def json_parts(
+    records: Iterable[EntryRecord], publication: dict[str, Any] | None
+) -> Iterator[tuple[EntryRecord | None, bytes]]:
+    """The Précis JSON file of the records, a piece at a time, each with the record it holds
+    (None for the head, the separators and the end): the bytes of
     ``json.dumps({"format": …, "publication": …, "entries": [...]}, ensure_ascii=False, indent=1)``
     in UTF-8, without the whole file ever in memory. An entry's own ``json.dumps`` is indented two
     levels deeper by indenting each of its lines (a JSON text holds no line break but between its
     values: one in a string is written ``\\n``)."""
     head = json.dumps({"format": JSON_FORMAT, "publication": publication, "entries": []}, ensure_ascii=False, indent=1)
-    yield head.removesuffix("[]\n}").encode("utf-8")
-    before = "[\n  "
+    yield None, head.removesuffix("[]\n}").encode("utf-8")
+    before = b"[\n  "
     for rec in records:
-        entry = json.dumps(rec.to_dict(), ensure_ascii=False, indent=1).replace("\n", "\n  ")
-        yield (before + entry).encode("utf-8")
-        before = ",\n  "
-    yield ("[]\n}" if before == "[\n  " else "\n ]\n}").encode("utf-8")
+        yield None, before
+        yield rec, json.dumps(rec.to_dict(), ensure_ascii=False, indent=1).replace("\n", "\n  ").encode("utf-8")
+        before = b",\n  "
+    yield None, (b"[]\n}" if before == b"[\n  " else b"\n ]\n}")

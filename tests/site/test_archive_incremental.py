@@ -129,6 +129,20 @@ def test_after_edited_texts_only_their_pages_are_rendered_and_the_site_is_as_if_
     _same_site(tmp_path / "site", tmp_path / "anew")
 
 
+def test_after_edited_texts_the_downloads_are_spliced_not_written_whole(sample_store, tmp_path, monkeypatch):
+    from precis.site import downloads
+
+    build_site(sample_store, tmp_path / "site")
+    with sample_store.session(by="test") as s:
+        curve = s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one()
+        curve.summary = curve.summary + "\n\nRewritten, and only this."
+    # The downloads' child is forked from this process: it has the patch.
+    monkeypatch.setattr(downloads, "_write_whole", lambda *a: pytest.fail("the downloads were written whole"))
+    edited = build_site(sample_store, tmp_path / "site")
+    assert {"downloads/sample-newsletter.json", "downloads/sample-newsletter.csv"} <= set(edited.written)
+    assert "Rewritten, and only this." in (tmp_path / "site/downloads/sample-newsletter.json").read_text()
+
+
 def test_an_edit_in_an_issue_the_feeds_do_not_show_leaves_the_feeds_alone(sample_store, tmp_path, monkeypatch):
     from precis.model import Issue
     from precis.site import feeds

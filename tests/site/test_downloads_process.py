@@ -46,10 +46,10 @@ def test_a_forked_child_and_a_new_interpreter_write_the_same_downloads(store, tm
     forked, spawned = tmp_path / "forked", tmp_path / "spawned"
     forked.mkdir()
     spawned.mkdir()
-    child = DownloadsProcess(store.url, forked, "x", {})
+    child = DownloadsProcess(store.url, forked, "x", {}, tmp_path / "site")
     assert child.child is not None and child.process is None  # forked: the main thread, on Linux
     made = child.wait()
-    other = in_thread(lambda: DownloadsProcess(store.url, spawned, "x", {}))
+    other = in_thread(lambda: DownloadsProcess(store.url, spawned, "x", {}, tmp_path / "site"))
     assert other.process is not None and other.child is None  # another thread: a new interpreter
     assert other.wait() == made and isinstance(made, Made) and made.count > 0
     assert files(forked) == files(spawned)
@@ -61,17 +61,17 @@ def test_a_failing_child_says_why_in_one_line(store, tmp_path, monkeypatch):
     folder.mkdir()
     monkeypatch.setattr(downloads, "write_downloads", lambda *a: (_ for _ in ()).throw(PrecisError("disk full")))
     with pytest.raises(PrecisError, match=r"^writing the downloads failed: disk full$"):
-        DownloadsProcess(store.url, folder, "x", {}).wait()
+        DownloadsProcess(store.url, folder, "x", {}, tmp_path / "site").wait()
     monkeypatch.setattr(downloads, "write_downloads", lambda *a: 1 / 0)
     with pytest.raises(PrecisError, match=r"^writing the downloads failed: ZeroDivisionError: division by zero$"):
-        DownloadsProcess(store.url, folder, "x", {}).wait()
+        DownloadsProcess(store.url, folder, "x", {}, tmp_path / "site").wait()
 
 
 def test_a_build_that_gives_up_stops_its_child(store, tmp_path, monkeypatch):
     folder = tmp_path / "out"
     folder.mkdir()
     monkeypatch.setattr(downloads, "write_downloads", lambda *a: threading.Event().wait(60))
-    child = DownloadsProcess(store.url, folder, "x", {})
+    child = DownloadsProcess(store.url, folder, "x", {}, tmp_path / "site")
     assert child.child is not None
     pid = child.child.pid
     child.stop()

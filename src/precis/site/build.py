@@ -516,8 +516,9 @@ class SiteBuilder:
 
 
 def start_downloads(store: Store, writer: SiteWriter) -> PendingDownloads:
-    """Start writing the public database's files (see ``downloads.py``) in a child interpreter;
-    only the formats whose records changed since the last build are written."""
+    """Start writing the public database's files (see ``downloads.py``) in a child process; when
+    the build knows the entries whose texts alone changed, it tells the child
+    (``DownloadsProcess.decide``), which then splices their records into the last build's files."""
     with store.session() as s:
         stem = settings_of(store.default_publication(s)).slug
     previous: dict[str, str] = {}
@@ -526,7 +527,7 @@ def start_downloads(store: Store, writer: SiteWriter) -> PendingDownloads:
         if key and (writer.outdir / f"downloads/{stem}.{ext}").is_file():
             previous[ext] = key
     tmp = _scratch("precis-downloads-")
-    return PendingDownloads(stem, tmp, DownloadsProcess(store.url, Path(tmp.name), stem, previous))
+    return PendingDownloads(stem, tmp, DownloadsProcess(store.url, Path(tmp.name), stem, previous, writer.outdir))
 
 
 def build_site(
@@ -642,6 +643,8 @@ def _build(
             assert downloads is not None  # started first, or after the first pages
             facets = {item.id: shown_elsewhere(item) for item in archive.entries}
             edited = edited_entries(writer, inputs, facets)
+            # Before the build forks (its helper must not hold the pipe the decision goes through).
+            downloads.process.decide(edited)
             if edited:
                 builder.build_edited(edited, downloads, progress)
             else:

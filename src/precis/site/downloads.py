@@ -11,8 +11,10 @@ interpreter running ``main()``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
+import importlib
 import json
 import os
 import pickle
@@ -21,69 +23,173 @@ import subprocess
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, NoReturn
+from zipfile import ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
 
 from precis import sheets
 from precis.errors import PrecisError
 from precis.files import replacing
 from precis.record import EntryRecord
+from precis.site import spans
 from precis.site.share import Child, fork, may_fork
 from precis.store import Store
-from precis.store.queries import iter_records
+from precis.store.queries import iter_entry_records
 
 FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
 MADE = "made.json"
 
 
-def write_downloads(database: str, folder: Path, stem: str, previous: dict[str, str]) -> None:
-    """Write ``folder/<stem>.<ext>`` for each format, except the CSV or xlsx already made from the
-    same records (``previous``: format -> the key they were made from; the JSON is always written,
-    its digest being the key); ``made.json`` records the key and the number of records.
+def write_downloads(
+    database: str, folder: Path, stem: str, previous: dict[str, str],
+    site: Path | None = None, edited: Callable[[], Collection[int] | None] = lambda: None,
+) -> None:
+    """Write ``folder/<stem>.<ext>`` for each format; ``made.json`` records their key (the JSON's
+    digest) and the number of records.
+
+    When the last build's downloads in ``site`` are there as it wrote them (``spans``) and
+    ``edited()`` names the entries whose texts alone changed since (ids; it waits for the builder
+    to know), the files are those with the edited records' bytes spliced in (``_splice``);
+    else they are written whole (``_write_whole``). Either way the spans of the files written
+    are kept for the next build."""
+    with Store(database) as store:
+        with store.session() as s:
+            settings = store.default_publication(s).settings
+        last = spans.load(site, stem, previous) if site is not None else None
+        made: tuple[str, int, spans.Spans | None] | None = None
+        if last is not None and site is not None:
+            # openpyxl takes a third of a second to import (it imports numpy): imported while the
+            # builder reads the archive, before the child can know what to write, not after.
+            importlib.import_module("openpyxl")
+            changed = edited()
+            try:
+                made = None if changed is None else _splice(store, settings, folder, site, last, changed)
+            except (OSError, ValueError, BadZipFile):
+                made = None  # the last build's files are not as their spans say: write them whole
+        if made is None:
+            made = _write_whole(store, settings, folder, stem, previous, last)
+    key, count, kept = made
+    if site is not None:
+        spans.save(site, kept)
+    (folder / MADE).write_text(json.dumps({"key": key, "count": count}), "utf-8")
+
+
+def _write_whole(
+    store: Store, settings: dict[str, Any], folder: Path, stem: str, previous: dict[str, str], last: spans.Spans | None
+) -> tuple[str, int, spans.Spans | None]:
+    """Write every format from the store's records (but the CSV or xlsx already made from the
+    same records: ``previous``, format -> the key they were made from; the JSON is always
+    written, its digest being the key). The key, the number of records, and the files' spans.
 
     The records stream from the store: the JSON is written as they are read, and each is kept in
     a spool file (``folder``'s, removed after) from which the CSV and the xlsx are written, once
     every record has told their columns (``sheets.Layout``). Memory holds a batch of records, not
     the archive."""
-    with Store(database) as store:
-        with store.session() as s:
-            settings = store.default_publication(s).settings
-        layout = sheets.Layout()
-        with tempfile.TemporaryFile(dir=folder) as spool:
-            count = 0
+    layout = sheets.Layout()
+    made = spans.Spans(stem, "")
+    with tempfile.TemporaryFile(dir=folder) as spool:
 
-            def spooled(records: Iterator[EntryRecord]) -> Iterator[EntryRecord]:
-                nonlocal count
-                for rec in records:
-                    layout.add(rec)
-                    spool.write(pickle.dumps(rec, pickle.HIGHEST_PROTOCOL))
-                    count += 1
-                    yield rec
+        def spooled(records: Iterator[tuple[int, EntryRecord]]) -> Iterator[EntryRecord]:
+            for entry_id, rec in records:
+                shape = layout.shape(rec)
+                layout.merge(shape)
+                made.add(entry_id, shape)
+                spool.write(pickle.dumps(rec, pickle.HIGHEST_PROTOCOL))
+                yield rec
 
-            # The JSON file holds every field of every record (and the publication's settings),
-            # written deterministically: its digest is the key of what all three files are made from.
-            hashed = hashlib.sha256()
-            with replacing(folder / f"{stem}.json") as f:
-                for chunk in sheets.json_chunks(spooled(iter_records(store, public=True)), settings):
-                    f.write(chunk)
-                    hashed.update(chunk)
-            key = hashed.hexdigest()  # what ``precis.site.writer.digest`` of the file gives
-            for ext, _ in FORMATS:
-                if ext != "json" and previous.get(ext) != f"{ext}:{key}":
-                    path = folder / f"{stem}.{ext}"
-                    spool.seek(0)
-                    if ext == "xlsx":
-                        write_xlsx(path, unspooled(spool), layout)
-                    else:
-                        sheets.write_csv(path, unspooled(spool), layout)
-    (folder / MADE).write_text(json.dumps({"key": key, "count": count}), "utf-8")
+        # The JSON file holds every field of every record (and the publication's settings),
+        # written deterministically: its digest is the key of what all three files are made from.
+        hashed = hashlib.sha256()
+        with replacing(folder / f"{stem}.json") as f:
+            at = 0
+            for rec, chunk in sheets.json_parts(spooled(iter_entry_records(store, public=True)), settings):
+                f.write(chunk)
+                hashed.update(chunk)
+                if rec is not None:
+                    made.place("json", at, len(chunk))
+                at += len(chunk)
+        made.key = hashed.hexdigest()  # what ``precis.site.writer.digest`` of the file gives
+        for ext, _ in FORMATS:
+            if ext == "json":
+                continue
+            if previous.get(ext) == f"{ext}:{made.key}":  # the file there is made from these records
+                if last is None or last.key != made.key:
+                    return made.key, len(made.ids), None  # whose spans are not known
+                made.starts[ext], made.sizes[ext] = last.starts[ext], last.sizes[ext]
+                if ext == "xlsx":
+                    made.links = last.links
+                continue
+            path = folder / f"{stem}.{ext}"
+            spool.seek(0)
+            if ext == "xlsx":
+                write_xlsx(path, unspooled(spool), layout, made)
+            else:
+                with replacing(path) as f:
+                    at = 0
+                    for rec, line in sheets.csv_lines(unspooled(spool), layout):
+                        f.write(line)
+                        if rec is not None:
+                            made.place("csv", at, len(line))
+                        at += len(line)
+    return made.key, len(made.ids), made
+
+
+def _splice(
+    store: Store, settings: dict[str, Any], folder: Path, site: Path, last: spans.Spans, edited: Collection[int]
+) -> tuple[str, int, spans.Spans] | None:
+    """The last build's downloads (in ``site``) with the records of the ``edited`` entries made
+    again from the store and spliced in, written to ``folder``; the key, the number of records
+    and the new spans. None (nothing written) when the edits change more than those records'
+    bytes: a column that appears or goes (``sheets.Layout``), a hyperlink of the .xlsx (they are
+    numbered across the sheet), an entry that is no longer in the files, the publication's
+    settings (the JSON's head)."""
+    position = {entry_id: n for n, entry_id in enumerate(last.ids)}
+    if any(entry_id not in position for entry_id in edited):
+        return None
+    found = list(iter_entry_records(store, public=True, only=edited))
+    if len(found) != len(set(edited)):
+        return None  # an edited entry is no longer public
+    records = [rec for _id, rec in found]
+    places = [position[entry_id] for entry_id, _rec in found]  # in sheet order, as ``records``
+    shapes = {n: sheets.Layout.shape(rec) for n, rec in zip(places, records, strict=True)}
+    layout = last.layout()
+    if last.layout(shapes) != layout:
+        return None
+    old = {ext: site / "downloads" / f"{last.stem}.{ext}" for ext, _ in FORMATS}
+    head = next(iter(sheets.json_parts([], settings)))[1]
+    with old["json"].open("rb") as f:
+        if f.read(len(head)) != head:
+            return None
+    pieces = {
+        "json": [chunk for rec, chunk in sheets.json_parts(records, settings) if rec is not None],
+        "csv": [line for rec, line in sheets.csv_lines(records, layout) if rec is not None],
+    }
+    rows = list(sheets.xlsx_rows(old["xlsx"], records, public=True, layout=layout))[1:]
+    pieces["xlsx"] = []
+    letters = _letters(len(rows[0]) if rows else 0)
+    for n, row in zip(places, rows, strict=True):
+        links: list[tuple[str, str | None, str | None]] = []
+        pieces["xlsx"].append(_row_xml(n + 2, row, letters, links))
+        if spans.links_digest(links) != last.links[n]:
+            return None
+    changes = {
+        ext: [(last.starts[ext][n], last.sizes[ext][n], piece) for n, piece in zip(places, pieces[ext], strict=True)]
+        for ext in spans.FORMATS
+    }
+    hashed = hashlib.sha256()
+    for ext in ("json", "csv"):
+        with old[ext].open("rb") as source, replacing(folder / old[ext].name) as target:
+            spans.splice(source, target, changes[ext], hashed if ext == "json" else None)
+    _splice_xlsx(old["xlsx"], folder / old["xlsx"].name, changes["xlsx"])
+    sizes = {ext: {n: len(piece) for n, piece in zip(places, pieces[ext], strict=True)} for ext in spans.FORMATS}
+    return hashed.hexdigest(), len(last.ids), last.spliced(sizes, shapes, hashed.hexdigest())
 
 
 def unspooled(spool: IO[bytes]) -> Iterator[EntryRecord]:
-    """The records ``write_downloads`` wrote to its spool, one by one."""
+    """The records ``_write_whole`` wrote to its spool, one by one."""
     while True:
         try:
             yield pickle.load(spool)
@@ -97,7 +203,9 @@ SHEET_RELS = "xl/worksheets/_rels/sheet1.xml.rels"
 EMPTY_ROWS = b"<sheetData></sheetData>"
 
 
-def write_xlsx(path: Path, records: Iterable[EntryRecord], layout: sheets.Layout) -> None:
+def write_xlsx(
+    path: Path, records: Iterable[EntryRecord], layout: sheets.Layout, made: spans.Spans | None = None
+) -> None:
     """The public records in the newsletter's spreadsheet layout, by the rules of every .xlsx
     written (``precis.sheets.xlsx_rows``: only links the policy allows; text cells never formulas),
     streamed into the file.
@@ -106,9 +214,8 @@ def write_xlsx(path: Path, records: Iterable[EntryRecord], layout: sheets.Layout
     XML openpyxl's write-only worksheet writes for these rows (the same bytes: tested), made here
     with lxml as openpyxl makes it, but without a cell object per value and without holding every
     hyperlink until the end of the sheet (openpyxl keeps them, and their relationships, in memory:
-    most of a gigabyte at 100,000 entries): they wait in a spool file."""
-    from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
-
+    most of a gigabyte at 100,000 entries): they wait in a spool file. ``made``, if given, is told
+    where each record's row lies in the sheet and its hyperlinks."""
     package = _empty_package()
     head, rows, tail = package.read(SHEET).partition(EMPTY_ROWS)
     if not rows:
@@ -122,7 +229,8 @@ def write_xlsx(path: Path, records: Iterable[EntryRecord], layout: sheets.Layout
             part.compress_type, part.external_attr = info.compress_type, info.external_attr
             with zf.open(part, "w") as sheet:
                 sheet.write(head)
-                count = _write_rows(sheet, sheets.xlsx_rows(path, records, public=True, layout=layout), links)
+                rows = sheets.xlsx_rows(path, records, public=True, layout=layout)
+                count = _write_rows(sheet, rows, links, len(head), made)
                 _write_hyperlinks(sheet, links, count)
                 sheet.write(tail)
             if count:
@@ -135,7 +243,6 @@ def write_xlsx(path: Path, records: Iterable[EntryRecord], layout: sheets.Layout
 def _empty_package() -> Any:
     """openpyxl's .xlsx of a workbook with one empty sheet, "Sheet1", as a ``ZipFile``."""
     import io
-    from zipfile import ZipFile
 
     from openpyxl import Workbook
 
@@ -146,10 +253,48 @@ def _empty_package() -> Any:
     return ZipFile(buffer)
 
 
-def _write_rows(sheet: IO[bytes], rows: Iterable[list[tuple[str | int | None, str | None]]], links: IO[bytes]) -> int:
-    """The sheet's ``<sheetData>`` as openpyxl's write-only worksheet writes it (``lxml_write_cell``:
-    a text is an inline string, never a formula); each hyperlink goes to ``links``. The number of
-    hyperlinks.
+def _write_rows(
+    sheet: IO[bytes], rows: Iterable[list[tuple[str | int | None, str | None]]], links: IO[bytes],
+    at: int, made: spans.Spans | None,
+) -> int:
+    """The sheet's ``<sheetData>`` (``_row_xml``), from byte ``at`` of the sheet; each hyperlink
+    goes to ``links``, and each record's row and hyperlinks to ``made``. The number of
+    hyperlinks."""
+    letters: list[str] = []
+    count = 0
+    sheet.write(b"<sheetData>")
+    at += len(b"<sheetData>")
+    for r, row in enumerate(rows, 1):
+        if len(row) > len(letters):
+            letters = _letters(len(row))
+        found: list[tuple[str, str | None, str | None]] = []
+        xml = _row_xml(r, row, letters, found)
+        sheet.write(xml)
+        for link in found:
+            links.write(pickle.dumps(link))
+        count += len(found)
+        if made is not None and r > 1:  # the first row is the header
+            made.place("xlsx", at, len(xml))
+            made.links.append(spans.links_digest(found))
+        at += len(xml)
+    sheet.write(b"</sheetData>")
+    return count
+
+
+def _letters(columns: int) -> list[str]:
+    """The letters of the sheet's first ``columns`` columns."""
+    from openpyxl.utils import get_column_letter
+
+    return [get_column_letter(c) for c in range(1, columns + 1)]
+
+
+def _row_xml(
+    r: int, row: list[tuple[str | int | None, str | None]], letters: list[str],
+    links: list[tuple[str, str | None, str | None]],
+) -> bytes:
+    """Row ``r`` of the sheet as openpyxl's write-only worksheet writes it (``lxml_write_cell``:
+    a text is an inline string, never a formula); its hyperlinks (cell, target, location) are
+    added to ``links``.
 
     A row's XML is made as text, a third of the time lxml's ``xmlfile`` takes element by element
     (most of the downloads' time at 100,000 entries), to the same bytes (tested against lxml): the
@@ -158,35 +303,40 @@ def _write_rows(sheet: IO[bytes], rows: Iterable[list[tuple[str | int | None, st
     writes without an encoding."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.compat import safe_string
-    from openpyxl.utils import get_column_letter
 
-    letters: list[str] = []
-    count = 0
-    sheet.write(b"<sheetData>")
-    for r, row in enumerate(rows, 1):
-        letters.extend(get_column_letter(c) for c in range(len(letters) + 1, len(row) + 1))
-        parts = [f'<row r="{r}">']
-        for letter, (value, link) in zip(letters, row, strict=False):
-            if value is None:
+    parts = [f'<row r="{r}">']
+    for letter, (value, link) in zip(letters, row, strict=False):
+        if value is None:
+            continue
+        ref = f"{letter}{r}"
+        if not isinstance(value, str):
+            parts.append(f'<c r="{ref}" t="n"><v>{_escaped(safe_string(value))}</v></c>')
+        elif ILLEGAL_CHARACTERS_RE.search(value):
+            raise sheets.xlsx_text_error(value)
+        elif value:
+            t = '<t xml:space="preserve">' if value != value.strip() else "<t>"
+            parts.append(f'<c r="{ref}" t="inlineStr"><is>{t}{_escaped(value)}</t></is></c>')
+        else:
+            parts.append(f'<c r="{ref}" t="inlineStr"></c>')
+        if link:
+            target, _, location = link.partition("#")
+            links.append((ref, target or None, location or None))
+    parts.append("</row>")
+    return "".join(parts).encode("ascii", "xmlcharrefreplace")
+
+
+def _splice_xlsx(old: Path, new: Path, changes: list[tuple[int, int, bytes]]) -> None:
+    """The .xlsx ``old`` with the spans ``changes`` of its sheet replaced, as ``new``; its other
+    parts copied."""
+    with ZipFile(old) as source, replacing(new) as out, ZipFile(out, "w", ZIP_DEFLATED, True) as zf:
+        for info in source.infolist():
+            if info.filename != SHEET:
+                zf.writestr(info, source.read(info))
                 continue
-            ref = f"{letter}{r}"
-            if not isinstance(value, str):
-                parts.append(f'<c r="{ref}" t="n"><v>{_escaped(safe_string(value))}</v></c>')
-            elif ILLEGAL_CHARACTERS_RE.search(value):
-                raise sheets.xlsx_text_error(value)
-            elif value:
-                t = '<t xml:space="preserve">' if value != value.strip() else "<t>"
-                parts.append(f'<c r="{ref}" t="inlineStr"><is>{t}{_escaped(value)}</t></is></c>')
-            else:
-                parts.append(f'<c r="{ref}" t="inlineStr"></c>')
-            if link:
-                target, _, location = link.partition("#")
-                links.write(pickle.dumps((ref, target or None, location or None)))
-                count += 1
-        parts.append("</row>")
-        sheet.write("".join(parts).encode("ascii", "xmlcharrefreplace"))
-    sheet.write(b"</sheetData>")
-    return count
+            part = ZipInfo(SHEET, date_time=info.date_time)
+            part.compress_type, part.external_attr = info.compress_type, info.external_attr
+            with source.open(info) as rows, zf.open(part, "w") as sheet:
+                spans.splice(rows, sheet, changes)
 
 
 def _escaped(text: str) -> str:
@@ -248,22 +398,49 @@ class Made:
 
 
 class DownloadsProcess:
-    """``write_downloads`` running in a child process (see the module's doc)."""
+    """``write_downloads`` running in a child process (see the module's doc). The builder tells it
+    which entries' texts alone changed (``decide``) as soon as it knows; until then, a child that
+    could splice waits, and one that cannot writes the files whole at once."""
 
-    def __init__(self, database: str, folder: Path, stem: str, previous: dict[str, str]) -> None:
+    def __init__(self, database: str, folder: Path, stem: str, previous: dict[str, str], site: Path) -> None:
         self.folder = folder
         self.child: Child | None = None
         self.process: subprocess.Popen[str] | None = None
+        self.verdict: int | None = None  # the forked child's end of the pipe the decision goes through
+        self.decided = False
         if may_fork():
-            self.child = fork(partial(_forked, database, folder, stem, previous))
+            reader, self.verdict = os.pipe()
+            self.child = fork(partial(_forked, database, folder, stem, previous, site, reader, self.verdict))
+            os.close(reader)
+            if self.child is None:
+                os.close(self.verdict)
+                self.verdict = None
         if self.child is None:
-            arguments = json.dumps([database, str(folder), stem, previous])
+            arguments = json.dumps([database, str(folder), stem, previous, str(site)])
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "from precis.site.downloads import main; main()", arguments],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             )
 
+    def decide(self, edited: Collection[int] | None) -> None:
+        """Tell the child the entries whose texts alone changed since the last build (ids), or
+        None when the build is made whole. Only the first call counts."""
+        if self.decided:
+            return
+        self.decided = True
+        message = json.dumps(None if edited is None else sorted(edited)) + "\n"
+        with contextlib.suppress(BrokenPipeError):  # the child has already ended: ``wait`` says how
+            if self.process is not None:
+                assert self.process.stdin is not None
+                self.process.stdin.write(message)
+                self.process.stdin.flush()
+            elif self.verdict is not None:
+                with os.fdopen(self.verdict, "w") as pipe:
+                    self.verdict = None
+                    pipe.write(message)
+
     def wait(self) -> Made:
+        self.decide(None)
         if self.child is not None:
             said, status = self.child.receive()
             errors, code = said.decode("utf-8", "replace"), os.waitstatus_to_exitcode(status)
@@ -278,27 +455,41 @@ class DownloadsProcess:
         return Made(made["key"], made["count"])
 
     def stop(self) -> None:
+        if self.verdict is not None:
+            os.close(self.verdict)
+            self.verdict = None
         if self.child is not None:
             self.child.stop(signal.SIGKILL)
         elif self.process is not None:
             if self.process.poll() is None:
                 self.process.kill()
-            self.process.wait()
+            self.process.communicate()
 
 
-def _forked(database: str, folder: Path, stem: str, previous: dict[str, str], sender: int) -> NoReturn:
+def _read_verdict(pipe: IO[bytes]) -> Collection[int] | None:
+    """What ``DownloadsProcess.decide`` sent; None if the builder went away without a word."""
+    said = pipe.readline()
+    found = json.loads(said) if said else None
+    return None if found is None else [int(i) for i in found]
+
+
+def _forked(
+    database: str, folder: Path, stem: str, previous: dict[str, str], site: Path, reader: int, verdict: int,
+    sender: int,
+) -> NoReturn:
     """The forked child: write the downloads, send the error (if any) and exit at once, without
     running any of the builder's clean-up (its connections to the store are the builder's)."""
     code = 0
     said = ""
     try:
+        os.close(verdict)  # the builder's end: the child must see the pipe end if the builder goes away
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # Ctrl-C ends it; the build says why
         # The objects it was made with are left out of its collections (whose visits would write
         # to each of them, copying pages the builder and it share); its own are collected, as in
         # ``main``.
         gc.freeze()
         gc.enable()
-        write_downloads(database, folder, stem, previous)
+        write_downloads(database, folder, stem, previous, site, partial(_read_verdict, os.fdopen(reader, "rb")))
     except PrecisError as exc:
         code, said = 1, str(exc)
     except BaseException:
@@ -311,13 +502,14 @@ def _forked(database: str, folder: Path, stem: str, previous: dict[str, str], se
 
 
 def main() -> None:
-    """The child's entry point: its one argument is the JSON list of ``write_downloads``'s.
+    """The child's entry point: its one argument is the JSON list of ``write_downloads``'s; the
+    builder's decision comes on standard input.
 
     The garbage collector stays on: the records stream through, so it has little to look at, and
     every ``json.dumps`` with an indent leaves a cycle of closures behind (2 KB a record: 200 MB
     at 100,000 entries with the collector off)."""
-    database, folder, stem, previous = json.loads(sys.argv[1])
+    database, folder, stem, previous, site = json.loads(sys.argv[1])
     try:
-        write_downloads(database, Path(folder), stem, previous)
+        write_downloads(database, Path(folder), stem, previous, Path(site), partial(_read_verdict, sys.stdin.buffer))
     except PrecisError as exc:
         sys.exit(str(exc))

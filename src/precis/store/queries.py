@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -46,6 +46,14 @@ def iter_records(store: Store, public: bool = False, batch: int = 500) -> Iterat
     """``load_records`` one record at a time: the entries are read ``batch`` at a time, in one
     snapshot of the store, and let go once made records, so that writing a file of the whole
     archive holds a batch of entries, not all of them."""
+    return (rec for _id, rec in iter_entry_records(store, public, batch))
+
+
+def iter_entry_records(
+    store: Store, public: bool = False, batch: int = 500, only: Collection[int] | None = None
+) -> Iterator[tuple[int, EntryRecord]]:
+    """``iter_records`` with each record's entry id; with ``only``, the records of those entries
+    alone (ids), still in sheet order and cut as in the whole list."""
     from precis.public import PUBLISHED, public_record
 
     with store.session() as s:
@@ -55,6 +63,8 @@ def iter_records(store: Store, public: bool = False, batch: int = 500) -> Iterat
         wanted = select(Entry.id).where(Entry.publication_id == publication.id)
         if public:
             wanted = wanted.where(Entry.status == PUBLISHED)
+        if only is not None:
+            wanted = wanted.where(Entry.id.in_(list(only)))
         ids = list(s.scalars(wanted.order_by(Entry.position, Entry.id)))
         public_key = public_key_of(s, publication) if public else None
         for start in range(0, len(ids), batch):
@@ -73,7 +83,7 @@ def iter_records(store: Store, public: bool = False, batch: int = 500) -> Iterat
                     if cut is None:
                         continue
                     rec = cut
-                yield rec
+                yield entry_id, rec
 
 
 def public_key_of(session: Session, publication: Publication) -> Callable[[str], bool]:
