@@ -14,8 +14,12 @@ Everything in them is safe to delete. Each kind of cache has an environment vari
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
 from typing import Literal
+
+from precis.errors import PrecisError
+from precis.files import replacing
 
 CacheKind = Literal["assist", "audio", "render"]
 
@@ -38,3 +42,25 @@ def cache_dir(kind: CacheKind) -> Path:
         return Path(value).expanduser()
     folder = user_cache_dir()
     return folder / _SUBFOLDER[kind] if _SUBFOLDER[kind] else folder
+
+
+def load_cached(path: Path) -> object | None:
+    """What ``save_cached`` kept at ``path``; None when there is nothing or it cannot be read
+    (the caller then makes it again). Files in the cache folders are trusted as the code is."""
+    try:
+        with path.open("rb") as f:
+            found: object = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        return None
+    return found
+
+
+def save_cached(path: Path, value: object) -> None:
+    """Keep ``value`` at ``path`` in a cache folder, written whole or not at all; a cache that
+    cannot be written only costs time later."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with replacing(path) as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except (OSError, PrecisError):
+        pass

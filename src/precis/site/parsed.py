@@ -16,9 +16,6 @@ there are trusted as the code is.
 from __future__ import annotations
 
 import hashlib
-import os
-import pickle
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -26,7 +23,7 @@ from pathlib import Path
 
 from precis import markup
 from precis.markup import Doc, Trees, keeping
-from precis.paths import cache_dir
+from precis.paths import cache_dir, load_cached, save_cached
 
 #: How many texts a build may parse anew before the file is rewritten.
 REWRITE_AFTER = 20
@@ -44,7 +41,7 @@ def parsed_texts(site: Path) -> Iterator[None]:
     # parsed again in a millisecond until a larger change rewrites it), nor when nothing changed.
     missing = sum(1 for text in trees.used if text not in trees.known)
     if missing > REWRITE_AFTER or (not trees.known and trees.used):
-        _save(path, trees.used)
+        save_cached(path, trees.used)
 
 
 def _path(site: Path) -> Path:
@@ -66,24 +63,7 @@ def _latest(path: Path) -> Path:
 
 def _load(path: Path) -> dict[str, Doc]:
     """The kept trees, or none when there are none or they cannot be read (then all are parsed)."""
-    try:
-        with path.open("rb") as f:
-            found = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return {}
+    found = load_cached(path)
     if not isinstance(found, dict):
         return {}
     return {k: v for k, v in found.items() if isinstance(k, str) and isinstance(v, Doc)}
-
-
-def _save(path: Path, trees: dict[str, Doc]) -> None:
-    """Write the trees atomically; a cache that cannot be written only costs the next build time."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
-            scratch = Path(f.name)
-            pickle.dump(trees, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(scratch, path)
-    except OSError:
-        if "scratch" in locals():
-            scratch.unlink(missing_ok=True)

@@ -15,10 +15,8 @@ rewritten by every build that writes downloads; like every cache it can be delet
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import os
-import pickle
-import tempfile
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -26,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from precis.paths import cache_dir
+from precis.paths import cache_dir, load_cached, save_cached
 from precis.sheets import Layout, Shape
 
 FORMATS = ("json", "csv", "xlsx")
@@ -173,11 +171,7 @@ def load(site: Path, stem: str, previous: dict[str, str]) -> Spans | None:
     """The spans of the downloads the last build wrote in ``site``, if they describe the files
     there now (``previous``: format -> the key each was made from, by the site's manifest); else
     None."""
-    try:
-        with _path(site).open("rb") as f:
-            found = pickle.load(f)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
-        return None
+    found = load_cached(_path(site))
     if not isinstance(found, Spans) or found.stem != stem or not found.complete():
         return None
     if any(previous.get(ext) != f"{ext}:{found.key}" for ext in FORMATS):
@@ -186,18 +180,9 @@ def load(site: Path, stem: str, previous: dict[str, str]) -> Spans | None:
 
 
 def save(site: Path, spans: Spans | None) -> None:
-    """Keep ``spans`` for the next build of ``site`` (None: forget the last ones). A cache that
-    cannot be written only costs the next build time."""
-    path = _path(site)
-    try:
-        if spans is None:
-            path.unlink(missing_ok=True)
-            return
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with tempfile.NamedTemporaryFile(dir=path.parent, delete=False, suffix=".tmp") as f:
-            scratch = Path(f.name)
-            pickle.dump(spans, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(scratch, path)
-    except OSError:
-        if "scratch" in locals():
-            scratch.unlink(missing_ok=True)
+    """Keep ``spans`` for the next build of ``site`` (None: forget the last ones)."""
+    if spans is None:
+        with contextlib.suppress(OSError):
+            _path(site).unlink(missing_ok=True)
+    else:
+        save_cached(_path(site), spans)
