@@ -29,7 +29,6 @@ from precis.render.source import EditionSource
 from precis.search.changes import Resolved, Update, Written, revised_since
 from precis.search.documents import documents, make_documents, state
 from precis.search.hits import Check, Filters, Hit, query_words
-from precis.search.postgres import PostgresSearch
 from precis.search.sqlite import SqliteSearch
 from precis.store import Store, settings_of
 
@@ -82,6 +81,9 @@ class SearchIndex:
         if self.dialect == "sqlite":
             backend = SqliteSearch(store)
         elif self.dialect == "postgresql":
+            # Imported here: psycopg's import is a tenth of a second of every SQLite command's start.
+            from precis.search.postgres import PostgresSearch
+
             backend = PostgresSearch(store)
         else:
             raise StoreError(f"{store.display}: search needs SQLite or PostgreSQL, not {self.dialect}")
