@@ -217,3 +217,26 @@ def test_the_child_splices_only_when_the_builder_says_so(site, monkeypatch, tmp_
             process.decide(edited)
             process.wait()
         assert contents(out) == expected
+
+
+def test_a_decision_naming_many_entries_never_waits_for_a_child_that_is_not_listening(sample_store, tmp_path, monkeypatch):
+    """With nothing to splice into, the child writes the files whole at once and never reads the
+    decision: telling it a hundred thousand edited entries must not wait for it to finish."""
+    release = threading.Event()
+    whole = downloads._write_whole
+
+    def slow_whole(*args):
+        release.wait(60)  # in the forked child: the test's event is never set there
+        return whole(*args)
+
+    monkeypatch.setattr(downloads, "_write_whole", slow_whole)
+    out = tmp_path / "out"
+    out.mkdir()
+    process = DownloadsProcess(sample_store.url, out, STEM, {}, tmp_path / "site")
+    try:
+        told = threading.Thread(target=process.decide, args=(range(100_000),))
+        told.start()
+        told.join(20)
+        assert not told.is_alive()
+    finally:
+        process.stop()

@@ -41,6 +41,7 @@ from precis.store.queries import iter_entry_records
 
 FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
 MADE = "made.json"
+EDITED = "edited.json"  # the builder's decision (``DownloadsProcess.decide``)
 
 
 def write_downloads(
@@ -424,11 +425,16 @@ class DownloadsProcess:
 
     def decide(self, edited: Collection[int] | None) -> None:
         """Tell the child the entries whose texts alone changed since the last build (ids), or
-        None when the build is made whole. Only the first call counts."""
+        None when the build is made whole. Only the first call counts.
+
+        The ids go in a file of the child's folder and the pipe carries one line saying they are
+        there: a child that does not wait for the decision (it has nothing to splice into) never
+        reads the pipe, and a write larger than the pipe's buffer would wait for it to end."""
         if self.decided:
             return
         self.decided = True
-        message = json.dumps(None if edited is None else sorted(edited)) + "\n"
+        (self.folder / EDITED).write_text(json.dumps(None if edited is None else sorted(edited)), "utf-8")
+        message = "\n"
         with contextlib.suppress(BrokenPipeError):  # the child has already ended: ``wait`` says how
             if self.process is not None:
                 assert self.process.stdin is not None
@@ -466,10 +472,11 @@ class DownloadsProcess:
             self.process.communicate()
 
 
-def _read_verdict(pipe: IO[bytes]) -> Collection[int] | None:
-    """What ``DownloadsProcess.decide`` sent; None if the builder went away without a word."""
-    said = pipe.readline()
-    found = json.loads(said) if said else None
+def _read_verdict(pipe: IO[bytes], folder: Path) -> Collection[int] | None:
+    """What ``DownloadsProcess.decide`` said; None if the builder went away without a word."""
+    if not pipe.readline():
+        return None
+    found = json.loads((folder / EDITED).read_text("utf-8"))
     return None if found is None else [int(i) for i in found]
 
 
@@ -489,7 +496,8 @@ def _forked(
         # ``main``.
         gc.freeze()
         gc.enable()
-        write_downloads(database, folder, stem, previous, site, partial(_read_verdict, os.fdopen(reader, "rb")))
+        edited = partial(_read_verdict, os.fdopen(reader, "rb"), folder)
+        write_downloads(database, folder, stem, previous, site, edited)
     except PrecisError as exc:
         code, said = 1, str(exc)
     except BaseException:
@@ -510,6 +518,7 @@ def main() -> None:
     at 100,000 entries with the collector off)."""
     database, folder, stem, previous, site = json.loads(sys.argv[1])
     try:
-        write_downloads(database, Path(folder), stem, previous, Path(site), partial(_read_verdict, sys.stdin.buffer))
+        edited = partial(_read_verdict, sys.stdin.buffer, Path(folder))
+        write_downloads(database, Path(folder), stem, previous, Path(site), edited)
     except PrecisError as exc:
         sys.exit(str(exc))
