@@ -23,7 +23,7 @@ import bisect
 import itertools
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -198,6 +198,10 @@ class Resolver:
     def resolve(self, key: str) -> Target | None:
         found = self._by_key.get(normalize_key(key))
         return found[1] if found else None
+
+    def keys_to(self, entry_ids: Collection[int]) -> frozenset[str]:
+        """The keys (normalized) that resolve to one of these entries."""
+        return frozenset(key for key, (_order, target) in self._by_key.items() if target.entry_id in entry_ids)
 
     def closest(self, key: str, limit: int = 3) -> list[str]:
         """The titles nearest to an unresolved key, best first.

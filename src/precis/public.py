@@ -32,7 +32,7 @@ from typing import Any
 
 from precis.links import safe_url
 from precis.markup import Resolver, Target, find_references
-from precis.model import Entry, Issue, issue_label, issue_slug
+from precis.model import Entry, Issue, issue_label, issue_slug, normalize_key
 from precis.record import RECORD_FIELDS, EntryRecord
 
 HIDDEN = "No"
@@ -248,5 +248,8 @@ def public_target(resolver: Resolver, public_ids: Collection[int], key: str) -> 
 
 
 def public_keys(resolver: Resolver, public_ids: Collection[int]) -> Callable[[str], bool]:
-    """Whether a cross-reference key names a public entry (``public_target``)."""
-    return lambda key: public_target(resolver, public_ids, key) is not None
+    """Whether a cross-reference key names a public entry (``public_target``), from the set of
+    the keys that do: the resolver (every title of the store, 100 MB at 100,000 entries) is not
+    kept for it."""
+    keys = resolver.keys_to(public_ids)
+    return lambda key: normalize_key(key) in keys
