@@ -104,14 +104,8 @@ def _write_whole(
         # The JSON file holds every field of every record (and the publication's settings),
         # written deterministically: its digest is the key of what all three files are made from.
         hashed = hashlib.sha256()
-        with replacing(folder / f"{stem}.json") as f:
-            at = 0
-            for rec, chunk in sheets.json_parts(spooled(iter_entry_records(store, public=True)), settings):
-                f.write(chunk)
-                hashed.update(chunk)
-                if rec is not None:
-                    made.place("json", at, len(chunk))
-                at += len(chunk)
+        records = spooled(iter_entry_records(store, public=True))
+        _write_placed(folder / f"{stem}.json", sheets.json_parts(records, settings), made, "json", hashed)
         made.key = hashed.hexdigest()  # what ``precis.site.writer.digest`` of the file gives
         for ext, _ in FORMATS:
             if ext == "json":
@@ -128,14 +122,25 @@ def _write_whole(
             if ext == "xlsx":
                 write_xlsx(path, unspooled(spool), layout, made)
             else:
-                with replacing(path) as f:
-                    at = 0
-                    for rec, line in sheets.csv_lines(unspooled(spool), layout):
-                        f.write(line)
-                        if rec is not None:
-                            made.place("csv", at, len(line))
-                        at += len(line)
+                _write_placed(path, sheets.csv_lines(unspooled(spool), layout), made, "csv")
     return made.key, len(made.ids), made
+
+
+def _write_placed(
+    path: Path, parts: Iterable[tuple[EntryRecord | None, bytes]], made: spans.Spans, ext: str,
+    hashed: spans.Hash | None = None,
+) -> None:
+    """Write ``parts`` (bytes, each with the record it holds, if any) as ``path``, telling ``made``
+    where each record's bytes lie; ``hashed`` is fed the file."""
+    with replacing(path) as f:
+        at = 0
+        for rec, data in parts:
+            f.write(data)
+            if hashed is not None:
+                hashed.update(data)
+            if rec is not None:
+                made.place(ext, at, len(data))
+            at += len(data)
 
 
 def _splice(
@@ -226,19 +231,22 @@ def write_xlsx(
             if info.filename != SHEET:
                 zf.writestr(info, package.read(info))
                 continue
-            part = ZipInfo(SHEET, date_time=info.date_time)
-            part.compress_type, part.external_attr = info.compress_type, info.external_attr
-            with zf.open(part, "w") as sheet:
+            with zf.open(_part(SHEET, info), "w") as sheet:
                 sheet.write(head)
                 rows = sheets.xlsx_rows(path, records, public=True, layout=layout)
                 count = _write_rows(sheet, rows, links, len(head), made)
                 _write_hyperlinks(sheet, links, count)
                 sheet.write(tail)
             if count:
-                rels = ZipInfo(SHEET_RELS, date_time=info.date_time)
-                rels.compress_type = info.compress_type
-                with zf.open(rels, "w") as part_rels:
+                with zf.open(_part(SHEET_RELS, info), "w") as part_rels:
                     _write_relationships(part_rels, links)
+
+
+def _part(name: str, like: ZipInfo) -> ZipInfo:
+    """A new part of the package, stamped and compressed as the sheet openpyxl made (``like``)."""
+    part = ZipInfo(name, date_time=like.date_time)
+    part.compress_type, part.external_attr = like.compress_type, like.external_attr
+    return part
 
 
 def _empty_package() -> Any:
@@ -334,9 +342,7 @@ def _splice_xlsx(old: Path, new: Path, changes: list[tuple[int, int, bytes]]) ->
             if info.filename != SHEET:
                 zf.writestr(info, source.read(info))
                 continue
-            part = ZipInfo(SHEET, date_time=info.date_time)
-            part.compress_type, part.external_attr = info.compress_type, info.external_attr
-            with source.open(info) as rows, zf.open(part, "w") as sheet:
+            with source.open(info) as rows, zf.open(_part(SHEET, info), "w") as sheet:
                 spans.splice(rows, sheet, changes)
 
 

@@ -47,7 +47,6 @@ class Spans:
     shapes: array[int] = field(default_factory=lambda: array("l"))  # each record's index in ``kinds``
     kinds: list[Shape] = field(default_factory=list)
     links: list[bytes] = field(default_factory=list)  # each record's .xlsx hyperlinks, digested
-    _kind: dict[Shape, int] = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, entry_id: int, shape: Shape) -> None:
         """A record, in the files' order; its places are given by ``place``."""
@@ -55,11 +54,10 @@ class Spans:
         self.shapes.append(self.kind(shape))
 
     def kind(self, shape: Shape) -> int:
-        n = self._kind.get(shape)
-        if n is None:
-            n = self._kind[shape] = len(self.kinds)
+        """The index of ``shape`` in ``kinds`` (added if new: records share a handful of shapes)."""
+        if shape not in self.kinds:
             self.kinds.append(shape)
-        return n
+        return self.kinds.index(shape)
 
     def place(self, ext: str, start: int, size: int) -> None:
         """The next record's bytes in the file of format ``ext``."""
@@ -76,14 +74,13 @@ class Spans:
     def layout(self, replaced: dict[int, Shape] | None = None) -> Layout:
         """The files' layout: the records' shapes merged (with those at the positions ``replaced``
         given their new ones)."""
+        replaced = replaced or {}
         counts = Counter(self.shapes)
-        for position, shape in (replaced or {}).items():
+        for position in replaced:
             counts[self.shapes[position]] -= 1
-            counts[self.kind(shape)] += 1
         layout = Layout()
-        for n, count in counts.items():
-            if count > 0:
-                layout.merge(self.kinds[n])
+        for shape in [self.kinds[n] for n, count in counts.items() if count > 0] + list(replaced.values()):
+            layout.merge(shape)
         return layout
 
     def spliced(self, changes: dict[str, dict[int, int]], shapes: dict[int, Shape], key: str) -> Spans:
@@ -92,7 +89,6 @@ class Spans:
         difference."""
         new = Spans(self.stem, key, array("q", self.ids), {}, {}, array("l", self.shapes), list(self.kinds),
                     list(self.links))
-        new._kind = dict(self._kind)
         for position, shape in shapes.items():
             new.shapes[position] = new.kind(shape)
         for ext in FORMATS:
@@ -107,15 +103,6 @@ class Spans:
                     sizes[position] = size
             new.starts[ext], new.sizes[ext] = starts, sizes
         return new
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state.pop("_kind")
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._kind = {shape: n for n, shape in enumerate(self.kinds)}
 
 
 def links_digest(links: Iterable[tuple[str, str | None, str | None]]) -> bytes:
