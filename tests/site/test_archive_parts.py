@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ from sqlalchemy import select
 
 from precis.model import Entry
 from precis.site import build_site, search_parts
-from precis.site.writer import MANIFEST
+from precis.site.build import pagefind_executable
+from precis.site.writer import MANIFEST, SiteWriter
 from precis.store import Store
 
 
@@ -85,3 +87,24 @@ def test_a_build_after_edits_is_the_build_from_nothing_file_by_file(sample_store
     fresh = build_site(sample_store, tmp_path / "fresh")
     assert fresh.written
     assert site_files(incremental) == site_files(tmp_path / "fresh")
+
+
+def test_each_part_goes_to_pagefind_before_the_next_parts_documents_are_made(tmp_path):
+    # A build holds one part's search documents at a time, not the whole archive's (100 MB at
+    # 100,000 entries): the parts may be made as they are taken.
+    writer = SiteWriter(tmp_path / "site")
+    indexer = search_parts.SearchParts(writer, pagefind_executable())
+    runs_before: list[int] = []
+
+    def parts() -> Iterator[tuple[str, dict[str, str] | None]]:
+        for name in ("1", "2", "3"):
+            runs_before.append(len(indexer.runs))
+            page = f"<html><body><main><h1>Part {name}</h1><p>Words of part {name}.</p></main></body></html>"
+            yield name, {f"entries/e{name}/index.html": page}
+
+    indexer.start(parts(), None)
+    assert runs_before == [0, 1, 2]
+    assert indexer.finish()
+    writer.finish()
+    assert json.loads((tmp_path / "site/pagefind/parts/index.json").read_text()) == ["parts/2/", "parts/3/"]
+    assert (tmp_path / "site/pagefind/parts/3/pagefind-entry.json").is_file()

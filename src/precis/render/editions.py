@@ -104,26 +104,31 @@ class Editions:
         key = (issue.id, private)
         if key not in self._views:
             entries = [self.entry_view(data, private) for data in self.entries(issue, private)]
-            boilerplate = {k: parse(v) for k, v in self.settings.boilerplate.items()}
-            self._views[key] = IssueView(
-                publication=self.settings.name,
-                prefix=self.settings.issue_prefix,
-                label=issue.label,
-                series=issue.series,
-                number=issue.number,
-                slug=issue.slug,
-                heading=issue_heading(self.settings, issue),
-                title=issue.title,
-                date=issue.date,
-                url=issue.url,
-                intro=boilerplate.get("intro", Doc(())),
-                note=parse(issue.intro),
-                footer=boilerplate.get("footer", Doc(())),
-                boilerplate=boilerplate,
-                sections=sections_of(self.settings, entries),
-                private=private,
-            )
+            self._views[key] = self.issue_view(issue, entries, private)
         return self._views[key]
+
+    def issue_view(self, issue: IssueRef, entries: list[EntryView], private: bool = False) -> IssueView:
+        """The issue as templates see it, showing ``entries`` (views made already: the archive
+        shows only its public entries, whose views it holds; not cached)."""
+        boilerplate = {k: parse(v) for k, v in self.settings.boilerplate.items()}
+        return IssueView(
+            publication=self.settings.name,
+            prefix=self.settings.issue_prefix,
+            label=issue.label,
+            series=issue.series,
+            number=issue.number,
+            slug=issue.slug,
+            heading=issue_heading(self.settings, issue),
+            title=issue.title,
+            date=issue.date,
+            url=issue.url,
+            intro=boilerplate.get("intro", Doc(())),
+            note=parse(issue.intro),
+            footer=boilerplate.get("footer", Doc(())),
+            boilerplate=boilerplate,
+            sections=sections_of(self.settings, entries),
+            private=private,
+        )
 
     def entry_view(self, data: EntryData, private: bool) -> EntryView:
         """One entry as templates see it; its cross-references are checked."""

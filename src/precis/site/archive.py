@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from precis.markup import Doc, Math, MathBlock, Target, walk
@@ -19,7 +19,7 @@ from precis.public import EntryData, IssueRef
 from precis.publication import Settings
 from precis.render import Editions, Links
 from precis.render.html import HtmlRenderer
-from precis.render.view import UNCATEGORIZED, EntryView, IssueView, issue_heading, sections_of
+from precis.render.view import UNCATEGORIZED, EntryView, IssueView, issue_heading
 from precis.search.documents import body_text
 from precis.site import urls
 from precis.store import Store
@@ -172,9 +172,8 @@ class Archive:
     def _issue_view(self, issue: IssueRef) -> IssueView:
         """The issue's public edition holding only the archive's entries: an issue's own editions
         may show entries not yet published (it is being composed), the archive never does."""
-        view = self.editions.view(issue)
         shown = [self.by_id[e.id].view for e in self.editions.entries(issue) if e.id in self.by_id]
-        return replace(view, sections=sections_of(self.settings, shown))
+        return self.editions.issue_view(issue, shown)
 
     @classmethod
     def load(cls, store: Store, warn: Callable[[str], None] | None = None) -> Archive:

@@ -14,7 +14,7 @@ import os
 import string
 import tempfile
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -473,30 +473,33 @@ class SiteBuilder:
 
     # -- search index ------------------------------------------------------------------------
 
-    def search_documents(self, only: Collection[str] | None = None) -> dict[str, dict[str, str] | None]:
+    def search_documents(self, only: Collection[str] | None = None) -> Iterator[tuple[str, dict[str, str] | None]]:
         """Pagefind's input: a small HTML document per public entry, at the path of its page, with
         the words search looks at (title, authors, summary, opinions) and the filters; by part of
-        the index (``search_parts``). With ``only``, the documents of the other parts are not made
-        (None: as the last build left them)."""
+        the index (``search_parts``), the parts in their order. A part's documents are made when it
+        is reached, so that only one part's are held at a time (at 100,000 entries, all of them
+        were 100 MB more of the builder's memory). With ``only``, the documents of the other parts
+        are not made (None: as the last build left them)."""
         template = self.env.get_template("search_document.html.j2")
-        parts: dict[str, dict[str, str] | None] = {}
+        items_of: dict[str, list[EntryItem]] = {}
         for item in self.archive.entries:
-            part = self.part_of(item)
+            items_of.setdefault(self.part_of(item), []).append(item)
+        for part in ordered(items_of):
             if only is not None and part not in only:
-                parts[part] = None
+                yield part, None
                 continue
-            docs = parts.setdefault(part, {})
-            assert docs is not None
-            filters: list[tuple[str, str]] = []
-            for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
-                filters.extend((name, key) for key in self.archive.keys_of(kind, item))
-            docs[item.path + "index.html"] = template.render(
-                item=item,
-                authors=", ".join(item.authors) or item.view.authors_full,
-                paragraphs=[p for p in item.search_text().split("\n\n") if p.strip()],
-                filters=filters,
-            )
-        return parts
+            docs: dict[str, str] = {}
+            for item in items_of[part]:
+                filters: list[tuple[str, str]] = []
+                for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
+                    filters.extend((name, key) for key in self.archive.keys_of(kind, item))
+                docs[item.path + "index.html"] = template.render(
+                    item=item,
+                    authors=", ".join(item.authors) or item.view.authors_full,
+                    paragraphs=[p for p in item.search_text().split("\n\n") if p.strip()],
+                    filters=filters,
+                )
+            yield part, docs
 
     def part_of(self, item: EntryItem) -> str:
         """The part of the search index an entry's document is in."""
@@ -507,7 +510,7 @@ class SiteBuilder:
         """Start Pagefind on the parts of the index whose documents changed since the last build
         (with ``only``: among those parts)."""
         indexer = SearchParts(self.writer, pagefind_executable())
-        indexer.start(ordered(self.search_documents(only)), _scratch_dir())
+        indexer.start(self.search_documents(only), _scratch_dir())
         return indexer
 
     def finish_search_index(self, indexer: SearchParts) -> bool:

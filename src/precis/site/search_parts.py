@@ -24,7 +24,7 @@ import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -93,17 +93,19 @@ class SearchParts:
     def start(self, parts: Iterable[tuple[str, dict[str, str] | None]], scratch_dir: str | None) -> None:
         """Start Pagefind on each part (name, {site path: search document}) whose documents differ
         from those its current files were made from; a part given no documents (None) is known to
-        be as the last build left it. Parts come in order; the first is the primary."""
+        be as the last build left it. Parts come in order; the first is the primary. Each part's
+        documents are written out (and Pagefind started on them) before the next part is taken,
+        so ``parts`` may make them as it goes."""
         try:
-            # An empty archive still runs Pagefind, which says it has nothing to index.
-            self._start(list(parts) or [("1", {})], scratch_dir)
+            self._start(parts, scratch_dir)
         except BaseException:
             self.stop()
             raise
 
-    def _start(self, parts: list[tuple[str, dict[str, str] | None]], scratch_dir: str | None) -> None:
+    def _start(self, parts: Iterable[tuple[str, dict[str, str] | None]], scratch_dir: str | None) -> None:
         indexed = {_location(p) for p in self.writer.previous}
-        for n, (name, docs) in enumerate(parts):
+        # An empty archive still runs Pagefind, which says it has nothing to index.
+        for n, (name, docs) in enumerate(_or_empty(parts)):
             location = PRIMARY if n == 0 else f"{PARTS}{name}/"
             self.locations.append(location)
             previous = self.writer.previous_inputs.get(f"search:{location}")
@@ -193,6 +195,16 @@ class SearchParts:
             run.output.cleanup()
 
 
-def ordered(parts: dict[str, dict[str, str] | None]) -> list[tuple[str, dict[str, str] | None]]:
-    """The parts in the order their issues come, the part of entries in no issue last."""
-    return sorted(parts.items(), key=lambda kv: _order(kv[0]))
+def ordered(names: Iterable[str]) -> list[str]:
+    """The parts' names in the order their issues come, the part of entries in no issue last."""
+    return sorted(names, key=_order)
+
+
+def _or_empty(parts: Iterable[tuple[str, dict[str, str] | None]]) -> Iterator[tuple[str, dict[str, str] | None]]:
+    """The parts, or one empty part if there are none."""
+    empty = True
+    for part in parts:
+        empty = False
+        yield part
+    if empty:
+        yield "1", {}
