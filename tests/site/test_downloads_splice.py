@@ -48,12 +48,13 @@ class Site:
     def previous(self) -> dict[str, str]:
         return {ext: f"{ext}:{self.key}" for ext in spans.FORMATS} if self.key else {}
 
-    def build(self, edited: list[int] | None) -> Path:
-        """Write the downloads as a build does, told ``edited``; install them as the site's."""
+    def build(self, edited: list[int] | None, guess: list[int] | None = None) -> Path:
+        """Write the downloads as a build does, told ``edited`` (after guessing ``guess``); install
+        them as the site's."""
         self.n += 1
         out = self.root / f"out{self.n}"
         out.mkdir()
-        write_downloads(self.store.url, out, STEM, self.previous(), self.folder, lambda: edited)
+        write_downloads(self.store.url, out, STEM, self.previous(), self.folder, lambda: edited, guess)
         for ext in spans.FORMATS:
             shutil.copyfile(out / f"{STEM}.{ext}", self.folder / "downloads" / f"{STEM}.{ext}")
         self.key = json.loads((out / "made.json").read_text())["key"]
@@ -217,6 +218,45 @@ def test_the_child_splices_only_when_the_builder_says_so(site, monkeypatch, tmp_
             process.decide(edited)
             process.wait()
         assert contents(out) == expected
+
+
+def test_the_guessed_entries_are_spliced_before_the_decision_and_kept_when_it_confirms_them(site, monkeypatch):
+    ids = public_ids(site.store)
+    edit(site.store, ids[2], summary=TRICKY)
+    edit(site.store, ids[5], summary="Shorter.")
+    happened: list[str] = []
+    splice = downloads._splice
+
+    def counted(*args):
+        happened.append("splice")
+        return splice(*args)
+
+    def decision() -> list[int]:
+        happened.append("decision")
+        return [ids[5], ids[2]]
+
+    splicing_only(monkeypatch)
+    monkeypatch.setattr(downloads, "_splice", counted)
+    out = site.root / "guessed"
+    out.mkdir()
+    write_downloads(site.store.url, out, STEM, site.previous(), site.folder, decision, [ids[2], ids[5]])
+    monkeypatch.undo()
+    assert happened == ["splice", "decision"]  # made while the builder reads, not after
+    assert contents(out) == site.whole()
+
+
+@pytest.mark.parametrize("decision", ["other entries", "whole"])
+def test_a_wrong_guess_is_thrown_away(site, decision):
+    ids = public_ids(site.store)
+    edit(site.store, ids[1], summary=TRICKY)
+    edit(site.store, ids[4], title="A title that changes more than one record can show")
+    # The guess (ids[1] alone) splices files the builder then contradicts.
+    out = site.build([ids[1], ids[4]] if decision == "other entries" else None, guess=[ids[1]])
+    assert contents(out) == site.whole()
+    # and the next build splices from what this one kept
+    edit(site.store, ids[1], summary="Edited again.")
+    out = site.build([ids[1]], guess=[ids[1]])
+    assert contents(out) == site.whole()
 
 
 def test_a_decision_naming_many_entries_never_waits_for_a_child_that_is_not_listening(sample_store, tmp_path, monkeypatch):

@@ -518,10 +518,11 @@ class SiteBuilder:
         return indexer.finish()
 
 
-def start_downloads(store: Store, writer: SiteWriter) -> PendingDownloads:
+def start_downloads(store: Store, writer: SiteWriter, inputs: BuildInputs) -> PendingDownloads:
     """Start writing the public database's files (see ``downloads.py``) in a child process; when
     the build knows the entries whose texts alone changed, it tells the child
-    (``DownloadsProcess.decide``), which then splices their records into the last build's files."""
+    (``DownloadsProcess.decide``), which then splices their records into the last build's files.
+    Until then, the child splices those it guesses from the entries' versions."""
     with store.session() as s:
         stem = settings_of(store.default_publication(s)).slug
     previous: dict[str, str] = {}
@@ -530,7 +531,10 @@ def start_downloads(store: Store, writer: SiteWriter) -> PendingDownloads:
         if key and (writer.outdir / f"downloads/{stem}.{ext}").is_file():
             previous[ext] = key
     tmp = _scratch("precis-downloads-")
-    return PendingDownloads(stem, tmp, DownloadsProcess(store.url, Path(tmp.name), stem, previous, writer.outdir))
+    guess = versions_changed(writer, inputs)
+    return PendingDownloads(
+        stem, tmp, DownloadsProcess(store.url, Path(tmp.name), stem, previous, writer.outdir, guess)
+    )
 
 
 def build_site(
@@ -574,22 +578,35 @@ def shown_elsewhere(item: EntryItem) -> str:
     return digest(repr((shown, item.slug, item.section, item.references)).encode("utf-8", "surrogatepass"))
 
 
-def edited_entries(writer: SiteWriter, inputs: BuildInputs, facets: dict[int, str]) -> set[int] | None:
-    """The entries whose texts alone changed since the last build (ids), when nothing else did:
-    the same entries in the store and in the archive, nothing else of theirs changed, and the
-    rest of the store and the code as they were, with every file of that build still there.
-    None when a whole build is needed."""
+def versions_changed(writer: SiteWriter, inputs: BuildInputs) -> set[int] | None:
+    """The entries whose version changed since the last build (ids), when the store holds the
+    same entries and the rest of the store and the code are as they were; else None."""
     last = writer.previous_build
     if last is None or last.get("others") != inputs.others:
         return None
     try:
         versions = {int(k): int(v) for k, v in last["versions"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if versions.keys() != inputs.versions.keys():
+        return None
+    return {i for i, v in inputs.versions.items() if versions[i] != v}
+
+
+def edited_entries(writer: SiteWriter, inputs: BuildInputs, facets: dict[int, str]) -> set[int] | None:
+    """The entries whose texts alone changed since the last build (ids), when nothing else did:
+    the same entries in the store and in the archive, nothing else of theirs changed, and the
+    rest of the store and the code as they were, with every file of that build still there.
+    None when a whole build is needed."""
+    last, changed = writer.previous_build, versions_changed(writer, inputs)
+    if last is None or changed is None:
+        return None
+    try:
         shown = {int(k): str(v) for k, v in last["facets"].items()}
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    if versions.keys() != inputs.versions.keys() or shown.keys() != facets.keys():
+    if shown.keys() != facets.keys():
         return None
-    changed = {i for i, v in inputs.versions.items() if versions[i] != v}
     # An entry outside the archive (private, or another publication's) can change what the
     # archive's cross-references resolve to, or an entry's "summarized elsewhere" link.
     if any(i not in facets or facets[i] != shown[i] for i in changed):
@@ -633,7 +650,7 @@ def _build(
     # archive are read (which their child, when forked, would otherwise be made with), so that its
     # work overlaps with all of that; unless some pages are wanted first, which then have the
     # processor to themselves.
-    downloads = start_downloads(store, writer) if ready is None else None
+    downloads = start_downloads(store, writer, inputs) if ready is None else None
     try:
         with parsed_texts(outdir):
             archive = Archive.load(store)
@@ -642,7 +659,7 @@ def _build(
                 first = builder.first_pages(changed)
                 ready(first)
                 ready(first + builder.first_feeds())  # 0.2 s more (each shows 20 issues whole)
-                downloads = start_downloads(store, writer)
+                downloads = start_downloads(store, writer, inputs)
             assert downloads is not None  # started first, or after the first pages
             facets = {item.id: shown_elsewhere(item) for item in archive.entries}
             edited = edited_entries(writer, inputs, facets)

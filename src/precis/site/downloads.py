@@ -47,6 +47,7 @@ EDITED = "edited.json"  # the builder's decision (``DownloadsProcess.decide``)
 def write_downloads(
     database: str, folder: Path, stem: str, previous: dict[str, str],
     site: Path | None = None, edited: Callable[[], Collection[int] | None] = lambda: None,
+    guess: Collection[int] | None = None,
 ) -> None:
     """Write ``folder/<stem>.<ext>`` for each format; ``made.json`` records their key (the JSON's
     digest) and the number of records.
@@ -55,7 +56,11 @@ def write_downloads(
     ``edited()`` names the entries whose texts alone changed since (ids; it waits for the builder
     to know), the files are those with the edited records' bytes spliced in (``_splice``);
     else they are written whole (``_write_whole``). Either way the spans of the files written
-    are kept for the next build."""
+    are kept for the next build.
+
+    ``guess`` is what ``edited()`` will most likely say (the entries whose version changed): the
+    splice is made from it while the builder is still reading the archive, and kept if the
+    builder then says the same, so that a build after an edit does not wait for it at the end."""
     with Store(database) as store:
         with store.session() as s:
             settings = store.default_publication(s).settings
@@ -65,17 +70,31 @@ def write_downloads(
             # openpyxl takes a third of a second to import (it imports numpy): imported while the
             # builder reads the archive, before the child can know what to write, not after.
             importlib.import_module("openpyxl")
+            guessed = None if guess is None else _try_splice(store, settings, folder, site, last, guess)
             changed = edited()
-            try:
-                made = None if changed is None else _splice(store, settings, folder, site, last, changed)
-            except (OSError, ValueError, BadZipFile):
-                made = None  # the last build's files are not as their spans say: write them whole
+            if changed is not None and guess is not None and set(changed) == set(guess):
+                made = guessed
+            else:
+                if guessed is not None:  # the guess was wrong: its files must not be taken for these
+                    for ext, _ in FORMATS:
+                        (folder / f"{stem}.{ext}").unlink(missing_ok=True)
+                made = None if changed is None else _try_splice(store, settings, folder, site, last, changed)
         if made is None:
             made = _write_whole(store, settings, folder, stem, previous, last)
     key, count, kept = made
     if site is not None:
         spans.save(site, kept)
     (folder / MADE).write_text(json.dumps({"key": key, "count": count}), "utf-8")
+
+
+def _try_splice(
+    store: Store, settings: dict[str, Any], folder: Path, site: Path, last: spans.Spans, edited: Collection[int]
+) -> tuple[str, int, spans.Spans] | None:
+    """``_splice``, or None when the last build's files are not as their spans say."""
+    try:
+        return _splice(store, settings, folder, site, last, edited)
+    except (OSError, ValueError, BadZipFile):
+        return None
 
 
 def _write_whole(
@@ -409,21 +428,26 @@ class DownloadsProcess:
     which entries' texts alone changed (``decide``) as soon as it knows; until then, a child that
     could splice waits, and one that cannot writes the files whole at once."""
 
-    def __init__(self, database: str, folder: Path, stem: str, previous: dict[str, str], site: Path) -> None:
+    def __init__(
+        self, database: str, folder: Path, stem: str, previous: dict[str, str], site: Path,
+        guess: Collection[int] | None = None,
+    ) -> None:
+        """``guess``: the entries the decision will most likely name (``write_downloads``)."""
         self.folder = folder
+        guessed = None if guess is None else sorted(guess)
         self.child: Child | None = None
         self.process: subprocess.Popen[str] | None = None
         self.verdict: int | None = None  # the forked child's end of the pipe the decision goes through
         self.decided = False
         if may_fork():
             reader, self.verdict = os.pipe()
-            self.child = fork(partial(_forked, database, folder, stem, previous, site, reader, self.verdict))
+            self.child = fork(partial(_forked, database, folder, stem, previous, site, guessed, reader, self.verdict))
             os.close(reader)
             if self.child is None:
                 os.close(self.verdict)
                 self.verdict = None
         if self.child is None:
-            arguments = json.dumps([database, str(folder), stem, previous, str(site)])
+            arguments = json.dumps([database, str(folder), stem, previous, str(site), guessed])
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "from precis.site.downloads import main; main()", arguments],
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -487,8 +511,8 @@ def _read_verdict(pipe: IO[bytes], folder: Path) -> Collection[int] | None:
 
 
 def _forked(
-    database: str, folder: Path, stem: str, previous: dict[str, str], site: Path, reader: int, verdict: int,
-    sender: int,
+    database: str, folder: Path, stem: str, previous: dict[str, str], site: Path, guess: list[int] | None,
+    reader: int, verdict: int, sender: int,
 ) -> NoReturn:
     """The forked child: write the downloads, send the error (if any) and exit at once, without
     running any of the builder's clean-up (its connections to the store are the builder's)."""
@@ -503,7 +527,7 @@ def _forked(
         gc.freeze()
         gc.enable()
         edited = partial(_read_verdict, os.fdopen(reader, "rb"), folder)
-        write_downloads(database, folder, stem, previous, site, edited)
+        write_downloads(database, folder, stem, previous, site, edited, guess)
     except PrecisError as exc:
         code, said = 1, str(exc)
     except BaseException:
@@ -522,9 +546,9 @@ def main() -> None:
     The garbage collector stays on: the records stream through, so it has little to look at, and
     every ``json.dumps`` with an indent leaves a cycle of closures behind (2 KB a record: 200 MB
     at 100,000 entries with the collector off)."""
-    database, folder, stem, previous, site = json.loads(sys.argv[1])
+    database, folder, stem, previous, site, guess = json.loads(sys.argv[1])
     try:
         edited = partial(_read_verdict, sys.stdin.buffer, Path(folder))
-        write_downloads(database, Path(folder), stem, previous, Path(site), edited)
+        write_downloads(database, Path(folder), stem, previous, Path(site), edited, guess)
     except PrecisError as exc:
         sys.exit(str(exc))
