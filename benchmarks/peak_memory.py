@@ -3,6 +3,7 @@ process: a site build runs a forked renderer, Pagefind and the downloads' interp
 builder, and ``/usr/bin/time``'s maximum resident size names only the largest of them.
 
 Run: .venv/bin/python benchmarks/peak_memory.py -- .venv/bin/precis --db 100k.db site build site/
+     (``--timeline 1`` also prints each process's PSS every second: when and where memory grows)
 
 Every half second (``--every``) it reads, for the command and each of its descendants, the
 resident size (VmRSS) and the proportional set size (Pss, from /proc/PID/smaps_rollup: pages
@@ -66,6 +67,10 @@ def cpu_seconds(pid: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--every", type=float, default=0.5, help="seconds between samples (default 0.5)")
+    parser.add_argument(
+        "--timeline", type=float, metavar="SECONDS",
+        help="also print, every SECONDS, the time and each process's PSS (where memory grows during the run)",
+    )
     parser.add_argument("command", nargs=argparse.REMAINDER, help="the command, after --")
     args = parser.parse_args()
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
@@ -78,6 +83,7 @@ def main() -> None:
     largest: dict[tuple[int, str], int] = {}
     cpu: dict[tuple[int, str], float] = {}
     names: dict[int, str] = {}
+    shown_at = -float("inf")
     while process.poll() is None:
         pids = descendants(process.pid)
         rss = {pid: field(f"/proc/{pid}/status", "VmRSS") for pid in pids}
@@ -85,6 +91,11 @@ def main() -> None:
         pss = {pid: field(f"/proc/{pid}/smaps_rollup", "Pss") for pid in pids}
         if sum(pss.values()) > peak_pss:
             peak_pss, at_peak = sum(pss.values()), pss
+        now = time.perf_counter() - started
+        if args.timeline and now - shown_at >= args.timeline:
+            shown_at = now
+            each = " ".join(f"{pid}:{kb // 1024}" for pid, kb in pss.items() if kb >= 20 * 1024)
+            print(f"{now:7.1f} s  tree {sum(pss.values()) // 1024} MB PSS  (pid:MB) {each}", file=sys.stderr)
         for pid, kb in rss.items():
             try:
                 name = Path(f"/proc/{pid}/comm").read_text().strip()
