@@ -280,3 +280,11 @@ def test_a_decision_naming_many_entries_never_waits_for_a_child_that_is_not_list
         assert not told.is_alive()
     finally:
         process.stop()
+
+
+def test_records_of_more_entries_than_a_statement_takes_parameters_are_read(pg_url):
+    # A splice after an edit of every text of a 100,000-entry archive names every entry.
+    with load_sample(Store(pg_url)) as store:
+        everyone = public_ids(store)
+        named = list(range(1, 70_001)) + everyone
+        assert [entry_id for entry_id, _rec in iter_entry_records(store, public=True, only=named)] == everyone
