@@ -518,11 +518,11 @@ class SiteBuilder:
         return indexer.finish()
 
 
-def start_downloads(store: Store, writer: SiteWriter, inputs: BuildInputs) -> PendingDownloads:
+def start_downloads(store: Store, writer: SiteWriter, guess: Collection[int] | None) -> PendingDownloads:
     """Start writing the public database's files (see ``downloads.py``) in a child process; when
     the build knows the entries whose texts alone changed, it tells the child
     (``DownloadsProcess.decide``), which then splices their records into the last build's files.
-    Until then, the child splices those it guesses from the entries' versions."""
+    Until then, the child splices the entries whose version changed (``guess``)."""
     with store.session() as s:
         stem = settings_of(store.default_publication(s)).slug
     previous: dict[str, str] = {}
@@ -531,7 +531,6 @@ def start_downloads(store: Store, writer: SiteWriter, inputs: BuildInputs) -> Pe
         if key and (writer.outdir / f"downloads/{stem}.{ext}").is_file():
             previous[ext] = key
     tmp = _scratch("precis-downloads-")
-    guess = versions_changed(writer, inputs)
     return PendingDownloads(
         stem, tmp, DownloadsProcess(store.url, Path(tmp.name), stem, previous, writer.outdir, guess)
     )
@@ -593,12 +592,12 @@ def versions_changed(writer: SiteWriter, inputs: BuildInputs) -> set[int] | None
     return {i for i, v in inputs.versions.items() if versions[i] != v}
 
 
-def edited_entries(writer: SiteWriter, inputs: BuildInputs, facets: dict[int, str]) -> set[int] | None:
+def edited_entries(writer: SiteWriter, changed: set[int] | None, facets: dict[int, str]) -> set[int] | None:
     """The entries whose texts alone changed since the last build (ids), when nothing else did:
-    the same entries in the store and in the archive, nothing else of theirs changed, and the
-    rest of the store and the code as they were, with every file of that build still there.
-    None when a whole build is needed."""
-    last, changed = writer.previous_build, versions_changed(writer, inputs)
+    the same entries in the store and in the archive, nothing else of theirs changed (of those
+    whose version changed: ``versions_changed``), and the rest of the store and the code as they
+    were, with every file of that build still there. None when a whole build is needed."""
+    last = writer.previous_build
     if last is None or changed is None:
         return None
     try:
@@ -650,7 +649,8 @@ def _build(
     # archive are read (which their child, when forked, would otherwise be made with), so that its
     # work overlaps with all of that; unless some pages are wanted first, which then have the
     # processor to themselves.
-    downloads = start_downloads(store, writer, inputs) if ready is None else None
+    versions = versions_changed(writer, inputs)
+    downloads = start_downloads(store, writer, versions) if ready is None else None
     try:
         with parsed_texts(outdir):
             archive = Archive.load(store)
@@ -659,10 +659,10 @@ def _build(
                 first = builder.first_pages(changed)
                 ready(first)
                 ready(first + builder.first_feeds())  # 0.2 s more (each shows 20 issues whole)
-                downloads = start_downloads(store, writer, inputs)
+                downloads = start_downloads(store, writer, versions)
             assert downloads is not None  # started first, or after the first pages
             facets = {item.id: shown_elsewhere(item) for item in archive.entries}
-            edited = edited_entries(writer, inputs, facets)
+            edited = edited_entries(writer, versions, facets)
             # Before the build forks (its helper must not hold the pipe the decision goes through).
             downloads.process.decide(edited)
             if edited:
