@@ -33,7 +33,7 @@ from rapidfuzz import fuzz, process, utils
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from precis.model import Entry, Issue, issue_label, issue_slug, normalize_key
+from precis.model import Entry, Issue, issue_label, issue_slug, normalize_key, work_link
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,12 @@ class Reference:
     key: str
     start: int
     end: int
+
+
+def may_refer(text: str | None) -> bool:
+    """Whether ``text`` may hold a cross-reference: none can without a ``<@`` (a quick test that
+    spares parsing or walking the many texts that refer to nothing)."""
+    return text is not None and "<@" in text
 
 
 def find_references(text: str | None) -> list[Reference]:
@@ -253,7 +259,7 @@ def _earliest(
     for key, (order, (entry_id, _key, title, title_url, url, series, number, issue_url)) in best.items():
         label = issue_label(series, number) if series is not None else None
         slug = issue_slug(series, number) if series is not None else None
-        by_key[key] = (order, Target(entry_id, title, title_url or url, label, issue_url, slug))
+        by_key[key] = (order, Target(entry_id, title, work_link(title_url, url), label, issue_url, slug))
     return by_key
 
 

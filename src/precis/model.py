@@ -44,6 +44,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def work_link(title_url: str | None, url: str | None) -> str | None:
+    """A work's link: the Title cell's hyperlink, else the URL column."""
+    return title_url or url
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON}
 
@@ -212,8 +217,7 @@ class Entry(Base):
 
     @property
     def link(self) -> str | None:
-        """The work's link: the Title hyperlink, else the URL column."""
-        return self.title_url or self.url
+        return work_link(self.title_url, self.url)
 
 
 class Opinion(Base):

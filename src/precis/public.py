@@ -28,11 +28,11 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from precis.links import safe_url
 from precis.markup import Resolver, Target, find_references
-from precis.model import Entry, Issue, issue_label, issue_slug, normalize_key
+from precis.model import Entry, Issue, issue_label, issue_slug, normalize_key, work_link
 from precis.record import RECORD_FIELDS, EntryRecord
 
 HIDDEN = "No"
@@ -150,24 +150,88 @@ class EntryData:
     def issue_label(self) -> str | None:
         return self.issue.label if self.issue else None
 
+    def texts(self) -> tuple[str | None, ...]:
+        """Every text of the entry written in summary markup (where cross-references are)."""
+        return (self.summary, self.prerequisites, self.read_more, *(o.text for o in self.opinions))
+
+
+class EntryColumns(Protocol):
+    """An entry's own columns that its views show: an ORM ``Entry`` has them, and so does a row
+    of ``select`` over those columns (which the archive reads, ORM objects being three times slower
+    to make)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def position(self) -> int: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def title_url(self) -> str | None: ...
+    @property
+    def url(self) -> str | None: ...
+    @property
+    def authors(self) -> str | None: ...
+    @property
+    def venue(self) -> str | None: ...
+    @property
+    def year(self) -> int | None: ...
+    @property
+    def category(self) -> str | None: ...
+    @property
+    def highlight(self) -> bool: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+    @property
+    def public_level(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def summarizer(self) -> str | None: ...
+    @property
+    def hat_tip(self) -> str | None: ...
+    @property
+    def summary(self) -> str | None: ...
+    @property
+    def prerequisites(self) -> str | None: ...
+    @property
+    def prerequisites_url(self) -> str | None: ...
+    @property
+    def read_more(self) -> str | None: ...
+    @property
+    def read_more_url(self) -> str | None: ...
+
 
 def private_view(entry: Entry, author_names: tuple[str, ...] | None = None) -> EntryData:
     """Everything an edition may show of an entry, whatever its public level (for reviewers).
 
     ``author_names`` saves loading the entry's parsed authors when a caller read them in bulk.
     """
+    return entry_data(
+        entry,
+        author_names if author_names is not None else tuple(a.name for a in entry.author_list),
+        IssueRef.of(entry.issue) if entry.issue is not None else None,
+        tuple(OpinionData(o.author, o.text) for o in entry.opinions),
+    )
+
+
+def entry_data(
+    entry: EntryColumns, author_names: tuple[str, ...], issue: IssueRef | None, opinions: tuple[OpinionData, ...]
+) -> EntryData:
+    """An entry's private view (``private_view``) from its columns and what it has in other tables:
+    its parsed authors, its issue and its opinions, in order."""
     return EntryData(
         id=entry.id,
         position=entry.position,
         title=entry.title,
-        link=entry.link,
+        link=work_link(entry.title_url, entry.url),
         authors=entry.authors,
-        author_names=author_names if author_names is not None else tuple(a.name for a in entry.author_list),
+        author_names=author_names,
         venue=entry.venue,
         year=entry.year,
         category=entry.category,
         highlight=entry.highlight,
-        issue=IssueRef.of(entry.issue) if entry.issue is not None else None,
+        issue=issue,
         updated_at=entry.updated_at,
         public_level=entry.public_level,
         status=entry.status,
@@ -175,7 +239,7 @@ def private_view(entry: Entry, author_names: tuple[str, ...] | None = None) -> E
         summarizer=entry.summarizer,
         hat_tip=entry.hat_tip,
         summary=entry.summary,
-        opinions=tuple(OpinionData(o.author, o.text) for o in entry.opinions),
+        opinions=opinions,
         prerequisites=entry.prerequisites,
         prerequisites_url=entry.prerequisites_url,
         read_more=entry.read_more,

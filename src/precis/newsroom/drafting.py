@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from precis.identity import arxiv_id, doi_of, title_key, url_key
 from precis.markup import find_references
-from precis.model import Entry, Issue, Revision, issue_label
+from precis.model import Entry, Issue, Revision, issue_label, work_link
 from precis.store import Store
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def duplicates_of(store: Store, title: str, url: str | None, limit: int = 5) -> 
             .order_by(Entry.position, Entry.id)
         ).all()
     rows = [(i, " ".join(t.split()), issue_label(series, number) if series is not None else None, status,
-             title_url or url) for i, t, series, number, status, title_url, url in found_rows]
+             work_link(title_url, url)) for i, t, series, number, status, title_url, url in found_rows]
     by_link = [r for r in rows if link and url_key(r[4]) == link]
     shared_link_counts = len(by_link) < MAX_SHARED_LINK  # a front page shared by many proves nothing
     found: list[Duplicate] = []

@@ -18,7 +18,7 @@ import css_inline
 from markupsafe import Markup
 
 from precis.errors import PrecisError
-from precis.markup import CrossRef, Doc, Target, normalize_key, parse, walk
+from precis.markup import CrossRef, Doc, Target, may_refer, normalize_key, parse, walk
 from precis.model import Entry, parse_issue_label
 from precis.public import EntryData, IssueRef, private_view, public_view
 from precis.render.base import Links, TreeRenderer
@@ -137,6 +137,8 @@ class Editions:
         return view
 
     def _check(self, data: EntryData, docs: list[Doc]) -> None:
+        if not any(map(may_refer, data.texts())):  # most entries refer to no other: no tree to walk
+            return
         for doc in docs:
             for node in walk(doc.blocks):
                 if isinstance(node, CrossRef) and self.resolver.resolve(node.key) is None:

@@ -13,16 +13,33 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from precis.errors import InvalidValue, NotFound
 from precis.identity import work_keys
-from precis.markup import KEYS_PER_QUERY, Resolver, Target, parse
-from precis.model import Entry, EntryAuthor, Issue, Publication, issue_label, parse_issue_label
-from precis.public import PUBLISHED, EntryData, IssueRef, is_public, private_view, public_target, public_view
+from precis.markup import KEYS_PER_QUERY, Resolver, Target, may_refer, parse
+from precis.model import Entry, EntryAuthor, Issue, Opinion, Publication, issue_label, parse_issue_label, work_link
+from precis.public import (
+    PUBLISHED,
+    EntryData,
+    IssueRef,
+    OpinionData,
+    entry_data,
+    is_public,
+    public_target,
+    public_view,
+)
 from precis.publication import Settings
 from precis.render.view import SummaryLink
 from precis.store import Store, settings_of
+
+#: What an entry's views are made of (``precis.public.EntryColumns``), and where it is.
+VIEW_COLUMNS = (
+    Entry.id, Entry.publication_id, Entry.issue_id, Entry.position, Entry.title, Entry.title_url, Entry.url,
+    Entry.authors, Entry.venue, Entry.year, Entry.category, Entry.highlight, Entry.updated_at,
+    Entry.public_level, Entry.status, Entry.summarizer, Entry.hat_tip, Entry.summary, Entry.prerequisites,
+    Entry.prerequisites_url, Entry.read_more, Entry.read_more_url,
+)
 
 
 @dataclass
@@ -65,22 +82,38 @@ class EditionSource:
         by_issue: dict[int, list[EntryData]] = defaultdict(list)
         public_ids: set[int] = set()
         names: dict[int, list[str]] = defaultdict(list)
+        said: dict[int, list[OpinionData]] = defaultdict(list)
         authors = select(EntryAuthor.entry_id, EntryAuthor.name).order_by(EntryAuthor.entry_id, EntryAuthor.position)
-        wanted = select(Entry).order_by(Entry.position, Entry.id)
+        opinions = select(Opinion.entry_id, Opinion.author, Opinion.text).order_by(
+            Opinion.entry_id, Opinion.position, Opinion.id
+        )
+        wanted = select(*VIEW_COLUMNS).order_by(Entry.position, Entry.id)
         if issue_id is not None:
             authors = authors.join(Entry, Entry.id == EntryAuthor.entry_id).where(Entry.issue_id == issue_id)
+            opinions = opinions.join(Entry, Entry.id == Opinion.entry_id).where(Entry.issue_id == issue_id)
             wanted = wanted.where(Entry.issue_id == issue_id)
         for entry_id, name in session.execute(authors):
             names[entry_id].append(name)
-        rows = session.scalars(wanted.options(selectinload(Entry.opinions), selectinload(Entry.issue)))
-        for entry in rows:
-            view = private_view(entry, tuple(names.get(entry.id, ())))
-            if is_public(entry.public_level, entry.status):
-                public_ids.add(entry.id)
-            if entry.publication_id == publication.id:
+        for entry_id, author, text in session.execute(opinions):
+            said[entry_id].append(OpinionData(author, text))
+        issue_of = {i.id: i for i in issues}
+
+        def issue_ref(id: int) -> IssueRef:
+            """An entry's issue: the publication's, read above, or (never in a sound store) another's."""
+            if id not in issue_of:
+                issue_of.update((i.id, i) for i in _issue_refs(session, Issue.id == id))
+            return issue_of[id]
+
+        # Read as columns: made into ORM objects first, the entries took three times as long.
+        for row in session.execute(wanted):
+            if is_public(row.public_level, row.status):
+                public_ids.add(row.id)
+            if row.publication_id == publication.id:
+                ref = issue_ref(row.issue_id) if row.issue_id is not None else None
+                view = entry_data(row, tuple(names.get(row.id, ())), ref, tuple(said.get(row.id, ())))
                 entries.append(view)
-                if entry.issue_id is not None:
-                    by_issue[entry.issue_id].append(view)
+                if row.issue_id is not None:
+                    by_issue[row.issue_id].append(view)
         if issue_id is None:
             resolver = Resolver.from_session(session, settings.series)
         else:
@@ -135,9 +168,10 @@ class EditionSource:
         (each once, in order of first mention, never itself); what "referenced by" counts."""
         out: dict[int, list[int]] = {}
         for view in self.public_entries:
-            texts = (view.summary, view.prerequisites, view.read_more, *(o.text for o in view.opinions))
             found: dict[int, None] = {}
-            for text in texts:
+            for text in view.texts():
+                if not may_refer(text):
+                    continue
                 for node in parse(text).cross_references():
                     target = self.resolve_public(node.key)
                     if target is not None and target.entry_id != view.id:
@@ -187,16 +221,22 @@ def _issues(
     session: Session, publication: Publication, rank: dict[str, int], *where: ColumnElement[bool]
 ) -> list[IssueRef]:
     """The publication's issues (those ``where`` keeps), oldest first, by the settings' series order
-    (``rank``); read as columns (as ORM objects, they took half a second at 8,000 issues)."""
+    (``rank``)."""
+    issues = _issue_refs(session, Issue.publication_id == publication.id, *where)
+    return sorted(issues, key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number))
+
+
+def _issue_refs(session: Session, *where: ColumnElement[bool]) -> list[IssueRef]:
+    """The issues ``where`` keeps, read as columns (as ORM objects, they took half a second at
+    8,000 issues)."""
     rows = session.execute(
         select(Issue.id, Issue.series, Issue.number, Issue.url, Issue.date, Issue.title, Issue.intro, Issue.status)
-        .where(Issue.publication_id == publication.id, *where)
+        .where(*where)
     )
-    issues = [
+    return [
         IssueRef(id, series, number, url, day, title, intro, status == PUBLISHED)
         for id, series, number, url, day, title, intro, status in rows
     ]
-    return sorted(issues, key=lambda i: (rank.get(i.series, len(rank)), i.series, i.number))
 
 
 def _reference_keys(settings: Settings, intro: str | None, entries: list[EntryData]) -> set[str]:
@@ -205,8 +245,8 @@ def _reference_keys(settings: Settings, intro: str | None, entries: list[EntryDa
     publication's boilerplate."""
     texts = [intro, *settings.boilerplate.values()]
     for view in entries:
-        texts += [view.summary, view.prerequisites, view.read_more, *(o.text for o in view.opinions)]
-    return {node.key for text in texts if text and "<@" in text for node in parse(text).cross_references()}
+        texts += view.texts()
+    return {node.key for text in texts if may_refer(text) for node in parse(text).cross_references()}
 
 
 def _summary_index(session: Session, publication_id: int, rank: dict[str, int]) -> dict[str, SummaryLink]:
@@ -225,6 +265,6 @@ def _summary_index(session: Session, publication_id: int, rank: dict[str, int]) 
     index: dict[str, SummaryLink] = {}
     for entry_id, title, title_url, url, pub_id, series, number, issue_url in rows:
         link = SummaryLink(names.get(pub_id, ""), issue_label(series, number), issue_url, entry_id)
-        for key in work_keys(title_url or url, title):
+        for key in work_keys(work_link(title_url, url), title):
             index[key] = link  # earlier issues come last and win
     return index
