@@ -12,7 +12,7 @@ from sqlalchemy import select
 from precis.errors import PrecisError
 from precis.model import Entry
 from precis.site import build_site
-from precis.site.writer import MANIFEST
+from precis.site.writer import BUILDING, MANIFEST, SiteWriter
 from precis.store import Store
 from tests.helpers import file_texts, invoke
 
@@ -58,9 +58,32 @@ def test_changing_one_summary_rewrites_its_entry_and_issue_pages_only(built_site
 def test_an_unchanged_store_rewrites_nothing(sample_store, tmp_path):
     first = build_site(sample_store, tmp_path / "site")
     assert first.written and first.search_indexed
+    manifest = (tmp_path / "site" / MANIFEST).stat().st_mtime_ns
     again = build_site(sample_store, tmp_path / "site")
     assert again.written == [] and again.deleted == [] and not again.search_indexed
     assert again.unchanged == len(first.written)
+    # Nor its manifest (1.5 s at 100,000 entries), nor leaves the marker of a build behind.
+    assert (tmp_path / "site" / MANIFEST).stat().st_mtime_ns == manifest
+    assert not (tmp_path / "site" / BUILDING).exists()
+
+
+def test_a_writer_stopped_before_its_manifest_leaves_a_folder_the_next_build_makes_whole(tmp_path):
+    """A build stops midway (Ctrl-C, a full disk) after writing some files: even its first, in a new
+    folder, which has no manifest yet. The next build trusts nothing of the folder, rewrites what it
+    makes and deletes the rest."""
+    outdir = tmp_path / "site"
+    first = SiteWriter(outdir)
+    first.write("a.html", "old a")
+    first.write("stray.html", "a file the next build will not make")
+    del first  # stopped: no finish
+    second = SiteWriter(outdir)  # the folder holds files and no manifest, yet is not refused
+    assert second.previous_build is None and set(second.previous) == {"a.html", "stray.html"}
+    second.write("a.html", "old a")
+    assert second.written == ["a.html"]  # no digest of the stopped build is trusted
+    second.finish(build={"n": 1})
+    assert sorted(p.name for p in outdir.iterdir()) == [MANIFEST, "a.html"]
+    third = SiteWriter(outdir)
+    assert third.previous_build == {"n": 1} and third.previous == second.current
 
 
 def test_an_entry_made_private_disappears_from_every_file(sample_store, tmp_path):

@@ -153,8 +153,8 @@ class SearchParts:
         """Wait for Pagefind and write the parts it made, keep the others, list the merged parts;
         True if any part was remade."""
         try:
-            for location in self.kept:
-                self.writer.keep(location, but_not=PARTS if location == PRIMARY else None)
+            kept = set(self.kept)
+            self.writer.keep_where(lambda path: _location(path) in kept)
             for run in self.runs:
                 self._write(run)
             merged = [location.removeprefix(PRIMARY) for location in self.locations[1:]]
