@@ -152,9 +152,12 @@ class Archive:
         chronological = urls.archive_order(editions.source.public_entries, self.settings.series)
         slugs = urls.entry_slugs(chronological)
         self.entries: list[EntryItem] = []
+        sections: dict[str | None, str] = {}  # by category: a few dozen, for every entry
         for e in chronological:
-            section = self.settings.place(e.category).section if e.category and e.category.strip() else UNCATEGORIZED
-            self.entries.append(EntryItem(e, editions.entry_view(e, private=False), slugs[e.id], section))
+            if e.category not in sections:
+                c = e.category
+                sections[c] = self.settings.place(c).section if c and c.strip() else UNCATEGORIZED
+            self.entries.append(EntryItem(e, editions.entry_view(e, private=False), slugs[e.id], sections[e.category]))
         self.by_id: dict[int, EntryItem] = {item.id: item for item in self.entries}
         self._link_references()
 

@@ -15,8 +15,9 @@ import string
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from markupsafe import Markup
 
 from precis.errors import MissingExtra
 from precis.links import base_url_of, safe_url
+from precis.public import EntryData
 from precis.render.styles import compiled_templates
 from precis.site import urls
 from precis.site.archive import Archive, EntryItem, Group, IssueItem
@@ -568,13 +570,16 @@ def build_site(
             gc.enable()
 
 
+#: What an entry's own page and its issue's show, and no other page: its texts, and when it changed.
+TEXT_FIELDS = frozenset({"summary", "opinions", "prerequisites", "read_more", "hat_tip", "updated_at"})
+_shown = attrgetter(*(f.name for f in fields(EntryData) if f.name not in TEXT_FIELDS))
+
+
 def shown_elsewhere(item: EntryItem) -> str:
     """A digest of what pages other than the entry's own and its issue's (lists, indexes, charts,
     other entries' references) show of an entry: everything but its texts and the time it changed."""
-    shown = replace(
-        item.data, summary=None, opinions=(), prerequisites=None, read_more=None, hat_tip=None, updated_at=None
-    )
-    return digest(repr((shown, item.slug, item.section, item.references)).encode("utf-8", "surrogatepass"))
+    shown = (_shown(item.data), item.slug, item.section, item.references)
+    return digest(repr(shown).encode("utf-8", "surrogatepass"))
 
 
 def versions_changed(writer: SiteWriter, inputs: BuildInputs) -> set[int] | None:
