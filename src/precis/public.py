@@ -160,46 +160,26 @@ class EntryColumns(Protocol):
     of ``select`` over those columns (which the archive reads, ORM objects being three times slower
     to make)."""
 
-    @property
-    def id(self) -> int: ...
-    @property
-    def position(self) -> int: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def title_url(self) -> str | None: ...
-    @property
-    def url(self) -> str | None: ...
-    @property
-    def authors(self) -> str | None: ...
-    @property
-    def venue(self) -> str | None: ...
-    @property
-    def year(self) -> int | None: ...
-    @property
-    def category(self) -> str | None: ...
-    @property
-    def highlight(self) -> bool: ...
-    @property
-    def updated_at(self) -> datetime | None: ...
-    @property
-    def public_level(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-    @property
-    def summarizer(self) -> str | None: ...
-    @property
-    def hat_tip(self) -> str | None: ...
-    @property
-    def summary(self) -> str | None: ...
-    @property
-    def prerequisites(self) -> str | None: ...
-    @property
-    def prerequisites_url(self) -> str | None: ...
-    @property
-    def read_more(self) -> str | None: ...
-    @property
-    def read_more_url(self) -> str | None: ...
+    id: int
+    position: int
+    title: str
+    title_url: str | None
+    url: str | None
+    authors: str | None
+    venue: str | None
+    year: int | None
+    category: str | None
+    highlight: bool
+    updated_at: datetime
+    public_level: str
+    status: str
+    summarizer: str | None
+    hat_tip: str | None
+    summary: str | None
+    prerequisites: str | None
+    prerequisites_url: str | None
+    read_more: str | None
+    read_more_url: str | None
 
 
 def private_view(entry: Entry, author_names: tuple[str, ...] | None = None) -> EntryData:
