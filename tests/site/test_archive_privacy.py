@@ -8,7 +8,10 @@ import json
 from precis import sheets
 from precis.search import SearchIndex
 from precis.search.documents import documents
+from precis.site import build_site
 from precis.site.urls import slugify
+from precis.site.writer import MANIFEST
+from precis.store import find_entry
 from tests.helpers import file_texts, html_page
 
 
@@ -94,3 +97,22 @@ def test_charts_count_only_public_summaries(built_site, private_store):
     assert sum(charts["summarizers"]["data"]) == sum(1 for r in records if r.summarizer)
     titles = set(charts["referenced"]["labels"])
     assert not titles & {p.title for p in private if p.level == "No"}
+
+
+def test_the_folder_is_published_whole_so_its_manifest_names_nothing_private(sample_store, tmp_path):
+    """The build's record of itself names every entry of the store and keeps the warnings, whose
+    closest titles may be a hidden entry's: it is kept in the render cache, not in the folder."""
+    hidden = "Internal Draft on Lab Policy"
+    with sample_store.session(by="test") as s:
+        find_entry(s, "Curve Detectors").summary = "Compare <@the lab's draft@>(@Internal Draft on Lab Policies@)."
+        hidden_id = find_entry(s, hidden).id
+    outdir = tmp_path / "site"
+    report = build_site(sample_store, outdir)
+    assert any(hidden in warning for warning in report.warnings)  # the one who builds is told
+    assert [path for path, text in file_texts(outdir) if hidden in text] == []
+    manifest = json.loads((outdir / MANIFEST).read_text())
+    assert set(manifest) == {"files", "inputs", "build"} and isinstance(manifest["build"], str)
+    assert f'"{hidden_id}"' not in (outdir / MANIFEST).read_text()
+    # The next build still knows what the last one was made from, and says its warnings again.
+    again = build_site(sample_store, outdir)
+    assert again.up_to_date and again.warnings == report.warnings

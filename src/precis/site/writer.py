@@ -6,6 +6,14 @@ the previous build that this build did not produce (an entry that became private
 deleted. For files whose bytes are not reproducible (an ``.xlsx`` carries a timestamp), the
 digest is taken over the file's *inputs* and the file is produced only when they changed.
 
+What a build records of itself for the next one (what it was made from, every entry's version,
+its warnings: ``finish(build=...)``) is not in the folder, which is published: it names every
+entry of the store, public or not, and a warning's closest titles may be a private entry's. It is
+kept in the render cache, named by its digest (``<render cache>/builds/<digest>.json``, the one
+before it removed), and the manifest holds only that digest: a copy of the folder finds it too, and
+a record that is not the folder's is never taken for it. Without it (the cache deleted), the next
+build renders every page again.
+
 A build that stops midway (a write error, Ctrl-C) leaves the folder usable: before the first file
 is written, a marker (``.precis-site.building``) is put beside the manifest, and removed only once
 the new manifest is saved. A build that finds the marker (or a manifest saved as "partial", as
@@ -20,6 +28,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from precis.errors import PrecisError
+from precis.files import replacing
+from precis.paths import cache_dir
 
 MANIFEST = ".precis-site.json"
 BUILDING = ".precis-site.building"
@@ -70,6 +81,7 @@ class SiteWriter:
         self.previous_inputs: dict[str, str] = {}
         #: What the last finished build recorded of itself (``finish(build=...)``), if anything.
         self.previous_build: dict[str, Any] | None = None
+        self._record_key: str | None = None  # the digest of the last build's record, if it had one
         marker = self.outdir / BUILDING
         partial = marker.exists()
         if manifest.exists():
@@ -77,7 +89,10 @@ class SiteWriter:
                 saved = json.loads(manifest.read_text("utf-8"))
                 self.previous, self.previous_inputs = dict(saved["files"]), dict(saved.get("inputs", {}))
                 partial = partial or bool(saved.get("partial"))
-                self.previous_build = saved.get("build") if not partial else None
+                key = saved.get("build")  # a dict where an earlier version kept the record itself
+                self._record_key = key if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{64}", key) else None
+                if self._record_key is not None and not partial:
+                    self.previous_build = self._load_record(self._record_key)
             except (ValueError, KeyError, TypeError, AttributeError):
                 self.previous, partial = {}, True  # an unreadable manifest only costs a full rewrite
         elif not partial and any(self.outdir.iterdir()):
@@ -218,14 +233,42 @@ class SiteWriter:
         self.prune()
         same = (self.current, self.inputs, build) == (self.previous, self.previous_inputs, self.previous_build)
         if self._partial or not same:
-            self._save(self.current, self.inputs, build)
+            key = self._save(self.current, self.inputs, build)
+            if self._record_key is not None and key != self._record_key:
+                with contextlib.suppress(OSError):  # the last build's record, now no folder's
+                    _record_file(self._record_key).unlink()
         with contextlib.suppress(FileNotFoundError):
             (self.outdir / BUILDING).unlink()
 
-    def _save(self, files: dict[str, str], inputs: dict[str, str], build: dict[str, Any] | None) -> None:
+    def _load_record(self, key: str) -> dict[str, Any] | None:
+        """The record of the last build, if the render cache holds the one whose digest is ``key``."""
+        try:
+            data = _record_file(key).read_bytes()
+            record = json.loads(data) if digest(data) == key else None
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
+
+    def _save_record(self, build: dict[str, Any]) -> str | None:
+        """Keep the build's record in the render cache; its digest, or None if it could not be kept
+        (the next build then renders every page again)."""
+        data = json.dumps(build, indent=0).encode("utf-8", "surrogatepass")
+        key = digest(data)
+        path = _record_file(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            with replacing(path) as f:
+                f.write(data)
+        except (OSError, PrecisError):
+            return None
+        return key
+
+    def _save(self, files: dict[str, str], inputs: dict[str, str], build: dict[str, Any] | None) -> str | None:
+        """Save the manifest (and the build's record); the record's digest, if one was kept."""
         manifest: dict[str, object] = {"files": dict(sorted(files.items())), "inputs": dict(sorted(inputs.items()))}
-        if build is not None:
-            manifest["build"] = build
+        key = self._save_record(build) if build is not None else None
+        if key is not None:
+            manifest["build"] = key
         path = self.outdir / MANIFEST
         scratch = self.outdir / f".{MANIFEST}.precis-new"
         try:
@@ -233,3 +276,8 @@ class SiteWriter:
             os.replace(scratch, path)
         except OSError as exc:
             raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
+        return key
+
+
+def _record_file(key: str) -> Path:
+    return cache_dir("render") / "builds" / f"{key}.json"
