@@ -293,3 +293,27 @@ def test_a_shared_build_works_where_the_c_library_cannot_give_memory_back(sample
     assert joined, "the build did not share its pages"
     assert shared.pages == alone.pages
     _same_site(tmp_path / "alone", tmp_path / "shared")
+
+
+def test_forgetting_a_folder_removes_what_the_render_cache_keeps_for_it_alone(sample_store, tmp_path, monkeypatch):
+    """``precis serve`` builds into a temporary folder and deletes it when it stops: what the render
+    cache keeps for that folder (the build's record, the downloads' spans, the parsed texts) goes
+    with it, and another folder's stays."""
+    from precis.paths import cache_dir
+    from precis.site.build import forget_site
+
+    monkeypatch.setenv("PRECIS_RENDER_CACHE", str(tmp_path / "cache"))
+
+    def kept() -> set[Path]:
+        root = cache_dir("render")
+        return {p for kind in ("builds", "downloads", "parsed") for p in (root / kind).glob("*") if p.is_file()}
+
+    build_site(sample_store, tmp_path / "served")  # the cache's first folder: it keeps its own parsed texts
+    served = kept()
+    assert {p.parent.name for p in served} == {"builds", "downloads", "parsed"}
+    build_site(sample_store, tmp_path / "other")
+    others = kept() - served
+    assert {p.parent.name for p in others} == {"builds", "downloads"}  # its texts were parsed already
+    forget_site(tmp_path / "served")
+    assert kept() == others
+    assert build_site(sample_store, tmp_path / "other").up_to_date  # the other folder's record is there

@@ -140,6 +140,9 @@ def serve(
         if built_file is not None:
             built_file.unlink(missing_ok=True)
         if site is None:
+            from precis.site.build import forget_site
+
+            forget_site(folder)
             shutil.rmtree(folder, ignore_errors=True)
 
 

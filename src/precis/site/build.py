@@ -35,12 +35,15 @@ from precis.site.downloads import FORMATS as DOWNLOAD_FORMATS
 from precis.site.downloads import DownloadsProcess
 from precis.site.feeds import fed_issues, feeds
 from precis.site.inputs import BuildInputs, build_inputs
+from precis.site.parsed import forget as forget_parsed
 from precis.site.parsed import parsed_texts
 from precis.site.search_parts import PRIMARY as SEARCH_INDEX
 from precis.site.search_parts import SearchParts, ordered, part_name
 from precis.site.share import share
+from precis.site.spans import forget as forget_spans
 from precis.site.vendor import vendored_files
 from precis.site.writer import SiteWriter, digest
+from precis.site.writer import forget as forget_record
 from precis.store import Store, settings_of
 
 HERE = Path(__file__).parent
@@ -536,6 +539,15 @@ def start_downloads(store: Store, writer: SiteWriter, guess: Collection[int] | N
     return PendingDownloads(
         stem, tmp, DownloadsProcess(store.url, Path(tmp.name), stem, previous, writer.outdir, guess)
     )
+
+
+def forget_site(outdir: Path) -> None:
+    """Remove what the render cache keeps for the site in ``outdir`` (the last build's record, the
+    downloads' spans, the parsed texts): for a folder about to be deleted, such as the temporary one
+    of ``precis serve``, whose files would otherwise stay in the cache for nothing."""
+    forget_record(outdir)
+    forget_spans(outdir)
+    forget_parsed(outdir)
 
 
 def build_site(

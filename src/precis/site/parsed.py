@@ -15,6 +15,7 @@ there are trusted as the code is.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,6 +51,15 @@ def _path(site: Path) -> Path:
         parser.update(metadata.version(name).encode())
     folder = hashlib.sha256(str(Path(site).resolve()).encode("utf-8", "surrogatepass"))
     return cache_dir("render") / "parsed" / f"{parser.hexdigest()[:32]}-{folder.hexdigest()[:32]}.pickle"
+
+
+def forget(site: Path) -> None:
+    """Remove the trees kept for the folder ``site`` (which is about to be deleted), whatever parser
+    made them."""
+    folder = _path(site).name.split("-", 1)[1]
+    for path in _path(site).parent.glob(f"*-{folder}"):
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _latest(path: Path) -> Path:

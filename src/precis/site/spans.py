@@ -154,6 +154,12 @@ def _path(site: Path) -> Path:
     return cache_dir("render") / "downloads" / f"{folder}.pickle"
 
 
+def forget(site: Path) -> None:
+    """Remove the spans kept for the folder ``site`` (which is about to be deleted)."""
+    with contextlib.suppress(OSError):
+        _path(site).unlink(missing_ok=True)
+
+
 def load(site: Path, stem: str, previous: dict[str, str]) -> Spans | None:
     """The spans of the downloads the last build wrote in ``site``, if they describe the files
     there now (``previous``: format -> the key each was made from, by the site's manifest); else

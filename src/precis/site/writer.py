@@ -247,12 +247,16 @@ class SiteWriter:
             record = json.loads(data) if digest(data) == key else None
         except (OSError, ValueError):
             return None
-        return record if isinstance(record, dict) else None
+        build = record.get("build") if isinstance(record, dict) else None
+        return build if isinstance(build, dict) else None
 
     def _save_record(self, build: dict[str, Any]) -> str | None:
         """Keep the build's record in the render cache; its digest, or None if it could not be kept
         (the next build then renders every page again)."""
-        data = json.dumps(build, indent=0).encode("utf-8", "surrogatepass")
+        # The folder is named in it so that two folders built alike do not share one record, which
+        # either would remove when it is rebuilt or forgotten (``forget``).
+        record = {"folder": str(self.outdir.resolve()), "build": build}
+        data = json.dumps(record, indent=0).encode("utf-8", "surrogatepass")
         key = digest(data)
         path = _record_file(key)
         try:
@@ -277,6 +281,18 @@ class SiteWriter:
         except OSError as exc:
             raise PrecisError(f"{path}: cannot write: {exc.strerror}") from None
         return key
+
+
+def forget(outdir: Path) -> None:
+    """Remove the record the render cache keeps of the last build in ``outdir`` (a folder about to
+    be deleted)."""
+    try:
+        key = json.loads((Path(outdir) / MANIFEST).read_text("utf-8")).get("build")
+    except (OSError, ValueError, AttributeError):
+        return
+    if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{64}", key):
+        with contextlib.suppress(OSError):
+            _record_file(key).unlink()
 
 
 def _record_file(key: str) -> Path:
