@@ -13,6 +13,7 @@ Everything in them is safe to delete. Each kind of cache has an environment vari
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pickle
 from pathlib import Path
@@ -42,6 +43,11 @@ def cache_dir(kind: CacheKind) -> Path:
         return Path(value).expanduser()
     folder = user_cache_dir()
     return folder / _SUBFOLDER[kind] if _SUBFOLDER[kind] else folder
+
+
+def folder_key(folder: Path) -> str:
+    """How a cache names what it keeps for one folder (a site's): a digest of its absolute path."""
+    return hashlib.sha256(str(Path(folder).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def load_cached(path: Path) -> object | None:

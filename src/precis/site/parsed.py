@@ -24,7 +24,7 @@ from pathlib import Path
 
 from precis import markup
 from precis.markup import Doc, Trees, keeping
-from precis.paths import cache_dir, load_cached, save_cached
+from precis.paths import cache_dir, folder_key, load_cached, save_cached
 
 #: How many texts a build may parse anew before the file is rewritten.
 REWRITE_AFTER = 20
@@ -49,15 +49,13 @@ def _path(site: Path) -> Path:
     parser = hashlib.sha256(Path(markup.__file__).read_bytes())
     for name in ("markdown-it-py", "mdit-py-plugins"):
         parser.update(metadata.version(name).encode())
-    folder = hashlib.sha256(str(Path(site).resolve()).encode("utf-8", "surrogatepass"))
-    return cache_dir("render") / "parsed" / f"{parser.hexdigest()[:32]}-{folder.hexdigest()[:32]}.pickle"
+    return cache_dir("render") / "parsed" / f"{parser.hexdigest()[:32]}-{folder_key(site)}.pickle"
 
 
 def forget(site: Path) -> None:
     """Remove the trees kept for the folder ``site`` (which is about to be deleted), whatever parser
     made them."""
-    folder = _path(site).name.split("-", 1)[1]
-    for path in _path(site).parent.glob(f"*-{folder}"):
+    for path in (cache_dir("render") / "parsed").glob(f"*-{folder_key(site)}.pickle"):
         with contextlib.suppress(OSError):
             path.unlink()
 

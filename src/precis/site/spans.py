@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from precis.paths import cache_dir, load_cached, save_cached
+from precis.paths import cache_dir, folder_key, load_cached, save_cached
 from precis.sheets import Layout, Shape
 
 FORMATS = ("json", "csv", "xlsx")
@@ -150,8 +150,7 @@ def _skip(source: IO[bytes], size: int) -> None:
 
 
 def _path(site: Path) -> Path:
-    folder = hashlib.sha256(str(Path(site).resolve()).encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return cache_dir("render") / "downloads" / f"{folder}.pickle"
+    return cache_dir("render") / "downloads" / f"{folder_key(site)}.pickle"
 
 
 def forget(site: Path) -> None:

@@ -89,8 +89,7 @@ class SiteWriter:
                 saved = json.loads(manifest.read_text("utf-8"))
                 self.previous, self.previous_inputs = dict(saved["files"]), dict(saved.get("inputs", {}))
                 partial = partial or bool(saved.get("partial"))
-                key = saved.get("build")  # a dict where an earlier version kept the record itself
-                self._record_key = key if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{64}", key) else None
+                self._record_key = _record_key(saved.get("build"))
                 if self._record_key is not None and not partial:
                     self.previous_build = self._load_record(self._record_key)
             except (ValueError, KeyError, TypeError, AttributeError):
@@ -287,12 +286,18 @@ def forget(outdir: Path) -> None:
     """Remove the record the render cache keeps of the last build in ``outdir`` (a folder about to
     be deleted)."""
     try:
-        key = json.loads((Path(outdir) / MANIFEST).read_text("utf-8")).get("build")
+        key = _record_key(json.loads((Path(outdir) / MANIFEST).read_text("utf-8")).get("build"))
     except (OSError, ValueError, AttributeError):
         return
-    if isinstance(key, str) and re.fullmatch(r"[0-9a-f]{64}", key):
+    if key is not None:
         with contextlib.suppress(OSError):
             _record_file(key).unlink()
+
+
+def _record_key(value: object) -> str | None:
+    """The digest of the last build's record as the manifest holds it (a dict where an earlier
+    version kept the record itself; never a path into the cache)."""
+    return value if isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) else None
 
 
 def _record_file(key: str) -> Path:
