@@ -150,6 +150,11 @@ class EntryData:
     def issue_label(self) -> str | None:
         return self.issue.label if self.issue else None
 
+    @property
+    def authors_full(self) -> str:
+        """The authors as written, on one line."""
+        return " ".join((self.authors or "").split())
+
     def texts(self) -> tuple[str | None, ...]:
         """Every text of the entry written in summary markup (where cross-references are)."""
         return (self.summary, self.prerequisites, self.read_more, *(o.text for o in self.opinions))

@@ -13,9 +13,11 @@ from sqlalchemy import select
 
 from precis.model import Entry
 from precis.site import build_site, search_parts
+from precis.site.archive import Archive
 from precis.site.build import pagefind_executable
 from precis.site.writer import MANIFEST, SiteWriter
 from precis.store import Store
+from tests.helpers import file_texts
 
 
 @pytest.fixture
@@ -108,3 +110,106 @@ def test_each_part_goes_to_pagefind_before_the_next_parts_documents_are_made(tmp
     writer.finish()
     assert json.loads((tmp_path / "site/pagefind/parts/index.json").read_text()) == ["parts/2/", "parts/3/"]
     assert (tmp_path / "site/pagefind/parts/3/pagefind-entry.json").is_file()
+
+
+def indexed(outdir: Path, part: str) -> str:
+    """The text of every page a part of the search index holds (its fragments)."""
+    return "\n".join(text for path, text in file_texts(outdir) if path.startswith(f"{part}fragment/"))
+
+
+@pytest.fixture
+def guesses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+    """What a build does with its guesses of the search parts, in order, beside the archive's read."""
+    seen: list[tuple[str, object]] = []
+    guess, discard, load = search_parts.SearchParts.guess, search_parts.SearchParts._discard, Archive.load
+
+    def guessing(self, location, edited, scratch):  # type: ignore[no-untyped-def]
+        made = guess(self, location, edited, scratch)
+        seen.append(("guess", (location, made)))
+        return made
+
+    def discarding(self, run):  # type: ignore[no-untyped-def]
+        seen.append(("discard", run.location))
+        discard(self, run)
+
+    def loading(store, warn=None):  # type: ignore[no-untyped-def]
+        seen.append(("archive read", None))
+        return load(store, warn)
+
+    monkeypatch.setattr(search_parts.SearchParts, "guess", guessing)
+    monkeypatch.setattr(search_parts.SearchParts, "_discard", discarding)
+    monkeypatch.setattr(Archive, "load", staticmethod(loading))
+    return seen
+
+
+def test_after_an_edit_pagefind_indexes_the_edited_part_before_the_archive_is_read(
+    sample_store, tmp_path, one_issue_per_part, guesses
+):
+    outdir = tmp_path / "site"
+    build_site(sample_store, outdir)
+    edit(sample_store, "Curve Detectors", summary="Curve detectors respond to zygomorphic curves.")
+    guesses.clear()
+    report = build_site(sample_store, outdir)
+    assert guesses == [("guess", ("pagefind/parts/2/", True)), ("archive read", None)]  # adopted: no discard
+    assert all(p.startswith("pagefind/parts/2/") for p in report.written if p.startswith("pagefind/"))
+    assert "zygomorphic" in indexed(outdir, "pagefind/parts/2/")
+    fresh = tmp_path / "fresh"
+    build_site(sample_store, fresh)
+    assert site_files(outdir) == site_files(fresh)
+
+
+def test_a_guess_the_build_does_not_need_is_stopped_and_the_site_is_the_build_from_nothing(
+    sample_store, tmp_path, one_issue_per_part, guesses
+):
+    # A new title shows on other pages: the whole archive is built again, and Pagefind's early
+    # run is stopped before the build forks its helper.
+    outdir = tmp_path / "site"
+    build_site(sample_store, outdir)
+    edit(sample_store, "Curve Detectors", title="Curve Detectors, Renamed")
+    guesses.clear()
+    build_site(sample_store, outdir)
+    assert guesses[0] == ("guess", ("pagefind/parts/2/", True))
+    assert "Curve Detectors, Renamed" in indexed(outdir, "pagefind/parts/2/")
+    fresh = tmp_path / "fresh"
+    build_site(sample_store, fresh)
+    assert site_files(outdir) == site_files(fresh)
+
+
+def test_a_wrong_guess_is_discarded_and_the_part_indexed_from_the_documents_the_build_made(tmp_path, guesses):
+    outdir = tmp_path / "site"
+
+    def page(words: str) -> dict[str, str]:
+        return {"entries/e/index.html": f"<html><body><main><h1>{words}</h1></main></body></html>"}
+
+    writer = SiteWriter(outdir)
+    indexer = search_parts.SearchParts(writer, pagefind_executable())
+    indexer.start(iter([("1", page("first words"))]), None)
+    indexer.finish()
+    writer.finish()
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    writer = SiteWriter(outdir)
+    indexer = search_parts.SearchParts(writer, pagefind_executable())
+    assert indexer.guess("pagefind/", page("guessed words"), str(scratch))
+    assert not indexer.guess("pagefind/parts/9/", page("no such part"), str(scratch))
+    indexer.start(iter([("1", page("actual words"))]), str(scratch))
+    assert indexer.finish()
+    writer.finish()
+    assert ("discard", "pagefind/") in guesses
+    assert "actual words" in indexed(outdir, "pagefind/") and "guessed" not in indexed(outdir, "pagefind/")
+    assert not list(scratch.iterdir())  # no temporary folder left
+
+
+def test_a_guess_is_made_only_from_the_documents_the_current_index_was_made_from(tmp_path):
+    outdir = tmp_path / "site"
+    writer = SiteWriter(outdir)
+    indexer = search_parts.SearchParts(writer, pagefind_executable())
+    docs = {"entries/e/index.html": "<html><body><main><h1>Words</h1></main></body></html>"}
+    indexer.start(iter([("1", docs)]), None)
+    indexer.finish()
+    writer.finish()
+    # The kept documents no longer match the index (a build that failed after keeping them).
+    search_parts.save_cached(search_parts._docs_path(outdir, "pagefind/"), {"entries/e/index.html": "other"})
+    indexer = search_parts.SearchParts(SiteWriter(outdir), pagefind_executable())
+    assert not indexer.guess("pagefind/", docs, None)
+    assert not indexer.guessed

@@ -9,6 +9,7 @@ and worker processes forked for a batch inherit it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -81,21 +82,9 @@ class EditionSource:
         entries: list[EntryData] = []
         by_issue: dict[int, list[EntryData]] = defaultdict(list)
         public_ids: set[int] = set()
-        names: dict[int, list[str]] = defaultdict(list)
-        said: dict[int, list[OpinionData]] = defaultdict(list)
-        authors = select(EntryAuthor.entry_id, EntryAuthor.name).order_by(EntryAuthor.entry_id, EntryAuthor.position)
-        opinions = select(Opinion.entry_id, Opinion.author, Opinion.text).order_by(
-            Opinion.entry_id, Opinion.position, Opinion.id
-        )
-        wanted = select(*VIEW_COLUMNS).order_by(Entry.position, Entry.id)
-        if issue_id is not None:
-            authors = authors.join(Entry, Entry.id == EntryAuthor.entry_id).where(Entry.issue_id == issue_id)
-            opinions = opinions.join(Entry, Entry.id == Opinion.entry_id).where(Entry.issue_id == issue_id)
-            wanted = wanted.where(Entry.issue_id == issue_id)
-        for entry_id, name in session.execute(authors):
-            names[entry_id].append(name)
-        for entry_id, author, text in session.execute(opinions):
-            said[entry_id].append(OpinionData(author, text))
+        where = () if issue_id is None else (Entry.issue_id == issue_id,)
+        names, said = _authors_and_opinions(session, *where)
+        wanted = select(*VIEW_COLUMNS).where(*where).order_by(Entry.position, Entry.id)
         issue_of = {i.id: i for i in issues}
 
         def issue_ref(id: int) -> IssueRef:
@@ -188,6 +177,41 @@ class EditionSource:
             if key in self.summaries:
                 return self.summaries[key]
         return None
+
+
+def entry_views(session: Session, ids: Collection[int]) -> list[EntryData]:
+    """The private views of the entries ``ids`` (those there are), in sheet order, as
+    ``EditionSource.read`` makes them: a build after an edit reads the edited entries first."""
+    where = Entry.id.in_(sorted(ids))
+    names, said = _authors_and_opinions(session, where)
+    rows = list(session.execute(select(*VIEW_COLUMNS).where(where).order_by(Entry.position, Entry.id)))
+    issue_ids = {row.issue_id for row in rows if row.issue_id is not None}
+    issues = {i.id: i for i in _issue_refs(session, Issue.id.in_(issue_ids))}
+    return [
+        entry_data(row, tuple(names.get(row.id, ())), issues.get(row.issue_id), tuple(said.get(row.id, ())))
+        for row in rows
+    ]
+
+
+def _authors_and_opinions(
+    session: Session, *where: ColumnElement[bool]
+) -> tuple[dict[int, list[str]], dict[int, list[OpinionData]]]:
+    """The authors' names and the opinions of the entries ``where`` keeps (every entry without
+    it), by entry id, each in order."""
+    names: dict[int, list[str]] = defaultdict(list)
+    said: dict[int, list[OpinionData]] = defaultdict(list)
+    authors = select(EntryAuthor.entry_id, EntryAuthor.name).order_by(EntryAuthor.entry_id, EntryAuthor.position)
+    opinions = select(Opinion.entry_id, Opinion.author, Opinion.text).order_by(
+        Opinion.entry_id, Opinion.position, Opinion.id
+    )
+    if where:
+        authors = authors.join(Entry, Entry.id == EntryAuthor.entry_id).where(*where)
+        opinions = opinions.join(Entry, Entry.id == Opinion.entry_id).where(*where)
+    for entry_id, name in session.execute(authors):
+        names[entry_id].append(name)
+    for entry_id, author, text in session.execute(opinions):
+        said[entry_id].append(OpinionData(author, text))
+    return names, said
 
 
 def find_issue(issues: list[IssueRef], settings: Settings, ref: str | int) -> IssueRef:

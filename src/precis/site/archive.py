@@ -11,16 +11,15 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
-from precis.markup import Doc, Math, MathBlock, Target, walk
+from precis.markup import Doc, Math, MathBlock, Target, may_refer, walk
 from precis.people_names import People
 from precis.public import EntryData, IssueRef
 from precis.publication import Settings
 from precis.render import Editions, Links
 from precis.render.html import HtmlRenderer
 from precis.render.view import UNCATEGORIZED, EntryView, IssueView, issue_heading
-from precis.search.documents import body_text
 from precis.site import urls
 from precis.store import Store
 
@@ -41,14 +40,20 @@ class SiteRenderer(HtmlRenderer):
 
 @dataclass
 class EntryItem:
-    """One public entry with everything its pages need: its public view and how editions show it."""
+    """One public entry with everything its pages need: its public view and how editions show it
+    (``view``, made when first asked for: a build after an edit renders a few entries' pages, and
+    making every entry's view was a fifth of such a build at 100,000 entries)."""
 
     data: EntryData
-    view: EntryView
     slug: str
     section: str  # top-level section of its category in the tree
+    make_view: Callable[[EntryData], EntryView] = field(repr=False)
     references: list[int] = field(default_factory=list)  # ids of public entries it points at
     referenced_by: list[int] = field(default_factory=list)  # ids of public entries pointing here
+
+    @cached_property
+    def view(self) -> EntryView:
+        return self.make_view(self.data)
 
     @property
     def id(self) -> int:
@@ -69,7 +74,7 @@ class EntryItem:
 
     @property
     def title(self) -> str:
-        return self.view.title
+        return self.data.clean_title  # as its view shows it (``entry_view``), without making the view
 
     @property
     def path(self) -> str:
@@ -82,10 +87,6 @@ class EntryItem:
     def docs(self) -> list[Doc]:
         """The texts of the entry the public may read (none for "Link only")."""
         return self.view.docs
-
-    def search_text(self) -> str:
-        """Summary and opinions as plain words, as the server's search index has them."""
-        return body_text(self.data)
 
     @cached_property
     def has_math(self) -> bool:
@@ -139,6 +140,23 @@ class Group:
         return urls.index_path(self.kind, self.slug)
 
 
+def group_keys(people: People, kind: str, e: EntryData) -> list[str]:
+    """The groups of index ``kind`` a public entry belongs to ("Link only" entries have no
+    summarizer; summarizers are grouped by person, under their canonical names: ``people``)."""
+    if kind == "categories":
+        return [" ".join(e.category.split()) if e.category and e.category.strip() else UNCATEGORIZED]
+    if kind == "summarizers":
+        return people.people(e.summarizer)
+    if kind == "authors":
+        return list(dict.fromkeys(e.author_names))
+    if kind == "years":
+        return [str(e.year)] if e.year is not None else []
+    if kind == "venues":
+        venue = " ".join((e.venue or "").split())
+        return [venue] if venue and venue.upper() != "N/A" else []
+    raise ValueError(kind)
+
+
 class Archive:
     """The public archive of a publication, read once from a session."""
 
@@ -153,11 +171,18 @@ class Archive:
         slugs = urls.entry_slugs(chronological)
         self.entries: list[EntryItem] = []
         sections: dict[str | None, str] = {}  # by category: a few dozen, for every entry
+        view = partial(editions.entry_view, private=False)
         for e in chronological:
             if e.category not in sections:
                 c = e.category
                 sections[c] = self.settings.place(c).section if c and c.strip() else UNCATEGORIZED
-            self.entries.append(EntryItem(e, editions.entry_view(e, private=False), slugs[e.id], sections[e.category]))
+            item = EntryItem(e, slugs[e.id], sections[e.category], view)
+            if any(map(may_refer, e.texts())):
+                # Its view is made now: making it checks its cross-references (an entry whose texts
+                # refer to none has nothing to check), so that every build warns of the same ones,
+                # in archive order, whatever pages it renders.
+                item.view  # noqa: B018
+            self.entries.append(item)
         self.by_id: dict[int, EntryItem] = {item.id: item for item in self.entries}
         self._link_references()
 
@@ -231,21 +256,8 @@ class Archive:
         return [Group(kind, name, slugs[i], keyed[name]) for i, name in enumerate(names)]
 
     def keys_of(self, kind: str, item: EntryItem) -> list[str]:
-        """The groups of index ``kind`` an entry belongs to ("Link only" entries have no summarizer;
-        summarizers are grouped by person, under their canonical names)."""
-        e = item.data
-        if kind == "categories":
-            return [" ".join(e.category.split()) if e.category and e.category.strip() else UNCATEGORIZED]
-        if kind == "summarizers":
-            return self.people.people(e.summarizer)
-        if kind == "authors":
-            return list(dict.fromkeys(item.authors))
-        if kind == "years":
-            return [str(e.year)] if e.year is not None else []
-        if kind == "venues":
-            venue = " ".join((e.venue or "").split())
-            return [venue] if venue and venue.upper() != "N/A" else []
-        raise ValueError(kind)
+        """The groups of index ``kind`` an entry belongs to (``group_keys``)."""
+        return group_keys(self.people, kind, item.data)
 
     def _sort_key(self, kind: str, keyed: dict[str, list[EntryItem]]) -> Callable[[str], tuple]:
         if kind == "years":

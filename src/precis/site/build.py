@@ -21,15 +21,18 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
 from precis.errors import MissingExtra
 from precis.links import base_url_of, safe_url
-from precis.public import EntryData
+from precis.people_names import People
+from precis.public import EntryData, public_view
+from precis.render.source import entry_views
 from precis.render.styles import compiled_templates
+from precis.search.documents import body_text
 from precis.site import urls
-from precis.site.archive import Archive, EntryItem, Group, IssueItem
+from precis.site.archive import Archive, EntryItem, Group, IssueItem, group_keys
 from precis.site.charts import chart_data, reference_graph
 from precis.site.downloads import FORMATS as DOWNLOAD_FORMATS
 from precis.site.downloads import DownloadsProcess
@@ -38,7 +41,8 @@ from precis.site.inputs import BuildInputs, build_inputs
 from precis.site.parsed import forget as forget_parsed
 from precis.site.parsed import parsed_texts
 from precis.site.search_parts import PRIMARY as SEARCH_INDEX
-from precis.site.search_parts import SearchParts, ordered, part_name
+from precis.site.search_parts import SearchParts, location, ordered, part_name
+from precis.site.search_parts import forget as forget_search
 from precis.site.share import share
 from precis.site.spans import forget as forget_spans
 from precis.site.vendor import vendored_files
@@ -249,14 +253,15 @@ class SiteBuilder:
         self._write(steps, downloads, progress)
 
     def build_edited(
-        self, changed: Collection[int], downloads: PendingDownloads, progress: Callable[[int, int], None] | None = None
+        self, changed: Collection[int], downloads: PendingDownloads,
+        progress: Callable[[int, int], None] | None = None, guessed: SearchParts | None = None,
     ) -> None:
         """Write what an edit of the texts of the entries ``changed`` (ids) changes, and keep every
         other file of the last build: ``edited_entries`` found that nothing else those entries
         show elsewhere (title, authors, issue, groups, references …) changed. Their pages and their
         issues' pages, the feeds if they show those issues (they hold whole issues), the downloads
         and the parts of the search index holding them are made again (but the pages
-        ``first_pages`` wrote)."""
+        ``first_pages`` wrote). Pagefind may already run on those parts (``guessed``)."""
         items = [self.archive.by_id[i] for i in sorted(changed)]
         issues, position = self.archive.issues, self._issue_position
         around = sorted({
@@ -268,22 +273,24 @@ class SiteBuilder:
         fed = {issue.issue.id for issue in fed_issues(self.archive)}
         if not self.feeds_written and any(item.issue is not None and item.issue.id in fed for item in items):
             steps.append(self.feeds)
-        self._write(steps, downloads, progress, search={self.part_of(item) for item in items})
+        self._write(steps, downloads, progress, search={self.part_of(item) for item in items}, guessed=guessed)
         self.writer.keep_rest(but_not=SEARCH_INDEX)
 
     def _write(
         self, steps: list[Callable[[], None]], downloads: PendingDownloads,
         progress: Callable[[int, int], None] | None, search: Collection[str] | None = None,
+        guessed: SearchParts | None = None,
     ) -> None:
         """Run ``steps`` (each writes pages or files) while Pagefind indexes the parts of the search
-        index that changed (among ``search``, if given) and the ``downloads`` are written; then
-        write what those made."""
+        index that changed (among ``search``, if given; ``guessed``: already at work on some) and
+        the ``downloads`` are written; then write what those made."""
         total = len(steps) + 2
-        indexer = helper = None
+        indexer, helper = guessed, None
         try:
-            # The helper process is forked before Pagefind's threads start.
-            mine, helper = share(steps, self.writer, lambda: self.pages)
-            indexer = self.start_search_index(search)
+            # The helper process is forked before Pagefind's threads start (none when Pagefind
+            # already runs on a guess, whose threads a fork must not copy).
+            mine, helper = share(steps, self.writer, lambda: self.pages) if guessed is None else (steps, None)
+            indexer = self.start_search_index(search, guessed)
             per_step = len(steps) / max(1, len(mine))  # the helper goes at about the same pace
             for done, step in enumerate(mine, 1):
                 step()
@@ -493,34 +500,89 @@ class SiteBuilder:
             if only is not None and part not in only:
                 yield part, None
                 continue
-            docs: dict[str, str] = {}
-            for item in items_of[part]:
-                filters: list[tuple[str, str]] = []
-                for kind, name in (("categories", "category"), ("years", "year"), ("summarizers", "summarizer")):
-                    filters.extend((name, key) for key in self.archive.keys_of(kind, item))
-                docs[item.path + "index.html"] = template.render(
-                    item=item,
-                    authors=", ".join(item.authors) or item.view.authors_full,
-                    paragraphs=[p for p in item.search_text().split("\n\n") if p.strip()],
-                    filters=filters,
-                )
-            yield part, docs
+            yield part, {
+                item.path + "index.html": search_document(template, item.data, self.archive.people)
+                for item in items_of[part]
+            }
 
     def part_of(self, item: EntryItem) -> str:
         """The part of the search index an entry's document is in."""
         position = self._issue_position.get(item.issue.id) if item.issue else None
         return part_name(position)
 
-    def start_search_index(self, only: Collection[str] | None = None) -> SearchParts:
+    def start_search_index(
+        self, only: Collection[str] | None = None, guessed: SearchParts | None = None
+    ) -> SearchParts:
         """Start Pagefind on the parts of the index whose documents changed since the last build
-        (with ``only``: among those parts)."""
-        indexer = SearchParts(self.writer, pagefind_executable())
+        (with ``only``: among those parts), adopting what it ``guessed`` if right (``guess_search``)."""
+        indexer = guessed or SearchParts(self.writer, pagefind_executable())
         indexer.start(self.search_documents(only), _scratch_dir())
         return indexer
 
     def finish_search_index(self, indexer: SearchParts) -> bool:
         """Wait for Pagefind and write its files (or keep the previous ones); True if it ran."""
         return indexer.finish()
+
+
+#: The search filters: (index kind, Pagefind filter name).
+SEARCH_FILTERS = (("categories", "category"), ("years", "year"), ("summarizers", "summarizer"))
+#: A build after an edit of more entries than this does not start Pagefind before reading the archive.
+GUESS_AT_MOST = 20
+
+
+def search_document(template: Template, data: EntryData, people: People) -> str:
+    """Pagefind's input for a public entry: a small HTML document, at the path of its page, with
+    the words search looks at (title, authors, summary, opinions) and the filters (the groups of
+    its indexes, ``people`` grouping summarizers)."""
+    return template.render(
+        title=data.clean_title,
+        authors=", ".join(data.author_names) or data.authors_full,
+        paragraphs=[p for p in body_text(data).split("\n\n") if p.strip()],
+        filters=[(name, key) for kind, name in SEARCH_FILTERS for key in group_keys(people, kind, data)],
+        issue_label=data.issue_label,
+    )
+
+
+def guess_search(store: Store, writer: SiteWriter, changed: set[int] | None) -> SearchParts | None:
+    """Pagefind started on the parts of the search index holding the entries ``changed`` (ids, a
+    few) since the last build, with their new search documents (``SearchParts.guess``), before the
+    build reads the archive: at the real archive's size, indexing a part took as long as all the
+    rest of a build after an edit, which then waited for it. The build adopts a run only if the
+    part's documents it makes are the same. None when there is no guess to make."""
+    last = writer.previous_build
+    if not changed or len(changed) > GUESS_AT_MOST or last is None:
+        return None
+    try:
+        where = {int(i): str(part) for part, ids in last["search_parts"].items() for i in ids if int(i) in changed}
+        paths = {i: str(last["entry_paths"][str(i)]) for i in changed}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    with store.session() as s:
+        people = People.load(s, store.default_publication(s))
+        views = [public_view(data) for data in entry_views(s, changed)]
+    if len(views) != len(changed) or where.keys() != changed:
+        return None  # an entry deleted, or new to the archive: not an edit of texts
+    template = _environment().get_template("search_document.html.j2")
+    edited: dict[str, dict[str, str]] = {}
+    for data in views:
+        if data is None:
+            return None  # no longer public
+        edited.setdefault(where[data.id], {})[paths[data.id] + "index.html"] = search_document(template, data, people)
+    indexer = SearchParts(writer, pagefind_executable())
+    for part, docs in edited.items():
+        indexer.guess(part, docs, _scratch_dir())
+    return indexer if indexer.guessed else None
+
+
+def search_parts_record(builder: SiteBuilder) -> dict[str, list[int]]:
+    """Which entries (ids) each part of the search index holds, by its location: what
+    ``guess_search`` reads in the next build's record."""
+    names = ordered({builder.part_of(item) for item in builder.archive.entries})
+    at = {name: location(n, name) for n, name in enumerate(names)}
+    record: dict[str, list[int]] = {}
+    for item in builder.archive.entries:
+        record.setdefault(at[builder.part_of(item)], []).append(item.id)
+    return record
 
 
 def start_downloads(store: Store, writer: SiteWriter, guess: Collection[int] | None) -> PendingDownloads:
@@ -548,6 +610,7 @@ def forget_site(outdir: Path) -> None:
     forget_record(outdir)
     forget_spans(outdir)
     forget_parsed(outdir)
+    forget_search(outdir)
 
 
 def build_site(
@@ -668,8 +731,11 @@ def _build(
     # processor to themselves.
     versions = versions_changed(writer, inputs)
     downloads = start_downloads(store, writer, versions) if ready is None else None
+    guessed = None
     try:
         with parsed_texts(outdir):
+            # After the downloads' child is forked (no thread of Pagefind's may be copied into it).
+            guessed = guess_search(store, writer, versions) if ready is None else None
             archive = Archive.load(store)
             builder = SiteBuilder(archive, store, writer, base_url)
             if ready is not None:
@@ -683,10 +749,15 @@ def _build(
             # Before the build forks (its helper must not hold the pipe the decision goes through).
             downloads.process.decide(edited)
             if edited:
-                builder.build_edited(edited, downloads, progress)
+                builder.build_edited(edited, downloads, progress, guessed)
             else:
+                if guessed is not None:  # the build forks its helper: no thread may run then
+                    guessed.stop()
+                    guessed = None
                 builder.build(downloads, progress)
     except BaseException:
+        if guessed is not None:
+            guessed.stop()
         if downloads is not None:
             downloads.stop()
         raise
@@ -699,6 +770,7 @@ def _build(
         "others": inputs.others,
         "versions": {str(i): v for i, v in inputs.versions.items()},
         "facets": {str(i): f for i, f in facets.items()},
+        "search_parts": search_parts_record(builder),
     })
     return BuildReport(
         outdir=Path(outdir),

@@ -14,10 +14,17 @@ code, its WebAssembly and the index); every other part at ``pagefind/parts/<name
 what a merged index is read from (its entry file, metadata, index, filter and fragment chunks).
 Pagefind itself is not deterministic (two runs on the same documents name some chunks
 differently), so a part is remade only when its documents changed, never to compare bytes.
+
+A part's documents are kept in the render cache (``<render cache>/search/<folder>-<part>.pickle``)
+so that a build after an edit can start Pagefind on the edited part before it has read the
+archive (``guess``): the part's documents of the last build with the edited entries' new ones.
+The build adopts that run only if the documents it then makes of the part are those exactly;
+else it is stopped and Pagefind started again, as without a guess.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import queue
@@ -31,6 +38,7 @@ from functools import partial
 from pathlib import Path
 
 from precis.errors import PrecisError
+from precis.paths import cache_dir, folder_key, load_cached, save_cached
 from precis.site.writer import SiteWriter, digest
 
 ISSUES_PER_PART = 40
@@ -46,6 +54,27 @@ _MERGED_FOLDERS = ("index/", "filter/", "fragment/")
 def part_name(issue_position: int | None) -> str:
     """The part of an entry whose issue is the archive's ``issue_position``-th (None: in no issue)."""
     return UNISSUED if issue_position is None else str(issue_position // ISSUES_PER_PART + 1)
+
+
+def location(n: int, name: str) -> str:
+    """Where the ``n``-th part (in ``ordered`` order), named ``name``, is written."""
+    return PRIMARY if n == 0 else f"{PARTS}{name}/"
+
+
+def _key(docs: dict[str, str]) -> str:
+    """What identifies a part's documents (the site writer's input key of its files)."""
+    return digest(json.dumps(sorted(docs.items())).encode())
+
+
+def _docs_path(outdir: Path, location: str) -> Path:
+    return cache_dir("render") / "search" / f"{folder_key(outdir)}-{location.strip('/').replace('/', '-')}.pickle"
+
+
+def forget(outdir: Path) -> None:
+    """Remove the documents kept for the parts of the folder ``outdir`` (about to be deleted)."""
+    for path in (cache_dir("render") / "search").glob(f"{folder_key(outdir)}-*.pickle"):
+        with contextlib.suppress(OSError):
+            path.unlink()
 
 
 def _order(name: str) -> tuple[bool, int]:
@@ -68,9 +97,12 @@ def _published(relative: str) -> bool:
 @dataclass
 class _Run:
     location: str
+    key: str  # of the documents Pagefind indexes
     source: tempfile.TemporaryDirectory[str]
     output: tempfile.TemporaryDirectory[str]
-    result: Future[tuple[int, str]]
+    result: Future[tuple[int, str]] | None = None
+    process: subprocess.Popen[str] | None = None
+    discarded: bool = False  # a guess the build did not adopt: its files are not written
 
 
 class SearchParts:
@@ -89,6 +121,22 @@ class SearchParts:
         self._processes: list[subprocess.Popen[str]] = []
         self._lock = threading.Lock()
         self._stopped = False
+        self.guessed: dict[str, _Run] = {}  # location -> run started by ``guess``, not yet adopted
+
+    def guess(self, location: str, edited: dict[str, str], scratch_dir: str | None) -> bool:
+        """Start Pagefind on the part at ``location`` as the last build indexed it but with the
+        documents ``edited`` (site path: document; each replacing one of the part's), before the
+        build knows that part's documents; ``start`` adopts the run if they are those. False (and
+        nothing started) when the part's documents were not kept or are not those its current
+        files were made from, or one of ``edited`` is not in it."""
+        previous = self.writer.previous_inputs.get(f"search:{location}")
+        kept = load_cached(_docs_path(self.writer.outdir, location))
+        if previous is None or not isinstance(kept, dict) or not edited.keys() <= kept.keys():
+            return False
+        if _key(kept) != previous:
+            return False
+        self.guessed[location] = self._run(location, {**kept, **edited}, scratch_dir)
+        return True
 
     def start(self, parts: Iterable[tuple[str, dict[str, str] | None]], scratch_dir: str | None) -> None:
         """Start Pagefind on each part (name, {site path: search document}) whose documents differ
@@ -106,38 +154,68 @@ class SearchParts:
         indexed = {_location(p) for p in self.writer.previous}
         # An empty archive still runs Pagefind, which says it has nothing to index.
         for n, (name, docs) in enumerate(_or_empty(parts)):
-            location = PRIMARY if n == 0 else f"{PARTS}{name}/"
-            self.locations.append(location)
-            previous = self.writer.previous_inputs.get(f"search:{location}")
-            key = previous if docs is None else digest(json.dumps(sorted(docs.items())).encode())
-            if key is None or (docs is None and location not in indexed):
-                raise ValueError(f"the search part {location} has no documents and no previous index")
-            self.writer.inputs[f"search:{location}"] = key
-            if previous == key and location in indexed:
-                self.kept.append(location)
+            where = location(n, name)
+            self.locations.append(where)
+            previous = self.writer.previous_inputs.get(f"search:{where}")
+            key = previous if docs is None else _key(docs)
+            if key is None or (docs is None and where not in indexed):
+                raise ValueError(f"the search part {where} has no documents and no previous index")
+            self.writer.inputs[f"search:{where}"] = key
+            guessed = self.guessed.pop(where, None)
+            if guessed is not None and guessed.key != key:
+                self._discard(guessed)
+                guessed = None
+            if guessed is None and previous == key and where in indexed:
+                self.kept.append(where)
+                if docs is not None and not _docs_path(self.writer.outdir, where).exists():
+                    save_cached(_docs_path(self.writer.outdir, where), docs)  # for the next guess
                 continue
             assert docs is not None
-            source = tempfile.TemporaryDirectory(prefix="precis-search-documents-", dir=scratch_dir)
-            output = tempfile.TemporaryDirectory(prefix="precis-pagefind-", dir=scratch_dir)
-            for path, html in docs.items():
-                target = Path(source.name, path)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(html, "utf-8")
-            run = _Run(location, source, output, self._pool.submit(self._pagefind, source.name, output.name))
-            run.result.add_done_callback(partial(self._done, run))
-            self.runs.append(run)
+            self.runs.append(guessed or self._run(where, docs, scratch_dir))
+            save_cached(_docs_path(self.writer.outdir, where), docs)
+        for guessed in self.guessed.values():  # parts the archive no longer has
+            self._discard(guessed)
+        self.guessed.clear()
 
-    def _pagefind(self, source: str, output: str) -> tuple[int, str]:
+    def _run(self, where: str, docs: dict[str, str], scratch_dir: str | None) -> _Run:
+        """Pagefind started on ``docs``, the documents of the part at ``where``."""
+        run = _Run(
+            where, _key(docs),
+            tempfile.TemporaryDirectory(prefix="precis-search-documents-", dir=scratch_dir),
+            tempfile.TemporaryDirectory(prefix="precis-pagefind-", dir=scratch_dir),
+        )
+        for path, html in docs.items():
+            target = Path(run.source.name, path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(html, "utf-8")
+        run.result = self._pool.submit(self._pagefind, run)
+        run.result.add_done_callback(partial(self._done, run))
+        return run
+
+    def _pagefind(self, run: _Run) -> tuple[int, str]:
         command = [
-            str(self.executable), "--site", source, "--output-path", output, "--force-language", "en", "--silent",
+            str(self.executable), "--site", run.source.name, "--output-path", run.output.name,
+            "--force-language", "en", "--silent",
         ]
         with self._lock:
-            if self._stopped:
+            if self._stopped or run.discarded:
                 return -1, "stopped"
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            self._processes.append(process)
-        said, _ = process.communicate()
-        return process.returncode, said
+            run.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            self._processes.append(run.process)
+        said, _ = run.process.communicate()
+        return run.process.returncode, said
+
+    def _discard(self, run: _Run) -> None:
+        """Stop a guessed run the build does not adopt, and remove its folders."""
+        with self._lock:
+            run.discarded = True
+            if run.process is not None and run.process.poll() is None:
+                run.process.kill()
+        assert run.result is not None
+        with contextlib.suppress(Exception):
+            run.result.result()
+        run.source.cleanup()
+        run.output.cleanup()
 
     def _done(self, run: _Run, _result: Future[tuple[int, str]]) -> None:
         self._finished.put(run)  # in Pagefind's thread: ``collect`` writes the files
@@ -157,18 +235,24 @@ class SearchParts:
             self.writer.keep_where(lambda path: _location(path) in kept)
             for run in self.runs:
                 self._write(run)
-            merged = [location.removeprefix(PRIMARY) for location in self.locations[1:]]
+            merged = [where.removeprefix(PRIMARY) for where in self.locations[1:]]
             self.writer.write(PART_LIST, json.dumps(merged))
         finally:
             self._pool.shutdown()
+        current = {_docs_path(self.writer.outdir, where) for where in self.locations}
+        for path in (cache_dir("render") / "search").glob(f"{folder_key(self.writer.outdir)}-*.pickle"):
+            if path not in current:  # a part the archive no longer has
+                with contextlib.suppress(OSError):
+                    path.unlink()
         return bool(self.runs)
 
     def _write(self, run: _Run) -> None:
         """Write the files Pagefind made for ``run``'s part (once), waiting for it if need be."""
-        if run.location in self._written:
+        if run.discarded or run.location in self._written:
             return
         self._written.add(run.location)
         with run.source, run.output:
+            assert run.result is not None
             returncode, said = run.result.result()
             if returncode != 0:
                 lines = said.strip().splitlines()
@@ -190,7 +274,7 @@ class SearchParts:
         self._pool.shutdown(cancel_futures=True)
         for process in self._processes:
             process.wait()
-        for run in self.runs:
+        for run in [*self.runs, *self.guessed.values()]:
             run.source.cleanup()
             run.output.cleanup()
 
