@@ -197,6 +197,13 @@ class Archive:
         ]
         self.issue_by_id = {i.issue.id: i for i in self.issues}
 
+    def make_views(self) -> None:
+        """Make every entry's view now: a build that renders every page does so before it forks
+        its helper, so that both processes share them (after the fork, each would make most of
+        them again, on pages of its own and on lists)."""
+        for item in self.entries:
+            item.view  # noqa: B018
+
     def _issue_view(self, issue: IssueRef) -> IssueView:
         """The issue's public edition holding only the archive's entries: an issue's own editions
         may show entries not yet published (it is being composed), the archive never does."""

@@ -250,6 +250,7 @@ class SiteBuilder:
             steps += [self.home, self.issue_list]
         if not self.feeds_written:
             steps.append(self.feeds)
+        self.archive.make_views()
         self._write(steps, downloads, progress)
 
     def build_edited(
