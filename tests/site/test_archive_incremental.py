@@ -150,6 +150,12 @@ def test_after_edited_texts_only_their_pages_are_rendered_and_the_site_is_as_if_
     assert "An opinion, rewritten." in page.read_text()
     build_site(sample_store, tmp_path / "anew")
     _same_site(tmp_path / "site", tmp_path / "anew")
+    # What the next build compares with is what a build from nothing records (the other entries'
+    # part of it carried over, not made again).
+    records = [SiteWriter(tmp_path / folder).previous_build for folder in ("site", "anew")]
+    assert records[0] is not None and records[1] is not None
+    for key in ("facets", "versions", "entry_paths", "search_parts"):
+        assert records[0][key] == records[1][key]
 
 
 def test_after_edited_texts_the_downloads_are_spliced_not_written_whole(sample_store, tmp_path, monkeypatch):
@@ -297,8 +303,8 @@ def test_a_shared_build_works_where_the_c_library_cannot_give_memory_back(sample
 
 def test_forgetting_a_folder_removes_what_the_render_cache_keeps_for_it_alone(sample_store, tmp_path, monkeypatch):
     """``precis serve`` builds into a temporary folder and deletes it when it stops: what the render
-    cache keeps for that folder (the build's record, the downloads' spans, the parsed texts) goes
-    with it, and another folder's stays."""
+    cache keeps for that folder (the build's record, the downloads' spans, the parsed texts, the
+    search documents) goes with it, and another folder's stays."""
     from precis.paths import cache_dir
     from precis.site.build import forget_site
 
@@ -306,14 +312,15 @@ def test_forgetting_a_folder_removes_what_the_render_cache_keeps_for_it_alone(sa
 
     def kept() -> set[Path]:
         root = cache_dir("render")
-        return {p for kind in ("builds", "downloads", "parsed") for p in (root / kind).glob("*") if p.is_file()}
+        kinds = ("builds", "downloads", "parsed", "search")
+        return {p for kind in kinds for p in (root / kind).glob("*") if p.is_file()}
 
     build_site(sample_store, tmp_path / "served")  # the cache's first folder: it keeps its own parsed texts
     served = kept()
-    assert {p.parent.name for p in served} == {"builds", "downloads", "parsed"}
+    assert {p.parent.name for p in served} == {"builds", "downloads", "parsed", "search"}
     build_site(sample_store, tmp_path / "other")
     others = kept() - served
-    assert {p.parent.name for p in others} == {"builds", "downloads"}  # its texts were parsed already
+    assert {p.parent.name for p in others} == {"builds", "downloads", "search"}  # its texts were parsed already
     forget_site(tmp_path / "served")
     assert kept() == others
     assert build_site(sample_store, tmp_path / "other").up_to_date  # the other folder's record is there
