@@ -2,20 +2,25 @@
 how much, on a machine whose speed moves from one run to the next.
 
 Run: PYTHONPATH=src .venv/bin/python benchmarks/edit_pairs.py STORE.db --before OLD/src --after src
-     [--pairs 10] [--workdir DIR]
+     [--also NAME=OTHER/src ...] [--pairs 10] [--workdir DIR]
 
 Each side gets its own copy of the store and its own site folder and render cache, built once
 from nothing. Then, ``--pairs`` times, each side in turn edits one summary (a different entry each
 pair, through the library, as ``site_incremental.py`` does) and runs ``precis site build`` as a
 user does (process start included, ``/usr/bin/time``). It prints each pair, then each side's
-median and range and how many pairs each won. A single run of either moves by a second on a
-shared machine; alternated pairs under the same load show a difference of a tenth.
+median and range, its median processor time (user and system, all its processes: on a machine
+whose cores are all busy, work moved beside other work saves no wall time) and of the build
+itself (as the command reports it, without the start), and how many pairs "after" won.
+``--also`` adds more versions to the rounds (a change measured without one of its parts). A
+single run of either moves by a second on a shared machine; alternated pairs under the same load
+show a difference of a tenth.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -26,15 +31,18 @@ from pathlib import Path
 from site_incremental import EDIT, PRECIS
 
 
-def run(side: Path, src: str, *args: str) -> float:
-    """``precis --db <side>/store.db site build <side>/site`` with ``src``'s code: its wall time."""
+def run(side: Path, src: str, *args: str) -> tuple[float, float, float]:
+    """``precis --db <side>/store.db site build <side>/site`` with ``src``'s code: its wall time,
+    its processor time and the build's own time (as it reports it, to a tenth of a second)."""
     env = {**os.environ, "PYTHONPATH": src, "PRECIS_RENDER_CACHE": str(side / "render-cache")}
     with tempfile.NamedTemporaryFile("r", suffix=".time") as t:
-        subprocess.run(
-            ["/usr/bin/time", "-f", "%e", "-o", t.name, PRECIS, "--db", str(side / "store.db"), *args],
-            env=env, check=True, capture_output=True,
-        )
-        return float(t.read().split()[-1])
+        said = subprocess.run(
+            ["/usr/bin/time", "-f", "%e %U %S", "-o", t.name, PRECIS, "--db", str(side / "store.db"), *args],
+            env=env, check=True, capture_output=True, text=True,
+        ).stdout
+        wall, user, system = (float(x) for x in t.read().split()[-3:])
+    build = re.search(r" in ([0-9.]+) s", " ".join(said.split()))
+    return wall, user + system, float(build.group(1)) if build else float("nan")
 
 
 def main() -> None:
@@ -42,12 +50,14 @@ def main() -> None:
     parser.add_argument("store", type=Path)
     parser.add_argument("--before", required=True, help="the src folder of the code to compare against")
     parser.add_argument("--after", required=True, help="the src folder of the code measured")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=SRC", help="another version to alternate")
     parser.add_argument("--pairs", type=int, default=10)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="precis-pairs-", dir=args.workdir))
-    sides = {"before": str(Path(args.before).resolve()), "after": str(Path(args.after).resolve())}
-    times: dict[str, list[float]] = {name: [] for name in sides}
+    sides = {"before": args.before, "after": args.after, **dict(a.split("=", 1) for a in args.also)}
+    sides = {name: str(Path(src).resolve()) for name, src in sides.items()}
+    times: dict[str, list[tuple[float, float, float]]] = {name: [] for name in sides}
     try:
         for name, src in sides.items():
             (root / name).mkdir()
@@ -59,12 +69,17 @@ def main() -> None:
                 env = {**os.environ, "PYTHONPATH": src}
                 subprocess.run([sys.executable, "-c", EDIT, str(side / "store.db"), str(n * 89)], env=env, check=True)
                 times[name].append(run(side, src, "site", "build", str(side / "site")))
-            print(f"pair {n}: before {times['before'][-1]:.2f} s, after {times['after'][-1]:.2f} s", flush=True)
+            print(f"pair {n}: " + ", ".join(f"{name} {times[name][-1][0]:.2f} s" for name in sides), flush=True)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    won = sum(a < b for a, b in zip(times["after"], times["before"], strict=True))
+    won = sum(a[0] < b[0] for a, b in zip(times["after"], times["before"], strict=True))
     for name, values in times.items():
-        print(f"{name}: median {statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})")
+        walls = [v[0] for v in values]
+        print(
+            f"{name}: median {statistics.median(walls):.2f} s ({min(walls):.2f}-{max(walls):.2f}), "
+            f"CPU {statistics.median(v[1] for v in values):.2f} s, "
+            f"build {statistics.median(v[2] for v in values):.2f} s"
+        )
     print(f"after faster in {won} of {len(times['after'])} pairs")
 
 
