@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from precis.model import Entry
-from precis.site import build_site, search_parts
+from precis.site import BuildReport, build_site, search_parts
 from precis.site.archive import Archive
 from precis.site.build import pagefind_executable
 from precis.site.writer import MANIFEST, SiteWriter
@@ -142,20 +142,30 @@ def guesses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
     return seen
 
 
+def edited_and_built(store: Store, outdir: Path, seen: list[tuple[str, object]], **fields: str) -> BuildReport:
+    """Build ``outdir``, edit "Curve Detectors" (``fields``) and build it again: that build's report,
+    with only its own guesses in ``seen``."""
+    build_site(store, outdir)
+    edit(store, "Curve Detectors", **fields)
+    seen.clear()
+    return build_site(store, outdir)
+
+
+def as_built_from_nothing(store: Store, outdir: Path) -> bool:
+    fresh = outdir.with_name(outdir.name + "-fresh")
+    build_site(store, fresh)
+    return site_files(outdir) == site_files(fresh)
+
+
 def test_after_an_edit_pagefind_indexes_the_edited_part_before_the_archive_is_read(
     sample_store, tmp_path, one_issue_per_part, guesses
 ):
     outdir = tmp_path / "site"
-    build_site(sample_store, outdir)
-    edit(sample_store, "Curve Detectors", summary="Curve detectors respond to zygomorphic curves.")
-    guesses.clear()
-    report = build_site(sample_store, outdir)
+    report = edited_and_built(sample_store, outdir, guesses, summary="Curve detectors respond to zygomorphic curves.")
     assert guesses == [("guess", ("pagefind/parts/2/", True)), ("archive read", None)]  # adopted: no discard
     assert all(p.startswith("pagefind/parts/2/") for p in report.written if p.startswith("pagefind/"))
     assert "zygomorphic" in indexed(outdir, "pagefind/parts/2/")
-    fresh = tmp_path / "fresh"
-    build_site(sample_store, fresh)
-    assert site_files(outdir) == site_files(fresh)
+    assert as_built_from_nothing(sample_store, outdir)
 
 
 def test_a_guess_the_build_does_not_need_is_stopped_and_the_site_is_the_build_from_nothing(
@@ -164,15 +174,10 @@ def test_a_guess_the_build_does_not_need_is_stopped_and_the_site_is_the_build_fr
     # A new title shows on other pages: the whole archive is built again, and Pagefind's early
     # run is stopped before the build forks its helper.
     outdir = tmp_path / "site"
-    build_site(sample_store, outdir)
-    edit(sample_store, "Curve Detectors", title="Curve Detectors, Renamed")
-    guesses.clear()
-    build_site(sample_store, outdir)
+    edited_and_built(sample_store, outdir, guesses, title="Curve Detectors, Renamed")
     assert guesses[0] == ("guess", ("pagefind/parts/2/", True))
     assert "Curve Detectors, Renamed" in indexed(outdir, "pagefind/parts/2/")
-    fresh = tmp_path / "fresh"
-    build_site(sample_store, fresh)
-    assert site_files(outdir) == site_files(fresh)
+    assert as_built_from_nothing(sample_store, outdir)
 
 
 def test_a_wrong_guess_is_discarded_and_the_part_indexed_from_the_documents_the_build_made(tmp_path, guesses):
