@@ -77,6 +77,12 @@ lock: $(UV)
 	done
 	$(COMPILE) pyproject.toml --extra embed -c $(REQ)/requirements-test.txt $(TORCH_CPU) -o $(REQ)/requirements-embed.txt
 	$(COMPILE) $(REQ)/build.in -o $(REQ)/requirements-build.txt
+	@# Each set resolved from pyproject.toml names the pyproject.toml it was resolved from, so that
+	@# a change to it without a new lock is seen (tests/core/test_lock.py).
+	digest=$$(sha256sum pyproject.toml | cut -d' ' -f1); \
+	for set in test base site podcast ingest redis embed; do \
+	  sed -i "3i # resolved from pyproject.toml sha256:$$digest" $(REQ)/requirements-$$set.txt || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) $(SAMPLE_DB) $(SAMPLE_DB)-wal $(SAMPLE_DB)-shm build dist src/*.egg-info
