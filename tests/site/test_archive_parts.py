@@ -168,6 +168,16 @@ def test_after_an_edit_pagefind_indexes_the_edited_part_before_the_archive_is_re
     assert as_built_from_nothing(sample_store, outdir)
 
 
+def test_an_edit_search_does_not_look_at_starts_no_pagefind_run(sample_store, tmp_path, one_issue_per_part, guesses):
+    # The search documents hold title, authors, summary and opinions: not what to read next.
+    outdir = tmp_path / "site"
+    report = edited_and_built(sample_store, outdir, guesses, read_more="The circuits thread, from the start.")
+    assert guesses == [("guess", ("pagefind/parts/2/", False)), ("archive read", None)]
+    assert not report.search_indexed
+    assert "entries/curve-detectors/index.html" in report.written
+    assert as_built_from_nothing(sample_store, outdir)
+
+
 def test_a_guess_the_build_does_not_need_is_stopped_and_the_site_is_the_build_from_nothing(
     sample_store, tmp_path, one_issue_per_part, guesses
 ):

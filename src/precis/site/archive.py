@@ -41,8 +41,7 @@ class SiteRenderer(HtmlRenderer):
 @dataclass
 class EntryItem:
     """One public entry with everything its pages need: its public view and how editions show it
-    (``view``, made when first asked for: a build after an edit renders a few entries' pages, and
-    making every entry's view was a fifth of such a build at 100,000 entries)."""
+    (``view``, made when first asked for: a build after an edit renders a few entries' pages)."""
 
     data: EntryData
     slug: str

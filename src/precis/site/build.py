@@ -494,17 +494,21 @@ class SiteBuilder:
         were 100 MB more of the builder's memory). With ``only``, the documents of the other parts
         are not made (None: as the last build left them)."""
         template = self.env.get_template("search_document.html.j2")
-        items_of: dict[str, list[EntryItem]] = {}
-        for item in self.archive.entries:
-            items_of.setdefault(self.part_of(item), []).append(item)
-        for part in ordered(items_of):
+        for part, items in self.search_parts().items():
             if only is not None and part not in only:
                 yield part, None
                 continue
             yield part, {
                 item.path + "index.html": search_document(template, item.data, self.archive.people)
-                for item in items_of[part]
+                for item in items
             }
+
+    def search_parts(self) -> dict[str, list[EntryItem]]:
+        """The entries of each part of the search index, by part name, the parts in their order."""
+        items_of: dict[str, list[EntryItem]] = {}
+        for item in self.archive.entries:
+            items_of.setdefault(self.part_of(item), []).append(item)
+        return {part: items_of[part] for part in ordered(items_of)}
 
     def part_of(self, item: EntryItem) -> str:
         """The part of the search index an entry's document is in."""
@@ -578,12 +582,9 @@ def guess_search(store: Store, writer: SiteWriter, changed: set[int] | None) -> 
 def search_parts_record(builder: SiteBuilder) -> dict[str, list[int]]:
     """Which entries (ids) each part of the search index holds, by its location: what
     ``guess_search`` reads in the next build's record."""
-    names = ordered({builder.part_of(item) for item in builder.archive.entries})
-    at = {name: location(n, name) for n, name in enumerate(names)}
-    record: dict[str, list[int]] = {}
-    for item in builder.archive.entries:
-        record.setdefault(at[builder.part_of(item)], []).append(item.id)
-    return record
+    return {
+        location(n, name): [item.id for item in items] for n, (name, items) in enumerate(builder.search_parts().items())
+    }
 
 
 def start_downloads(store: Store, writer: SiteWriter, guess: Collection[int] | None) -> PendingDownloads:
@@ -690,15 +691,15 @@ def edited_entries(
             shown = None
     # An entry outside the archive (private, or another publication's) can change what the
     # archive's cross-references resolve to, or an entry's "summarized elsewhere" link.
-    if shown is None or changed is None or shown.keys() != archive.by_id.keys() or not changed <= shown.keys():
-        return None, {item.id: shown_elsewhere(item) for item in archive.entries}
-    now = {i: shown_elsewhere(archive.by_id[i]) for i in changed}
-    if any(now[i] != shown[i] for i in changed) or not writer.all_there():
-        return None, {item.id: shown_elsewhere(item) for item in archive.entries}
-    # What the other entries show elsewhere is made of their own rows (their versions are the
-    # same), the rest of the store (the same) and the titles of all (the edited entries' are the
-    # same): as the last build recorded it, not made again (2 s at 100,000 entries).
-    return changed, {**shown, **now}
+    if changed and shown is not None and shown.keys() == archive.by_id.keys() and changed <= shown.keys():
+        now = {i: shown_elsewhere(archive.by_id[i]) for i in changed}
+        if all(now[i] == shown[i] for i in changed) and writer.all_there():
+            # What the other entries show elsewhere is made of their own rows (their versions are
+            # the same), the rest of the store (the same) and the titles of all (the edited
+            # entries' are the same): as the last build recorded it, not made again (2 s at
+            # 100,000 entries).
+            return changed, {**shown, **now}
+    return None, {item.id: shown_elsewhere(item) for item in archive.entries}
 
 
 def _kept(writer: SiteWriter, inputs: str, started: float) -> BuildReport | None:

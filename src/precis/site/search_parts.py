@@ -31,7 +31,7 @@ import queue
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -70,11 +70,18 @@ def _docs_path(outdir: Path, location: str) -> Path:
     return cache_dir("render") / "search" / f"{folder_key(outdir)}-{location.strip('/').replace('/', '-')}.pickle"
 
 
-def forget(outdir: Path) -> None:
-    """Remove the documents kept for the parts of the folder ``outdir`` (about to be deleted)."""
-    for path in (cache_dir("render") / "search").glob(f"{folder_key(outdir)}-*.pickle"):
-        with contextlib.suppress(OSError):
-            path.unlink()
+def _kept_docs(outdir: Path) -> list[Path]:
+    """The files of the documents kept for the parts of the folder ``outdir``, of every part."""
+    return list((cache_dir("render") / "search").glob(f"{folder_key(outdir)}-*.pickle"))
+
+
+def forget(outdir: Path, but: Collection[Path] = ()) -> None:
+    """Remove the documents kept for the parts of the folder ``outdir`` (about to be deleted), but
+    those of the files ``but``."""
+    for path in _kept_docs(outdir):
+        if path not in but:
+            with contextlib.suppress(OSError):
+                path.unlink()
 
 
 def _order(name: str) -> tuple[bool, int]:
@@ -128,14 +135,15 @@ class SearchParts:
         documents ``edited`` (site path: document; each replacing one of the part's), before the
         build knows that part's documents; ``start`` adopts the run if they are those. False (and
         nothing started) when the part's documents were not kept or are not those its current
-        files were made from, or one of ``edited`` is not in it."""
+        files were made from, one of ``edited`` is not in it, or none of them differs from it."""
         previous = self.writer.previous_inputs.get(f"search:{location}")
         kept = load_cached(_docs_path(self.writer.outdir, location))
         if previous is None or not isinstance(kept, dict) or not edited.keys() <= kept.keys():
             return False
-        if _key(kept) != previous:
+        docs = {**kept, **edited}
+        if _key(kept) != previous or _key(docs) == previous:  # not those indexed, or nothing to index again
             return False
-        self.guessed[location] = self._run(location, {**kept, **edited}, scratch_dir)
+        self.guessed[location] = self._run(location, docs, scratch_dir)
         return True
 
     def start(self, parts: Iterable[tuple[str, dict[str, str] | None]], scratch_dir: str | None) -> None:
@@ -239,11 +247,8 @@ class SearchParts:
             self.writer.write(PART_LIST, json.dumps(merged))
         finally:
             self._pool.shutdown()
-        current = {_docs_path(self.writer.outdir, where) for where in self.locations}
-        for path in (cache_dir("render") / "search").glob(f"{folder_key(self.writer.outdir)}-*.pickle"):
-            if path not in current:  # a part the archive no longer has
-                with contextlib.suppress(OSError):
-                    path.unlink()
+        # Those of the parts the archive no longer has go.
+        forget(self.writer.outdir, but={_docs_path(self.writer.outdir, where) for where in self.locations})
         return bool(self.runs)
 
     def _write(self, run: _Run) -> None:
