@@ -62,7 +62,12 @@ def test_search_filter_open_an_entry_and_follow_referenced_by(browser, site_serv
     p.shot("02-search")
 
     page.get_by_label("Category").select_option("Mesa optimization")
-    page.wait_for_function("(before) => document.querySelector('#search-status').textContent !== before", arg=unfiltered)
+    # The status says "Searching…" in between: wait for the filtered count itself.
+    page.wait_for_function(
+        "(before) => { const t = document.querySelector('#search-status').textContent; "
+        "return t !== before && /^[0-9]/.test(t); }",
+        arg=unfiltered,
+    )
     page.wait_for_selector("#search-results li")
     assert "category=Mesa+optimization" in page.url
     filtered = int(page.locator("#search-status").text_content().split()[0])
