@@ -5,9 +5,9 @@ Run: PYTHONPATH=src .venv/bin/python benchmarks/build_timeline.py STORE FOLDER
      (edit an entry first, e.g. with ``site_incremental.py``'s EDIT, to time a build after an edit)
 
 It wraps the build's steps (reading the manifest, the inputs' digest, the parsed texts, the
-guess of the search documents, the archive's read, the builder, what changed, the pages, the
-downloads and Pagefind) and prints the time since the process started at each one's start and end.
-The times include this script's own imports, as a user's command does.
+guess of the search documents, the edition source's read, the archive made of it, the builder,
+what changed, the pages, the downloads and Pagefind) and prints the time since the process started
+at each one's start and end. The times include this script's own imports, as a user's command does.
 """
 
 from __future__ import annotations
@@ -55,7 +55,9 @@ def main() -> None:
 
     search_parts.SearchParts._done = pagefind_done  # type: ignore[method-assign]
     timed(search_parts.SearchParts, "_run", "Pagefind started")
-    timed(Archive, "load", "reading the archive")
+    timed(build.KeptSource, "read", "reading the edition source (whole, or what changed)")
+    timed(Archive, "load", "making the archive")
+    timed(build.KeptSource, "keep", "keeping the edition source")
     timed(build.DownloadsProcess, "wait", "waiting for the downloads")
     timed(build, "build_inputs", "the inputs' digest")
     timed(build, "guess_search", "the guess of the search documents")

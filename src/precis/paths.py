@@ -7,7 +7,8 @@ Everything in them is safe to delete. Each kind of cache has an environment vari
 - ``assist``, the fitted suggesters and sentence vectors: ``$PRECIS_CACHE_DIR``, else that folder;
 - ``audio``, the synthesized segments: ``$PRECIS_AUDIO_CACHE``, else its ``audio`` subfolder;
 - ``render``, what rendering keeps between runs (compiled templates; the parsed texts of a site
-  build, its search documents and where each record lies in its downloads):
+  build, its search documents, where each record lies in its downloads and the edition source it
+  read):
   ``$PRECIS_RENDER_CACHE``, else its ``render`` subfolder.
 """
 

@@ -304,7 +304,7 @@ def test_a_shared_build_works_where_the_c_library_cannot_give_memory_back(sample
 def test_forgetting_a_folder_removes_what_the_render_cache_keeps_for_it_alone(sample_store, tmp_path, monkeypatch):
     """``precis serve`` builds into a temporary folder and deletes it when it stops: what the render
     cache keeps for that folder (the build's record, the downloads' spans, the parsed texts, the
-    search documents) goes with it, and another folder's stays."""
+    search documents, the edition source) goes with it, and another folder's stays."""
     from precis.paths import cache_dir
     from precis.site.build import forget_site
 
@@ -312,15 +312,15 @@ def test_forgetting_a_folder_removes_what_the_render_cache_keeps_for_it_alone(sa
 
     def kept() -> set[Path]:
         root = cache_dir("render")
-        kinds = ("builds", "downloads", "parsed", "search")
+        kinds = ("builds", "downloads", "parsed", "search", "source")
         return {p for kind in kinds for p in (root / kind).glob("*") if p.is_file()}
 
     build_site(sample_store, tmp_path / "served")  # the cache's first folder: it keeps its own parsed texts
     served = kept()
-    assert {p.parent.name for p in served} == {"builds", "downloads", "parsed", "search"}
+    assert {p.parent.name for p in served} == {"builds", "downloads", "parsed", "search", "source"}
     build_site(sample_store, tmp_path / "other")
     others = kept() - served
-    assert {p.parent.name for p in others} == {"builds", "downloads", "search"}  # its texts were parsed already
+    assert {p.parent.name for p in others} == {"builds", "downloads", "search", "source"}  # texts parsed already
     forget_site(tmp_path / "served")
     assert kept() == others
     assert build_site(sample_store, tmp_path / "other").up_to_date  # the other folder's record is there

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from sqlalchemy import ColumnElement, func, select
@@ -132,6 +132,36 @@ class EditionSource:
             summaries=_summary_index(session, publication.id, rank),
         )
 
+    def updated(self, session: Session, changed: Collection[int]) -> EditionSource | None:
+        """This source with the entries ``changed`` (ids; a whole source's, each of this publication)
+        read again, when no change to them reaches beyond their own views: each is still in this
+        publication, in the same issue at the same place, with the same title, link, public level
+        and status (what orders the entries, resolves cross-references, says what is public and
+        where others summarized the same work). None otherwise (or when one is gone): then only
+        reading the whole publication gives what ``read`` would."""
+        where = Entry.id.in_(sorted(changed))
+        names, said = _authors_and_opinions(session, where)
+        rows = session.execute(select(*VIEW_COLUMNS).where(where)).all()
+        if len(rows) != len(set(changed)):
+            return None
+        at = {view.id: n for n, view in enumerate(self.entries)}
+        issue_of = {i.id: i for i in self.issues}
+        entries = list(self.entries)
+        by_issue = dict(self.by_issue)
+        for row in rows:
+            n = at.get(row.id)
+            if n is None or row.publication_id != self.publication_id:
+                return None
+            old = entries[n]
+            issue = issue_of.get(row.issue_id) if row.issue_id is not None else None
+            new = entry_data(row, tuple(names.get(row.id, ())), issue, tuple(said.get(row.id, ())))
+            if _placed(new) != _placed(old) or (row.issue_id is not None and issue is None):
+                return None
+            entries[n] = new
+            if issue is not None:
+                by_issue[issue.id] = [new if view.id == new.id else view for view in by_issue[issue.id]]
+        return replace(self, entries=entries, by_issue=by_issue)
+
     @classmethod
     def load(cls, store: Store, issue: str | int | None = None, issue_id: int | None = None) -> EditionSource:
         """The source of the store's default publication (with ``issue`` or ``issue_id``: see ``read``)."""
@@ -191,6 +221,11 @@ def entry_views(session: Session, ids: Collection[int]) -> list[EntryData]:
         entry_data(row, tuple(names.get(row.id, ())), issues.get(row.issue_id), tuple(said.get(row.id, ())))
         for row in rows
     ]
+
+
+def _placed(view: EntryData) -> tuple[object, ...]:
+    """What of an entry reaches beyond its own views in a source (``EditionSource.updated``)."""
+    return (view.position, view.title, view.link, view.issue, view.public_level, view.status)
 
 
 def _authors_and_opinions(

@@ -17,7 +17,7 @@ from precis.markup import Doc, Math, MathBlock, Target, may_refer, walk
 from precis.people_names import People
 from precis.public import EntryData, IssueRef
 from precis.publication import Settings
-from precis.render import Editions, Links
+from precis.render import Editions, EditionSource, Links
 from precis.render.html import HtmlRenderer
 from precis.render.view import UNCATEGORIZED, EntryView, IssueView, issue_heading
 from precis.site import urls
@@ -210,13 +210,17 @@ class Archive:
         return self.editions.issue_view(issue, shown)
 
     @classmethod
-    def load(cls, store: Store, warn: Callable[[str], None] | None = None) -> Archive:
-        """The archive of the store's default publication; warnings (unresolved cross-references)
-        go to ``warn``, or are kept in ``warnings``."""
+    def load(
+        cls, store: Store, warn: Callable[[str], None] | None = None, source: EditionSource | None = None
+    ) -> Archive:
+        """The archive of the store's default publication, read from ``source`` if given (as
+        ``EditionSource.load`` reads it: a build may keep it, ``precis.site.kept_source``);
+        warnings (unresolved cross-references) go to ``warn``, or are kept in ``warnings``."""
         warnings: list[str] = []
         with store.session() as s:
             people = People.load(s, store.default_publication(s))
-        archive = cls(Editions.load(store, warn=warn or warnings.append), people)
+        source = source or EditionSource.load(store)
+        archive = cls(Editions(source, warn=warn or warnings.append), people)
         archive.warnings = warnings
         return archive
 

@@ -38,6 +38,8 @@ from precis.site.downloads import FORMATS as DOWNLOAD_FORMATS
 from precis.site.downloads import DownloadsProcess
 from precis.site.feeds import fed_issues, feeds
 from precis.site.inputs import BuildInputs, build_inputs
+from precis.site.kept_source import KeptSource
+from precis.site.kept_source import forget as forget_source
 from precis.site.parsed import forget as forget_parsed
 from precis.site.parsed import parsed_texts
 from precis.site.search_parts import PRIMARY as SEARCH_INDEX
@@ -607,12 +609,14 @@ def start_downloads(store: Store, writer: SiteWriter, guess: Collection[int] | N
 
 def forget_site(outdir: Path) -> None:
     """Remove what the render cache keeps for the site in ``outdir`` (the last build's record, the
-    downloads' spans, the parsed texts): for a folder about to be deleted, such as the temporary one
-    of ``precis serve``, whose files would otherwise stay in the cache for nothing."""
+    downloads' spans, the parsed texts, the search documents, the edition source): for a folder
+    about to be deleted, such as the temporary one of ``precis serve``, whose files would otherwise
+    stay in the cache for nothing."""
     forget_record(outdir)
     forget_spans(outdir)
     forget_parsed(outdir)
     forget_search(outdir)
+    forget_source(outdir)
 
 
 def build_site(
@@ -745,7 +749,8 @@ def _build(
         with parsed_texts(outdir):
             # After the downloads' child is forked (no thread of Pagefind's may be copied into it).
             guessed = guess_search(store, writer, versions) if ready is None else None
-            archive = Archive.load(store)
+            kept_source = KeptSource(store, outdir, inputs)
+            archive = Archive.load(store, source=kept_source.read())
             builder = SiteBuilder(archive, store, writer, base_url)
             if ready is not None:
                 first = builder.first_pages(changed)
@@ -780,6 +785,7 @@ def _build(
         "facets": {str(i): f for i, f in facets.items()},
         "search_parts": search_parts_record(builder),
     })
+    kept_source.keep()
     return BuildReport(
         outdir=Path(outdir),
         entries=len(archive.entries),
