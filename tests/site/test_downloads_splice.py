@@ -288,3 +288,20 @@ def test_records_of_more_entries_than_a_statement_takes_parameters_are_read(pg_u
         everyone = public_ids(store)
         named = list(range(1, 70_001)) + everyone
         assert [entry_id for entry_id, _rec in iter_entry_records(store, public=True, only=named)] == everyone
+
+
+def test_the_records_of_a_few_entries_keep_and_cut_the_references_the_whole_list_does(sample_store):
+    # A splice reads the edited entries' records alone, resolving only their own references.
+    edit(sample_store, 5, summary="See <@Zoom In: An Introduction to Circuits@>, <@the draft@>(@Internal Draft on"
+         " Lab Policy@), <@A Pending Post About Evaluations@> and <@No Such Title@>.")
+    edit(sample_store, 8, read_more="<@Curve Detectors@>")
+    with sample_store.session(by="test") as s:
+        entry = s.get(Entry, 9)
+        entry.opinions.append(Opinion(position=9, author="Ada", text="Unlike <@Internal Draft on Lab Policy@>."))
+    whole = dict(iter_entry_records(sample_store, public=True))
+    for chosen in ([5], [8, 9], [5, 8, 9], list(whole)):
+        assert dict(iter_entry_records(sample_store, public=True, only=chosen)) == {i: whole[i] for i in chosen}
+    summary = whole[5].summary or ""
+    assert "<@Zoom In: An Introduction to Circuits@>" in summary  # public: kept
+    assert "Internal Draft" not in summary and "<@A Pending Post" not in summary  # not public: cut to their anchors
+    assert "the draft" in summary and "A Pending Post About Evaluations" in summary
