@@ -10,6 +10,7 @@ import shutil
 import threading
 import zipfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from precis.model import Entry, Opinion
-from precis.site import downloads, spans
+from precis.site import downloads, spans, zipped
 from precis.site.build import build_site
 from precis.site.downloads import DownloadsProcess, write_downloads
 from precis.store import Store
@@ -44,6 +45,7 @@ class Site:
         self.folder = root / "site"
         (self.folder / "downloads").mkdir(parents=True)
         self.key = ""
+        self.pieces = zipped.PIECE  # how many bytes of the .xlsx's sheet go in a piece
 
     def previous(self) -> dict[str, str]:
         return {ext: f"{ext}:{self.key}" for ext in spans.FORMATS} if self.key else {}
@@ -54,7 +56,8 @@ class Site:
         self.n += 1
         out = self.root / f"out{self.n}"
         out.mkdir()
-        write_downloads(self.store.url, out, STEM, self.previous(), self.folder, lambda: edited, guess)
+        with mock.patch.object(zipped, "PIECE", self.pieces):
+            write_downloads(self.store.url, out, STEM, self.previous(), self.folder, lambda: edited, guess)
         for ext in spans.FORMATS:
             shutil.copyfile(out / f"{STEM}.{ext}", self.folder / "downloads" / f"{STEM}.{ext}")
         self.key = json.loads((out / "made.json").read_text())["key"]
@@ -65,7 +68,8 @@ class Site:
         self.n += 1
         out = self.root / f"whole{self.n}"
         out.mkdir()
-        write_downloads(self.store.url, out, STEM, {})
+        with mock.patch.object(zipped, "PIECE", self.pieces):
+            write_downloads(self.store.url, out, STEM, {})
         return contents(out)
 
 
@@ -119,6 +123,9 @@ def test_any_edit_of_any_texts_splices_to_the_files_a_whole_write_gives(tmp_path
     store = load_sample(Store(str(root / "sample.db")))
     try:
         site = Site(store, root)
+        # The sheet in pieces of a row or a few (a megabyte of rows each at the real size).
+        piece = data.draw(st.sampled_from([1, 300, 3000, zipped.PIECE]), label="piece")
+        site.pieces = piece
         site.build(None)
         ids = public_ids(store)
         edited = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=4, unique=True))
@@ -305,3 +312,46 @@ def test_the_records_of_a_few_entries_keep_and_cut_the_references_the_whole_list
     assert "<@Zoom In: An Introduction to Circuits@>" in summary  # public: kept
     assert "Internal Draft" not in summary and "<@A Pending Post" not in summary  # not public: cut to their anchors
     assert "the draft" in summary and "A Pending Post About Evaluations" in summary
+
+
+def test_a_splice_deflates_again_only_the_piece_of_the_sheet_holding_the_edited_row(
+    sample_store, tmp_path, monkeypatch
+):
+    site = Site(sample_store, tmp_path)
+    site.pieces = 300  # each row its own piece, or nearly
+    site.build(None)
+    kept = spans.load(site.folder, STEM, site.previous())
+    assert kept is not None and len(kept.pieces.plain) > 10
+    entry_id = public_ids(site.store)[4]  # in the middle of the sheet, and shown whole ("Yes")
+    edit(site.store, entry_id, summary="Spliced into its own piece of the sheet.")
+    deflated: list[int] = []
+    deflate = zipped.deflated
+    monkeypatch.setattr(zipped, "deflated", lambda data, final=True: deflated.append(len(data)) or deflate(data, final))
+    splicing_only(monkeypatch)
+    out = site.build([entry_id])
+    monkeypatch.undo()
+    assert len(deflated) == 1  # the edited row's piece; every other piece and part copied as it was
+    assert contents(out) == site.whole()
+    with zipfile.ZipFile(out / f"{STEM}.xlsx") as z:
+        assert z.testzip() is None  # every part's CRC checks
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out / f"{STEM}.xlsx", read_only=True).active
+    cells = [str(cell) for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert any("Spliced into its own piece of the sheet." in cell for cell in cells)
+
+
+def test_a_sheet_not_made_of_the_pieces_its_spans_say_is_written_whole(site, monkeypatch):
+    kept = spans.load(site.folder, STEM, site.previous())
+    assert kept is not None
+    kept.pieces.plain[0] += 1
+    monkeypatch.setattr(spans, "load", lambda *a: kept)
+    wrote_whole = []
+    whole = downloads._write_whole
+    monkeypatch.setattr(downloads, "_write_whole", lambda *a: wrote_whole.append(1) or whole(*a))
+    entry_id = public_ids(site.store)[0]
+    edit(site.store, entry_id, summary="Written whole.")
+    out = site.build([entry_id])
+    assert wrote_whole
+    monkeypatch.undo()
+    assert contents(out) == site.whole()

@@ -15,6 +15,7 @@ import contextlib
 import gc
 import hashlib
 import importlib
+import io
 import json
 import os
 import pickle
@@ -28,13 +29,13 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import IO, Any, NoReturn
-from zipfile import ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
+from zipfile import BadZipFile, ZipFile, ZipInfo
 
 from precis import sheets
 from precis.errors import PrecisError
 from precis.files import replacing
 from precis.record import EntryRecord
-from precis.site import spans
+from precis.site import spans, zipped
 from precis.site.share import Child, fork, may_fork
 from precis.store import Store
 from precis.store.queries import iter_entry_records
@@ -134,7 +135,7 @@ def _write_whole(
                     return made.key, len(made.ids), None  # whose spans are not known
                 made.starts[ext], made.sizes[ext] = last.starts[ext], last.sizes[ext]
                 if ext == "xlsx":
-                    made.links = last.links
+                    made.links, made.pieces = last.links, last.pieces
                 continue
             path = folder / f"{stem}.{ext}"
             spool.seek(0)
@@ -208,9 +209,9 @@ def _splice(
     for ext in ("json", "csv"):
         with old[ext].open("rb") as source, replacing(folder / old[ext].name) as target:
             spans.splice(source, target, changes[ext], hashed if ext == "json" else None)
-    _splice_xlsx(old["xlsx"], folder / old["xlsx"].name, changes["xlsx"])
+    sheet = _splice_xlsx(old["xlsx"], folder / old["xlsx"].name, changes["xlsx"], last.pieces)
     sizes = {ext: {n: len(piece) for n, piece in zip(places, pieces[ext], strict=True)} for ext in spans.FORMATS}
-    return hashed.hexdigest(), len(last.ids), last.spliced(sizes, shapes, hashed.hexdigest())
+    return hashed.hexdigest(), len(last.ids), last.spliced(sizes, shapes, hashed.hexdigest(), sheet)
 
 
 def unspooled(spool: IO[bytes]) -> Iterator[EntryRecord]:
@@ -245,20 +246,22 @@ def write_xlsx(
     head, rows, tail = package.read(SHEET).partition(EMPTY_ROWS)
     if not rows:
         raise PrecisError(f"{path}: this version of openpyxl writes a sheet this module does not know")
-    with tempfile.TemporaryFile() as links, replacing(path) as out, ZipFile(out, "w", ZIP_DEFLATED, True) as zf:
+    with tempfile.TemporaryFile() as links, replacing(path) as out:
+        zp = zipped.Package(out)
         for info in package.infolist():
             if info.filename != SHEET:
-                zf.writestr(info, package.read(info))
+                zp.part(info, package.read(info))
                 continue
-            with zf.open(_part(SHEET, info), "w") as sheet:
+            with zp.pieced(_part(SHEET, info), made.pieces if made else zipped.Pieces()) as sheet:
                 sheet.write(head)
                 rows = sheets.xlsx_rows(path, records, public=True, layout=layout)
                 count = _write_rows(sheet, rows, links, len(head), made)
                 _write_hyperlinks(sheet, links, count)
                 sheet.write(tail)
             if count:
-                with zf.open(_part(SHEET_RELS, info), "w") as part_rels:
+                with zp.pieced(_part(SHEET_RELS, info), zipped.Pieces()) as part_rels:
                     _write_relationships(part_rels, links)
+        zp.close()
 
 
 def _part(name: str, like: ZipInfo) -> ZipInfo:
@@ -282,7 +285,7 @@ def _empty_package() -> Any:
 
 
 def _write_rows(
-    sheet: IO[bytes], rows: Iterable[list[tuple[str | int | None, str | None]]], links: IO[bytes],
+    sheet: zipped.Writable, rows: Iterable[list[tuple[str | int | None, str | None]]], links: IO[bytes],
     at: int, made: spans.Spans | None,
 ) -> int:
     """The sheet's ``<sheetData>`` (``_row_xml``), from byte ``at`` of the sheet; each hyperlink
@@ -353,16 +356,40 @@ def _row_xml(
     return "".join(parts).encode("ascii", "xmlcharrefreplace")
 
 
-def _splice_xlsx(old: Path, new: Path, changes: list[tuple[int, int, bytes]]) -> None:
-    """The .xlsx ``old`` with the spans ``changes`` of its sheet replaced, as ``new``; its other
-    parts copied."""
-    with ZipFile(old) as source, replacing(new) as out, ZipFile(out, "w", ZIP_DEFLATED, True) as zf:
-        for info in source.infolist():
+def _splice_xlsx(old: Path, new: Path, changes: list[tuple[int, int, bytes]], pieces: zipped.Pieces) -> zipped.Pieces:
+    """The .xlsx ``old`` with the spans ``changes`` (in order) of its sheet replaced, as ``new``:
+    the sheet's ``pieces`` that hold a change are deflated again, every other piece and part is
+    copied as it is (``precis.site.zipped``). The sheet's new pieces."""
+    made = zipped.Pieces()
+    with ZipFile(old) as package:
+        infos = package.infolist()
+    with old.open("rb") as source, replacing(new) as out:
+        zp = zipped.Package(out)
+        for info in infos:
             if info.filename != SHEET:
-                zf.writestr(info, source.read(info))
+                zp.copied(info, source)
                 continue
-            with source.open(info) as rows, zf.open(_part(SHEET, info), "w") as sheet:
-                spans.splice(rows, sheet, changes)
+            with zp.pieced(info, made) as sheet:
+                at, todo = 0, list(changes)
+                for size, packed in zip(pieces.plain, zipped.read_pieces(source, info, pieces), strict=True):
+                    plain = zipped.inflated(packed)
+                    mine = []
+                    while todo and todo[0][0] < at + size:
+                        start, length, data = todo.pop(0)
+                        if start + length > at + size:
+                            raise ValueError("a row of the last build's sheet is not within one piece")
+                        mine.append((start - at, length, data))
+                    if mine:
+                        spliced = io.BytesIO()
+                        spans.splice(io.BytesIO(plain), spliced, mine)
+                        plain = spliced.getvalue()
+                        packed = zipped.deflated(plain, final=False)
+                    sheet.piece(plain, packed)
+                    at += size
+                if todo:
+                    raise ValueError("the last build's sheet is shorter than its spans say")
+        zp.close()
+    return made
 
 
 def _escaped(text: str) -> str:
@@ -379,7 +406,7 @@ def _spooled_links(links: IO[bytes]) -> Iterator[tuple[str, str | None, str | No
             return
 
 
-def _write_hyperlinks(sheet: IO[bytes], links: IO[bytes], count: int) -> None:
+def _write_hyperlinks(sheet: zipped.Writable, links: IO[bytes], count: int) -> None:
     """The sheet's ``<hyperlinks>``, as openpyxl writes them (``Hyperlink.to_tree``, made here
     without its object per link): an external link is the sheet's relationship ``rId<n>``,
     numbered in the order of the cells."""
@@ -400,7 +427,7 @@ def _write_hyperlinks(sheet: IO[bytes], links: IO[bytes], count: int) -> None:
             xf.write(Element("hyperlink", attributes))
 
 
-def _write_relationships(part: IO[bytes], links: IO[bytes]) -> None:
+def _write_relationships(part: zipped.Writable, links: IO[bytes]) -> None:
     """The sheet's relationships: one per external hyperlink, as openpyxl writes them
     (``Relationship.to_tree``, made here without its object per link)."""
     from lxml.etree import Element, tostring

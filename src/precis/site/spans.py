@@ -4,7 +4,8 @@ edited records' bytes and copies the rest (``downloads.py``).
 Writing the three downloads anew reads every public record and serializes it three times: most of
 a second at the real archive's size, twice what the rest of a build after one edited summary
 takes. The files of the last build already hold every other record's bytes; these spans say where
-(in the JSON, the CSV, and the .xlsx's sheet before compression), with what each record told the
+(in the JSON, the CSV, and the .xlsx's sheet before compression, with the pieces it is deflated
+in: ``precis.site.zipped``), with what each record told the
 files' columns (its ``sheets.Shape``) and a digest of its hyperlinks, so that a splice can tell
 the columns and the hyperlinks stayed as they were.
 
@@ -26,6 +27,7 @@ from typing import IO, Any, Protocol
 
 from precis.paths import cache_dir, folder_key, load_cached, save_cached
 from precis.sheets import Layout, Shape
+from precis.site.zipped import Pieces
 
 FORMATS = ("json", "csv", "xlsx")
 CHUNK = 1 << 20
@@ -47,6 +49,7 @@ class Spans:
     shapes: array[int] = field(default_factory=lambda: array("l"))  # each record's index in ``kinds``
     kinds: list[Shape] = field(default_factory=list)
     links: list[bytes] = field(default_factory=list)  # each record's .xlsx hyperlinks, digested
+    pieces: Pieces = field(default_factory=Pieces)  # where the .xlsx's sheet lies, deflated (``zipped``)
 
     def add(self, entry_id: int, shape: Shape) -> None:
         """A record, in the files' order; its places are given by ``place``."""
@@ -67,7 +70,8 @@ class Spans:
     def complete(self) -> bool:
         """Whether every record is placed in every format (and its hyperlinks known)."""
         n = len(self.ids)
-        return len(self.shapes) == n and len(self.links) == n and all(
+        pieces = getattr(self, "pieces", None)  # (spans kept by a version before the pieces)
+        return isinstance(pieces, Pieces) and len(self.shapes) == n and len(self.links) == n and all(
             len(self.starts.get(ext, ())) == n and len(self.sizes.get(ext, ())) == n for ext in FORMATS
         )
 
@@ -83,12 +87,14 @@ class Spans:
             layout.merge(shape)
         return layout
 
-    def spliced(self, changes: dict[str, dict[int, int]], shapes: dict[int, Shape], key: str) -> Spans:
+    def spliced(
+        self, changes: dict[str, dict[int, int]], shapes: dict[int, Shape], key: str, pieces: Pieces
+    ) -> Spans:
         """These spans after the records at some positions were given new bytes (``changes``: by
-        format, position -> new length) and shapes: the records after each moved by the
-        difference."""
+        format, position -> new length) and shapes, the sheet's new ``pieces``: the records after
+        each moved by the difference."""
         new = Spans(self.stem, key, array("q", self.ids), {}, {}, array("l", self.shapes), list(self.kinds),
-                    list(self.links))
+                    list(self.links), pieces)
         for position, shape in shapes.items():
             new.shapes[position] = new.kind(shape)
         for ext in FORMATS:
