@@ -91,6 +91,19 @@ def edit(store: Store, entry_id: int, **values: object) -> None:
             setattr(entry, name, value)
 
 
+def written_whole(site: Site, monkeypatch, entry_id: int, **values: object) -> Path:
+    """Edit ``entry_id`` and build: the downloads are written whole, as a whole write gives them."""
+    wrote: list[int] = []
+    whole = downloads._write_whole
+    monkeypatch.setattr(downloads, "_write_whole", lambda *a: wrote.append(1) or whole(*a))
+    edit(site.store, entry_id, **values)
+    out = site.build([entry_id])
+    assert wrote, "the downloads were spliced"
+    monkeypatch.undo()
+    assert contents(out) == site.whole()
+    return out
+
+
 def splicing_only(monkeypatch) -> None:
     """From now on a whole write fails the test."""
     monkeypatch.setattr(downloads, "_write_whole", lambda *a: pytest.fail("the downloads were written whole"))
@@ -144,28 +157,14 @@ def test_a_link_in_a_column_no_record_had_makes_the_files_whole_again(site, monk
         for entry in s.scalars(select(Entry)):
             entry.prerequisites_url = None
     site.build(None)
-    wrote_whole = []
-    whole = downloads._write_whole
-    monkeypatch.setattr(downloads, "_write_whole", lambda *a: wrote_whole.append(1) or whole(*a))
-    entry_id = public_ids(site.store)[2]
-    edit(site.store, entry_id, prerequisites="Read this first", prerequisites_url="https://example.org/first")
-    out = site.build([entry_id])
-    assert wrote_whole and "Prerequisites link" in (out / "x.csv").read_text("utf-8").splitlines()[0]
-    monkeypatch.undo()
-    assert contents(out) == site.whole()
+    out = written_whole(site, monkeypatch, public_ids(site.store)[2], prerequisites="Read this first",
+                        prerequisites_url="https://example.org/first")
+    assert "Prerequisites link" in (out / "x.csv").read_text("utf-8").splitlines()[0]
 
 
 def test_a_changed_hyperlink_makes_the_files_whole_again(site, monkeypatch):
     """The .xlsx numbers its hyperlinks across the sheet: one more or less renumbers the rest."""
-    wrote_whole = []
-    whole = downloads._write_whole
-    monkeypatch.setattr(downloads, "_write_whole", lambda *a: wrote_whole.append(1) or whole(*a))
-    entry_id = public_ids(site.store)[1]
-    edit(site.store, entry_id, title_url="https://example.org/moved")
-    out = site.build([entry_id])
-    assert wrote_whole
-    monkeypatch.undo()
-    assert contents(out) == site.whole()
+    written_whole(site, monkeypatch, public_ids(site.store)[1], title_url="https://example.org/moved")
 
 
 def test_files_that_are_not_as_their_spans_say_are_written_whole(site):
@@ -346,12 +345,4 @@ def test_a_sheet_not_made_of_the_pieces_its_spans_say_is_written_whole(site, mon
     assert kept is not None
     kept.pieces.plain[0] += 1
     monkeypatch.setattr(spans, "load", lambda *a: kept)
-    wrote_whole = []
-    whole = downloads._write_whole
-    monkeypatch.setattr(downloads, "_write_whole", lambda *a: wrote_whole.append(1) or whole(*a))
-    entry_id = public_ids(site.store)[0]
-    edit(site.store, entry_id, summary="Written whole.")
-    out = site.build([entry_id])
-    assert wrote_whole
-    monkeypatch.undo()
-    assert contents(out) == site.whole()
+    written_whole(site, monkeypatch, public_ids(site.store)[0], summary="Written whole.")
