@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from precis.model import Entry, Opinion
 from precis.site import downloads, spans, zipped
-from precis.site.build import build_site
 from precis.site.downloads import DownloadsProcess, write_downloads
 from precis.store import Store
 from precis.store.queries import iter_entry_records
@@ -214,9 +213,10 @@ def test_the_child_splices_only_when_the_builder_says_so(site, monkeypatch, tmp_
                 process.wait()
         else:
             child = []
-            worker = threading.Thread(
-                target=lambda: child.append(DownloadsProcess(site.store.url, out, STEM, site.previous(), site.folder))
-            )
+            def start(child: list[DownloadsProcess] = child, out: Path = out) -> None:
+                child.append(DownloadsProcess(site.store.url, out, STEM, site.previous(), site.folder))
+
+            worker = threading.Thread(target=start)
             worker.start()
             worker.join()
             process = child[0]
@@ -265,7 +265,9 @@ def test_a_wrong_guess_is_thrown_away(site, decision):
     assert contents(out) == site.whole()
 
 
-def test_a_decision_naming_many_entries_never_waits_for_a_child_that_is_not_listening(sample_store, tmp_path, monkeypatch):
+def test_a_decision_naming_many_entries_never_waits_for_a_child_that_is_not_listening(
+    sample_store, tmp_path, monkeypatch
+):
     """With nothing to splice into, the child writes the files whole at once and never reads the
     decision: telling it a hundred thousand edited entries must not wait for it to finish."""
     release = threading.Event()
