@@ -15,7 +15,6 @@ import contextlib
 import gc
 import hashlib
 import importlib
-import io
 import json
 import os
 import pickle
@@ -356,38 +355,24 @@ def _row_xml(
     return "".join(parts).encode("ascii", "xmlcharrefreplace")
 
 
-def _splice_xlsx(old: Path, new: Path, changes: list[tuple[int, int, bytes]], pieces: zipped.Pieces) -> zipped.Pieces:
+def _splice_xlsx(
+    old: Path, new: Path, changes: list[tuple[int, int, bytes]], pieces: zipped.Pieces
+) -> zipped.Pieces:
     """The .xlsx ``old`` with the spans ``changes`` (in order) of its sheet replaced, as ``new``:
     the sheet's ``pieces`` that hold a change are deflated again, every other piece and part is
-    copied as it is (``precis.site.zipped``). The sheet's new pieces."""
-    made = zipped.Pieces()
+    copied as it is (``zipped.Package.spliced``). The sheet's new pieces."""
+    made = None
     with ZipFile(old) as package:
         infos = package.infolist()
     with old.open("rb") as source, replacing(new) as out:
         zp = zipped.Package(out)
         for info in infos:
-            if info.filename != SHEET:
+            if info.filename == SHEET:
+                made = zp.spliced(info, source, pieces, changes)
+            else:
                 zp.copied(info, source)
-                continue
-            with zp.pieced(info, made) as sheet:
-                at, todo = 0, list(changes)
-                for size, packed in zip(pieces.plain, zipped.read_pieces(source, info, pieces), strict=True):
-                    plain = zipped.inflated(packed)
-                    mine = []
-                    while todo and todo[0][0] < at + size:
-                        start, length, data = todo.pop(0)
-                        if start + length > at + size:
-                            raise ValueError("a row of the last build's sheet is not within one piece")
-                        mine.append((start - at, length, data))
-                    if mine:
-                        spliced = io.BytesIO()
-                        spans.splice(io.BytesIO(plain), spliced, mine)
-                        plain = spliced.getvalue()
-                        packed = zipped.deflated(plain, final=False)
-                    sheet.piece(plain, packed)
-                    at += size
-                if todo:
-                    raise ValueError("the last build's sheet is shorter than its spans say")
+        if made is None:
+            raise ValueError(f"{old}: the last build's download has no sheet")
         zp.close()
     return made
 

@@ -43,33 +43,31 @@ class KeptSource:
     def read(self) -> EditionSource:
         """The store's default publication as ``EditionSource.load`` reads it: from the kept source
         and the entries changed since when it can, else read whole."""
-        kept = load_cached(self.path)
-        if isinstance(kept, dict) and self._current(kept):
-            versions: dict[int, int] = kept["versions"]
-            source: EditionSource | None = kept["source"]
-            assert source is not None  # (``_current``)
+        if (kept := self._current()) is not None:
+            source, versions = kept
             changed = {i for i, v in self.inputs.versions.items() if versions[i] != v}
-            if changed and len(changed) <= REREAD_AT_MOST:
-                with self.store.session() as s:
-                    source = source.updated(s, changed)
-            elif changed:
-                source = None
-            if source is not None:
+            if not changed:
                 return source
+            if len(changed) <= REREAD_AT_MOST:
+                with self.store.session() as s:
+                    updated = source.updated(s, changed)
+                if updated is not None:
+                    return updated
         self.read_whole = EditionSource.load(self.store)
         return self.read_whole
 
-    def _current(self, kept: dict[str, object]) -> bool:
-        """Whether a kept source was read from this store, with the rest of it and the code as now,
-        and the same entries in it."""
-        versions = kept.get("versions")
-        return (
-            kept.get("store") == self.store_key
-            and kept.get("others") == self.inputs.others
-            and isinstance(kept.get("source"), EditionSource)
-            and isinstance(versions, dict)
-            and versions.keys() == self.inputs.versions.keys()
-        )
+    def _current(self) -> tuple[EditionSource, dict[int, int]] | None:
+        """The kept source and the versions it was read at, if it was read from this store, with
+        the rest of it and the code as now, and the same entries in it."""
+        kept = load_cached(self.path)
+        if not isinstance(kept, dict) or kept.get("store") != self.store_key:
+            return None
+        if kept.get("others") != self.inputs.others:
+            return None
+        source, versions = kept.get("source"), kept.get("versions")
+        if not isinstance(source, EditionSource) or not isinstance(versions, dict):
+            return None
+        return (source, versions) if versions.keys() == self.inputs.versions.keys() else None
 
     def keep(self) -> None:
         """After a build that succeeded: keep the source it read whole (a copy without the public

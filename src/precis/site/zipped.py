@@ -13,9 +13,10 @@ so the package's few headers are written here (APPNOTE.TXT, without Zip64: Excel
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Protocol
@@ -122,6 +123,32 @@ class Package:
         part.close()
         self._end(member)
 
+    def spliced(
+        self, info: ZipInfo, source: IO[bytes], pieces: Pieces, changes: Sequence[tuple[int, int, bytes]]
+    ) -> Pieces:
+        """The part ``info`` of the zip ``source`` (a file of this module's, whose ``pieces`` say
+        where it lies) with each span (start, length, in its plain bytes) of ``changes`` (in order)
+        replaced by its bytes: the pieces holding a change are deflated again, every other one is
+        copied as it is. The part's new pieces; ``ValueError`` when it is not as ``pieces`` say."""
+        made = Pieces()
+        todo = iter(changes)
+        change = next(todo, None)
+        with self.pieced(info, made) as part:
+            at = 0
+            for size, packed in zip(pieces.plain, read_pieces(source, info, pieces), strict=True):
+                mine = []
+                while change is not None and change[0] < at + size:
+                    start, length, data = change
+                    if start + length > at + size:
+                        raise ValueError(f"{info.filename}: a span of the last build's part is not within one piece")
+                    mine.append((start - at, length, data))
+                    change = next(todo, None)
+                part.piece(*_spliced(inflated(packed), packed, mine))
+                at += size
+        if change is not None:
+            raise ValueError(f"{info.filename}: the last build's part is shorter than its spans say")
+        return made
+
     def close(self) -> None:
         """Write the central directory."""
         start = self.at
@@ -186,6 +213,17 @@ def read_pieces(source: IO[bytes], info: ZipInfo, pieces: Pieces) -> Iterator[by
         if len(data) != packed:
             raise ValueError(f"{info.filename}: the last build's download is shorter than its spans say")
         yield data
+
+
+def _spliced(plain: bytes, packed: bytes, changes: list[tuple[int, int, bytes]]) -> tuple[bytes, bytes]:
+    """A piece (plain and deflated) with ``changes`` made to its plain bytes (``spans.splice``)."""
+    if not changes:
+        return plain, packed
+    from precis.site import spans  # (which keeps ``Pieces``: imported here, not at the top)
+
+    out = io.BytesIO()
+    spans.splice(io.BytesIO(plain), out, changes)
+    return out.getvalue(), deflated(out.getvalue(), final=False)
 
 
 def inflated(packed: bytes) -> bytes:
