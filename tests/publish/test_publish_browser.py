@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -112,9 +113,10 @@ def order_on_page(page: Any) -> list[int]:
 def test_an_editor_composes_an139_again_in_the_browser_and_publishes_it(newsroom, browser):
     original, server = newsroom.original, newsroom.url
     wanted = [i for i, _, _ in original.entries]
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context = browser.new_context(viewport={"width": 1200, "height": 1500})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     context.set_default_timeout(30_000)
+    context.add_init_script("window.settled = 0; document.addEventListener('htmx:afterSettle', () => { window.settled += 1; });")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
@@ -142,6 +144,22 @@ def test_an_editor_composes_an139_again_in_the_browser_and_publishes_it(newsroom
         label = page.locator("h1").inner_text().split(":")[0]
         assert re.fullmatch(r"AN #\d+", label) and label != "AN #139"
 
+        @contextmanager
+        def composing(answer: str) -> Iterator[None]:
+            """An action whose answer replaces the compose part: done once the part is in place and
+            its problems (checked again a moment later, above the list) too, so that nothing moves
+            under the next drag."""
+            before = page.evaluate("window.settled")
+            with page.expect_response(re.compile(answer)):
+                yield
+            page.wait_for_function(f"window.settled > {before}")
+            top = page.locator("#issue-entries").bounding_box()
+            page.wait_for_function("document.querySelector('#problems[aria-labelledby]') !== null"
+                                   " && document.querySelector('.htmx-request') === null")
+            moved.append(abs(page.locator("#issue-entries").bounding_box()["y"] - top["y"]) if top else 0.0)
+
+        moved: list[float] = []  # how far the list moved when the problems came back, per action
+
         def wait_count(n: int) -> None:
             page.wait_for_function(f"document.querySelectorAll('#issue-entries > li').length == {n}")
 
@@ -158,7 +176,7 @@ def test_an_editor_composes_an139_again_in_the_browser_and_publishes_it(newsroom
                 if entry_id == wanted[1]:
                     shot("filtered")
             assert page.locator("#ticked").inner_text() == f"{len(ids)} ticked"  # the hidden ones too
-            with page.expect_response(re.compile(r"/entries$")):
+            with composing(r"/entries$"):
                 page.get_by_role("button", name=f"Add to {label}").click()
 
         pick(wanted[1:])
@@ -178,19 +196,21 @@ def test_an_editor_composes_an139_again_in_the_browser_and_publishes_it(newsroom
         for place, entry_id in enumerate(wanted):
             there = order_on_page(page)[place]
             if there != entry_id:
-                with page.expect_response(re.compile(r"/order$")):
+                with composing(r"/order$"):
                     page.locator(f"#entry-{entry_id}").drag_to(page.locator(f"#entry-{there}"))
                 wait_at(place, entry_id)
         for words in ("Move down", "Move up"):
-            with page.expect_response(re.compile(r"/order$")):
+            with composing(r"/order$"):
                 page.get_by_role("button", name=f"{words}: {original.entries[0][1]}").click()
             wait_at(1 if words == "Move down" else 0, wanted[0])
         assert order_on_page(page) == wanted
+        # The last problems stay in view while they are checked again: a reorder moves nothing.
+        assert moved[-1] == 0.0, moved
 
         # Highlights as AN #139 had them.
         for entry_id, title, highlighted in original.entries:
             if highlighted:
-                with page.expect_response(re.compile(r"/highlight$")):
+                with composing(r"/highlight$"):
                     page.get_by_role("button", name=f"Highlight: {title}").click()
                 page.locator(f"#entry-{entry_id} .tag.highlight").wait_for()
         shown = {int(i) for i in page.locator("#issue-entries > li:has(.tag.highlight)").evaluate_all(

@@ -37,6 +37,24 @@
   // The box survives a swap of the compose part (hx-preserve); the new list is filtered again.
   document.addEventListener("htmx:afterSwap", filterCandidates);
 
+  // -- the problems, kept in view while they are checked again ----------------------------------
+  // Each change swaps the compose part, whose problems load a moment later, above the list. Showing
+  // the last ones meanwhile keeps the list from jumping under the editor's pointer mid-drag.
+  var lastProblems = null;
+  document.addEventListener("htmx:beforeSwap", function (ev) {
+    var old = document.getElementById("problems");
+    var loaded = old && old.hasAttribute("aria-labelledby");
+    lastProblems = loaded && ev.detail.target && ev.detail.target.id === "compose" ? old.innerHTML : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var fresh = document.getElementById("problems");
+    if (lastProblems !== null && fresh && !fresh.hasAttribute("aria-labelledby")) {
+      fresh.innerHTML = lastProblems;
+      fresh.classList.add("rechecking");
+    }
+    lastProblems = null;
+  });
+
   // -- dragging an entry to a new place ---------------------------------------------------------
   var dragged = null;
 
