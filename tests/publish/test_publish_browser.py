@@ -116,7 +116,8 @@ def test_an_editor_composes_an139_again_in_the_browser_and_publishes_it(newsroom
     context = browser.new_context(viewport={"width": 1200, "height": 1500})
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     context.set_default_timeout(30_000)
-    context.add_init_script("window.settled = 0; document.addEventListener('htmx:afterSettle', () => { window.settled += 1; });")
+    context.add_init_script(
+        "window.settled = 0; document.addEventListener('htmx:afterSettle', () => { window.settled += 1; });")
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
