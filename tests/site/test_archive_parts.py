@@ -132,9 +132,9 @@ def guesses(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
         seen.append(("discard", run.location))
         discard(self, run)
 
-    def loading(store, warn=None, source=None):  # type: ignore[no-untyped-def]
+    def loading(store, warn=None, source=None, memo=None, changed=()):  # type: ignore[no-untyped-def]
         seen.append(("archive read", None))
-        return load(store, warn, source)
+        return load(store, warn, source, memo, changed)
 
     monkeypatch.setattr(search_parts.SearchParts, "guess", guessing)
     monkeypatch.setattr(search_parts.SearchParts, "_discard", discarding)

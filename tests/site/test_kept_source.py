@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from precis.model import Entry, Opinion
 from precis.paths import cache_dir
-from precis.render import EditionSource
+from precis.render import Editions, EditionSource
 from precis.site import build_site, kept_source
+from precis.site.archive import Archive
 from precis.site.inputs import build_inputs
 from precis.site.kept_source import KeptSource
 from precis.store import Store
@@ -28,11 +29,26 @@ def snapshot(source: EditionSource) -> dict[str, object]:
 
 
 def kept_then_read(store: Store, site: Path) -> KeptSource:
-    """The source kept by one build, then a second build's ``KeptSource`` (read already)."""
+    """The source kept by one build, with its archive's memo (its warnings dropped)."""
     first = KeptSource(store, site, build_inputs(store, None))
-    first.read()
-    first.keep()
+    first.keep(Archive.load(store, warn=lambda message: None, source=first.read()).memo)
     return first
+
+
+def archive_again(store: Store, site: Path) -> tuple[Archive, bool]:
+    """The archive the next build makes, and whether it used the kept archive's memo."""
+    kept = KeptSource(store, site, build_inputs(store, None))
+    source = kept.read()
+    return Archive.load(store, source=source, memo=kept.memo, changed=kept.changed), kept.memo is not None
+
+
+def derived(archive: Archive) -> dict[str, object]:
+    """What an archive derives from all of its entries: slugs, references both ways, warnings."""
+    return {
+        "paths": [item.path for item in archive.entries],
+        "references": {item.id: (item.references, item.referenced_by) for item in archive.entries},
+        "warnings": archive.warnings,
+    }
 
 
 def read_again(store: Store, site: Path) -> tuple[EditionSource, bool]:
@@ -126,7 +142,11 @@ def test_more_edited_entries_than_are_worth_reading_one_by_one_read_the_whole_pu
 
 
 FIELDS = {
-    "summary": st.text(max_size=40),
+    "summary": st.text(max_size=40) | st.sampled_from([
+        "Builds on <@the circuits work@>(@Zoom In: An Introduction to Circuits@).",  # resolved
+        "After <@Curve Detectors@>, and <@a post nobody wrote@>(@No Such Title@).",  # one unresolved
+        "Unlike <@Learning to summarize from human feedback@>.",
+    ]),
     "hat_tip": st.none() | st.text(max_size=10),
     "category": st.sampled_from([None, "Interpretability", "Forecasting"]),
     "venue": st.none() | st.text(max_size=10),
@@ -165,6 +185,10 @@ def test_any_edits_read_what_reading_the_whole_publication_gives(tmp_path_factor
         assert snapshot(source) == snapshot(EditionSource.load(store))
         if texts_only:
             assert not whole
+        archive, memo_used = archive_again(store, root / "site")
+        assert derived(archive) == derived(Archive.load(store))
+        if texts_only:
+            assert memo_used
     finally:
         store.close()
 
@@ -179,3 +203,33 @@ def test_on_postgresql_an_edit_is_read_alone_and_reads_what_a_whole_read_gives(p
         source, whole = read_again(store, tmp_path / "site")
         assert not whole
         assert snapshot(source) == snapshot(EditionSource.load(store))
+
+
+def test_after_an_edit_the_archive_makes_again_only_the_edited_entrys_references_and_warnings(
+    sample_store, tmp_path, monkeypatch
+):
+    kept_then_read(sample_store, tmp_path / "site")
+    edit(sample_store, 6, summary="Unlike <@Curve Detectors@>, and <@a post nobody wrote@>(@No Such Title@).")
+    checked: list[int] = []
+    check = Editions._check
+    monkeypatch.setattr(Editions, "_check", lambda self, data, docs: checked.append(data.id) or check(self, data, docs))
+    archive, memo_used = archive_again(sample_store, tmp_path / "site")
+    assert memo_used and checked == [6]
+    whole = Archive.load(sample_store)
+    assert derived(archive) == derived(whole)
+    assert any("No Such Title" in w for w in archive.warnings)
+    curve = next(item for item in archive.entries if item.title == "Curve Detectors")
+    assert 6 in curve.referenced_by
+    # The views of the others, made later (on a page), warn no more than a whole build's.
+    archive.make_views()
+    whole.make_views()
+    assert archive.warnings == whole.warnings
+
+
+def test_a_memo_that_is_not_of_this_source_is_not_used(sample_store, tmp_path):
+    kept = kept_then_read(sample_store, tmp_path / "site")
+    memo = Archive.load(sample_store, warn=lambda message: None).memo
+    del memo.slugs[next(iter(memo.slugs))]
+    source = kept.read()
+    archive = Archive.load(sample_store, source=source, memo=memo)
+    assert derived(archive) == derived(Archive.load(sample_store))

@@ -74,7 +74,7 @@ class Editions:
         self.issues: list[IssueRef] = source.issues
         self.strict = strict
         self.warn = warn
-        self._warned: set[tuple[int, str]] = set()
+        self._warned: dict[tuple[int, str], str] = {}  # (entry id, key) -> the warning given
         self._views: dict[tuple[int, bool], IssueView] = {}
 
     @classmethod
@@ -153,8 +153,23 @@ class Editions:
         message = f"{where}: cross-reference to {key.strip()!r} matches no entry; closest titles: {closest}"
         if self.strict:
             raise PrecisError(message)
-        self._warned.add(mark)
+        self._warned[mark] = message
         self.warn(message)
+
+    def warned(self) -> dict[int, list[tuple[str, str]]]:
+        """The warnings given so far, by entry: (key, warning) each, in the order given."""
+        out: dict[int, list[tuple[str, str]]] = {}
+        for (entry_id, key), message in self._warned.items():
+            out.setdefault(entry_id, []).append((key, message))
+        return out
+
+    def warn_again(self, entry_id: int, warned: list[tuple[str, str]]) -> None:
+        """Give again the warnings ``warned`` (as ``warned`` gave them) of an entry whose views are
+        not made, known for the same texts and titles: its views, if made later, warn no more."""
+        for key, message in warned:
+            if (entry_id, key) not in self._warned:
+                self._warned[entry_id, key] = message
+                self.warn(message)
 
     # -- renderers -----------------------------------------------------------------------------
 

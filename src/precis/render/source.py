@@ -182,11 +182,14 @@ class EditionSource:
         """The publication's entries as the public may see them, in sheet order (made once)."""
         return [v for v in map(public_view, self.entries) if v is not None]
 
-    def public_references(self) -> dict[int, list[int]]:
-        """For each public entry of the publication, the public entries its public texts refer to
-        (each once, in order of first mention, never itself); what "referenced by" counts."""
+    def public_references(self, only: Collection[int] | None = None) -> dict[int, list[int]]:
+        """For each public entry of the publication (of those ``only`` names, if given), the public
+        entries its public texts refer to (each once, in order of first mention, never itself);
+        what "referenced by" counts."""
         out: dict[int, list[int]] = {}
         for view in self.public_entries:
+            if only is not None and view.id not in only:
+                continue
             found: dict[int, None] = {}
             for text in view.texts():
                 if not may_refer(text):

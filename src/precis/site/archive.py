@@ -9,7 +9,7 @@ database object reaches a page, a feed, a chart or a download from here.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
@@ -156,18 +156,41 @@ def group_keys(people: People, kind: str, e: EntryData) -> list[str]:
     raise ValueError(kind)
 
 
+@dataclass(frozen=True)
+class ArchiveMemo:
+    """What making an archive derives from all of its entries at once: their slugs, their
+    references and the warnings of their unresolved cross-references (key, warning), by entry.
+
+    A build keeps it with the edition source it was made from (``precis.site.kept_source``). The
+    next source differs only in the texts of some entries (``EditionSource.updated``: the same
+    entries, titles, places, issues and public levels), so the slugs are the same, and every other
+    entry's references and warnings too: the next archive makes them again for those entries
+    alone (3.75 s for all at 100,000 entries)."""
+
+    slugs: dict[int, str]
+    references: dict[int, list[int]]
+    warned: dict[int, list[tuple[str, str]]]
+
+
 class Archive:
     """The public archive of a publication, read once from a session."""
 
-    def __init__(self, editions: Editions, people: People | None = None) -> None:
-        """``people`` says which summarizer names are one person (by default the settings' aliases)."""
+    def __init__(
+        self, editions: Editions, people: People | None = None,
+        memo: ArchiveMemo | None = None, changed: Collection[int] = (),
+    ) -> None:
+        """``people`` says which summarizer names are one person (by default the settings' aliases).
+        ``memo`` is the memo of an archive made from the same source but for the texts of the
+        entries ``changed``."""
         self.editions = editions
         self.warnings: list[str] = []
         self.settings: Settings = editions.settings
         self.people = people or People(self.settings.aliases)
         self.resolver = editions.resolver
         chronological = urls.archive_order(editions.source.public_entries, self.settings.series)
-        slugs = urls.entry_slugs(chronological)
+        if memo is not None and memo.slugs.keys() != {e.id for e in chronological}:
+            memo = None  # not made from this source: never trusted beyond it
+        slugs = urls.entry_slugs(chronological) if memo is None else memo.slugs
         self.entries: list[EntryItem] = []
         sections: dict[str | None, str] = {}  # by category: a few dozen, for every entry
         view = partial(editions.entry_view, private=False)
@@ -176,14 +199,21 @@ class Archive:
                 c = e.category
                 sections[c] = self.settings.place(c).section if c and c.strip() else UNCATEGORIZED
             item = EntryItem(e, slugs[e.id], sections[e.category], view)
-            if any(map(may_refer, e.texts())):
+            if memo is not None and e.id not in changed:
+                if e.id in memo.warned:  # its texts and every title are as when they were checked
+                    editions.warn_again(e.id, memo.warned[e.id])
+            elif any(map(may_refer, e.texts())):
                 # Its view is made now: making it checks its cross-references (an entry whose texts
                 # refer to none has nothing to check), so that every build warns of the same ones,
                 # in archive order, whatever pages it renders.
                 item.view  # noqa: B018
             self.entries.append(item)
         self.by_id: dict[int, EntryItem] = {item.id: item for item in self.entries}
-        self._link_references()
+        references = editions.source.public_references(None if memo is None else changed)
+        if memo is not None:
+            references = {**memo.references, **references}  # in the memo's order: the source's
+        self._link_references(references)
+        self.memo = ArchiveMemo(slugs, references, editions.warned())
 
         by_issue: dict[int, list[EntryItem]] = defaultdict(list)
         for item in self.entries:
@@ -211,23 +241,25 @@ class Archive:
 
     @classmethod
     def load(
-        cls, store: Store, warn: Callable[[str], None] | None = None, source: EditionSource | None = None
+        cls, store: Store, warn: Callable[[str], None] | None = None, source: EditionSource | None = None,
+        memo: ArchiveMemo | None = None, changed: Collection[int] = (),
     ) -> Archive:
         """The archive of the store's default publication, read from ``source`` if given (as
-        ``EditionSource.load`` reads it: a build may keep it, ``precis.site.kept_source``);
-        warnings (unresolved cross-references) go to ``warn``, or are kept in ``warnings``."""
+        ``EditionSource.load`` reads it: a build may keep it, with the archive's ``memo``,
+        ``precis.site.kept_source``); warnings (unresolved cross-references) go to ``warn``, or
+        are kept in ``warnings``."""
         warnings: list[str] = []
         with store.session() as s:
             people = People.load(s, store.default_publication(s))
         source = source or EditionSource.load(store)
-        archive = cls(Editions(source, warn=warn or warnings.append), people)
+        archive = cls(Editions(source, warn=warn or warnings.append), people, memo, changed)
         archive.warnings = warnings
         return archive
 
     # -- references --------------------------------------------------------------------------
 
-    def _link_references(self) -> None:
-        for source_id, targets in self.editions.source.public_references().items():
+    def _link_references(self, references: dict[int, list[int]]) -> None:
+        for source_id, targets in references.items():
             for target_id in targets:
                 self.by_id[source_id].references.append(target_id)
                 self.by_id[target_id].referenced_by.append(source_id)

@@ -750,7 +750,8 @@ def _build(
             # After the downloads' child is forked (no thread of Pagefind's may be copied into it).
             guessed = guess_search(store, writer, versions) if ready is None else None
             kept_source = KeptSource(store, outdir, inputs)
-            archive = Archive.load(store, source=kept_source.read())
+            source = kept_source.read()
+            archive = Archive.load(store, source=source, memo=kept_source.memo, changed=kept_source.changed)
             builder = SiteBuilder(archive, store, writer, base_url)
             if ready is not None:
                 first = builder.first_pages(changed)
@@ -785,7 +786,7 @@ def _build(
         "facets": {str(i): f for i, f in facets.items()},
         "search_parts": search_parts_record(builder),
     })
-    kept_source.keep()
+    kept_source.keep(archive.memo)
     return BuildReport(
         outdir=Path(outdir),
         entries=len(archive.entries),
