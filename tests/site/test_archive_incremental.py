@@ -135,6 +135,22 @@ def test_a_build_with_nothing_changed_keeps_the_folder_and_says_so(sample_store,
     assert not mended.up_to_date and "entries/curve-detectors/index.html" in mended.written
 
 
+def test_a_folder_built_from_one_copy_of_a_store_then_another_shows_the_others_words(sample_store, tmp_path):
+    # Two copies of one store, each edited its own way: the same entries at the same versions.
+    ours, theirs = sample_store, copy_store(sample_store, tmp_path / "theirs.db")
+    for store, words in ((ours, "Our words."), (theirs, "Their words.")):
+        with store.session(by="test") as s:
+            s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one().summary = words
+    page = tmp_path / "site/entries/curve-detectors/index.html"
+    build_site(ours, tmp_path / "site")
+    assert "Our words." in page.read_text()
+    report = build_site(theirs, tmp_path / "site")
+    assert not report.up_to_date
+    assert "Their words." in page.read_text() and "Our words." not in page.read_text()
+    build_site(theirs, tmp_path / "anew")
+    _same_site(tmp_path / "site", tmp_path / "anew")
+
+
 def test_after_edited_texts_only_their_pages_are_rendered_and_the_site_is_as_if_built_anew(sample_store, tmp_path):
     full = build_site(sample_store, tmp_path / "site")
     with sample_store.session(by="test") as s:

@@ -12,7 +12,10 @@ show, and it errs on the side of rebuilding:
 - the code: every file of the installed package (templates, styles, static files) and of a house
   style kept in a folder of its own, by size and modification time, and the versions of the
   libraries whose output lands on the site;
-- the options of the build (the base URL).
+- the options of the build (the base URL);
+- which store it is (its URL): two stores can hold the same entries at the same versions with
+  other words in them (two copies of one store, each edited its own way), and a folder built from
+  one and then the other must show the other's.
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def build_inputs(store: Store, base_url: str | None) -> BuildInputs:
             h.update(repr(tuple(row)).encode("utf-8", "surrogatepass"))
         h.update(b"\x00")
 
-    add([("base_url", base_url)])
+    add([("store", store.url), ("base_url", base_url)])
     with store.session() as s:
         versions: dict[int, int] = dict(s.execute(select(Entry.id, Entry.version)).all())
         for table in (Issue, Publication):

@@ -18,7 +18,6 @@ Précis it can be deleted at any time; files there are trusted as the code is.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,8 +38,6 @@ class KeptSource:
         self.store = store
         self.path = _path(site)
         self.inputs = inputs
-        # Which store: a folder built from two stores in turn must never get one's entries from the other.
-        self.store_key = hashlib.sha256(store.url.encode("utf-8", "surrogatepass")).hexdigest()
         self.read_whole: EditionSource | None = None  # a whole read, to keep when the build succeeds
         # After ``read`` from the kept source: the memo of the archive made from that source, and
         # the entries whose texts changed since (``precis.site.archive.Archive``).
@@ -67,11 +64,11 @@ class KeptSource:
 
     def _current(self) -> tuple[EditionSource, dict[int, int], ArchiveMemo | None] | None:
         """The kept source, the versions it was read at and the memo of its archive, if it was
-        read from this store, with the rest of it and the code as now, and the same entries in it."""
+        read from this store, with the rest of it and the code as now, and the same entries in it
+        (``inputs.others`` names the store: a folder built from two stores in turn must never get
+        one's entries from the other)."""
         kept = load_cached(self.path)
-        if not isinstance(kept, dict) or kept.get("store") != self.store_key:
-            return None
-        if kept.get("others") != self.inputs.others:
+        if not isinstance(kept, dict) or kept.get("others") != self.inputs.others:
             return None
         source, versions, memo = kept.get("source"), kept.get("versions"), kept.get("archive")
         if not isinstance(source, EditionSource) or not isinstance(versions, dict):
@@ -85,7 +82,6 @@ class KeptSource:
         views a build made of it) and the ``memo`` of the archive made from it, for the next build."""
         if self.read_whole is not None:
             save_cached(self.path, {
-                "store": self.store_key,
                 "others": self.inputs.others,
                 "versions": self.inputs.versions,
                 "source": replace(self.read_whole),
