@@ -4,6 +4,7 @@ the same as a build from nothing."""
 from __future__ import annotations
 
 import json
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -164,6 +165,32 @@ def test_after_an_edit_pagefind_indexes_the_edited_part_before_the_archive_is_re
     report = edited_and_built(sample_store, outdir, guesses, summary="Curve detectors respond to zygomorphic curves.")
     assert guesses == [("guess", ("pagefind/parts/2/", True)), ("archive read", None)]  # adopted: no discard
     assert all(p.startswith("pagefind/parts/2/") for p in report.written if p.startswith("pagefind/"))
+    assert "zygomorphic" in indexed(outdir, "pagefind/parts/2/")
+    assert as_built_from_nothing(sample_store, outdir)
+
+
+def test_a_served_rebuild_after_an_edit_starts_pagefind_on_its_part_once_the_first_pages_are_ready(
+    sample_store, tmp_path, one_issue_per_part, guesses
+):
+    # ``precis serve`` rebuilds in a thread, where nothing forks: Pagefind starts on the edited
+    # part as soon as the pages that show the edit are written, not after the archive's other work.
+    outdir = tmp_path / "site"
+    build_site(sample_store, outdir)
+    edit(sample_store, "Curve Detectors", summary="Curve detectors respond to zygomorphic curves.")
+    with sample_store.session() as s:
+        curve = s.scalars(select(Entry.id).where(Entry.title == "Curve Detectors")).one()
+    guesses.clear()
+    reports: list[BuildReport] = []
+
+    def rebuild() -> None:
+        ready = lambda files: guesses.append(("ready", None))  # noqa: E731
+        reports.append(build_site(sample_store, outdir, changed=[curve], ready=ready))
+
+    worker = threading.Thread(target=rebuild)
+    worker.start()
+    worker.join()
+    assert guesses == [("archive read", None), ("ready", None), ("guess", ("pagefind/parts/2/", True)), ("ready", None)]
+    assert all(p.startswith("pagefind/parts/2/") for p in reports[0].written if p.startswith("pagefind/"))
     assert "zygomorphic" in indexed(outdir, "pagefind/parts/2/")
     assert as_built_from_nothing(sample_store, outdir)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from precis.errors import PrecisError
-from precis.site import downloads
+from precis.site import downloads, spare
 from precis.site.downloads import DownloadsProcess, Made
 from precis.store import Store
 from tests.helpers import load_sample
@@ -54,6 +54,30 @@ def test_a_forked_child_and_a_new_interpreter_write_the_same_downloads(store, tm
     assert other.wait() == made and isinstance(made, Made) and made.count > 0
     assert files(forked) == files(spawned)
     assert child.child.pid == 0  # waited for: no child left behind
+    # The next build in another thread takes the interpreter made ready when that one was done.
+    ready = spare._ready[downloads.CHILD].process
+    again = tmp_path / "again"
+    again.mkdir()
+    third = in_thread(lambda: DownloadsProcess(store.url, again, "x", {}, tmp_path / "site"))
+    assert third.process is ready
+    assert third.wait() == made and files(again) == files(forked)
+
+
+def test_a_new_interpreter_says_why_it_failed_in_one_line(store, tmp_path):
+    blocked = tmp_path / "blocked"
+    (blocked / "x.json").mkdir(parents=True)
+    said = r"^writing the downloads failed: \S*/blocked/x\.json: cannot write: Is a directory$"
+    with pytest.raises(PrecisError, match=said):
+        in_thread(lambda: DownloadsProcess(store.url, blocked, "x", {}, tmp_path / "site")).wait()
+
+
+def test_a_build_in_another_thread_that_gives_up_stops_its_child(store, tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    child = in_thread(lambda: DownloadsProcess(store.url, folder, "x", {}, tmp_path / "site"))
+    assert child.process is not None
+    child.stop()
+    assert child.process.returncode is not None
 
 
 def test_a_failing_child_says_why_in_one_line(store, tmp_path, monkeypatch):

@@ -128,8 +128,10 @@ def serve(
         )
         built = Built(before, report.entry_paths)
         if workers == 1:
+            from precis.site.downloads import prepare
             from precis.web import create_app
 
+            prepare()  # the downloads' child of the first rebuild, made ahead (``precis.site.spare``)
             uvicorn.run(create_app(store, folder, base_url=base_url, built=built), host=host, port=port,
                         log_level="warning")
         else:

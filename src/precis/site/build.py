@@ -45,7 +45,7 @@ from precis.site.parsed import parsed_texts
 from precis.site.search_parts import PRIMARY as SEARCH_INDEX
 from precis.site.search_parts import SearchParts, location, ordered, part_name
 from precis.site.search_parts import forget as forget_search
-from precis.site.share import share
+from precis.site.share import may_fork, share
 from precis.site.spans import forget as forget_spans
 from precis.site.vendor import vendored_files
 from precis.site.writer import SiteWriter, digest
@@ -756,6 +756,8 @@ def _build(
             if ready is not None:
                 first = builder.first_pages(changed)
                 ready(first)
+                if not may_fork():  # nothing of this build forks (``precis serve``'s, in a thread)
+                    guessed = guess_search(store, writer, versions)
                 ready(first + builder.first_feeds())  # 0.2 s more (each shows 20 issues whole)
                 downloads = start_downloads(store, writer, versions)
             assert downloads is not None  # started first, or after the first pages

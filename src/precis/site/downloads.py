@@ -6,7 +6,8 @@ is forked from the builder as the build starts, where that is safe (Linux, the m
 ``precis serve``'s builds, which run beside the server's threads): it opens its own connection to
 the store, shares nothing else with the builder, and starts with Précis already imported, where a
 new interpreter took 0.45 s of processor time to start and import it. Elsewhere it is a new
-interpreter running ``main()``.
+interpreter running ``main()``, made ahead of need (``precis.site.spare``): it has imported what it
+needs before the build that takes it starts.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import json
 import os
 import pickle
 import signal
-import subprocess
 import sys
 import tempfile
 import traceback
@@ -27,6 +27,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from subprocess import Popen
 from typing import IO, Any, NoReturn
 from zipfile import BadZipFile, ZipFile, ZipInfo
 
@@ -34,12 +35,14 @@ from precis import sheets
 from precis.errors import PrecisError
 from precis.files import replacing
 from precis.record import EntryRecord
-from precis.site import spans, zipped
+from precis.site import spans, spare, zipped
 from precis.site.share import Child, fork, may_fork
 from precis.store import Store
 from precis.store.queries import iter_entry_records
 
 FORMATS = (("csv", "CSV"), ("json", "JSON"), ("xlsx", "Excel (.xlsx)"))
+#: What the child runs where it is a new interpreter (``main``).
+CHILD = "from precis.site.downloads import main; main()"
 MADE = "made.json"
 EDITED = "edited.json"  # the builder's decision (``DownloadsProcess.decide``)
 
@@ -448,7 +451,7 @@ class DownloadsProcess:
         self.folder = folder
         guessed = None if guess is None else sorted(guess)
         self.child: Child | None = None
-        self.process: subprocess.Popen[str] | None = None
+        self.process: Popen[str] | None = None
         self.verdict: int | None = None  # the forked child's end of the pipe the decision goes through
         self.decided = False
         if may_fork():
@@ -459,11 +462,11 @@ class DownloadsProcess:
                 os.close(self.verdict)
                 self.verdict = None
         if self.child is None:
-            arguments = json.dumps([database, str(folder), stem, previous, str(site), guessed])
-            self.process = subprocess.Popen(
-                [sys.executable, "-c", "from precis.site.downloads import main; main()", arguments],
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            )
+            self.process = spare.interpreter(CHILD)
+            assert self.process.stdin is not None
+            with contextlib.suppress(BrokenPipeError):  # it ended: ``wait`` says how
+                self.process.stdin.write(json.dumps([database, str(folder), stem, previous, str(site), guessed]) + "\n")
+                self.process.stdin.flush()
 
     def decide(self, edited: Collection[int] | None) -> None:
         """Tell the child the entries whose texts alone changed since the last build (ids), or
@@ -496,6 +499,7 @@ class DownloadsProcess:
             assert self.process is not None
             errors = self.process.communicate()[1]
             code = self.process.returncode
+            spare.make_ready(CHILD)  # for the next build, now that this one's is done
         if code != 0:
             lines = errors.strip().splitlines()
             raise PrecisError(f"writing the downloads failed: {lines[-1] if lines else code}")
@@ -551,14 +555,27 @@ def _forked(
             os._exit(code)
 
 
+def prepare() -> None:
+    """Have a child ready for the first build of this process that may not fork (``precis
+    serve``'s, in threads): without it, that build's child starts and imports everything as the
+    build waits."""
+    spare.make_ready(CHILD)
+
+
 def main() -> None:
-    """The child's entry point: its one argument is the JSON list of ``write_downloads``'s; the
-    builder's decision comes on standard input.
+    """The entry point of the child as a new interpreter (``CHILD``): it imports what writing the
+    downloads needs, then reads the JSON list of ``write_downloads``'s arguments (one line) on
+    standard input, and later the builder's decision; it ends at once if its input closes first
+    (the process that made it ahead of need ended without needing it).
 
     The garbage collector stays on: the records stream through, so it has little to look at, and
     every ``json.dumps`` with an indent leaves a cycle of closures behind (2 KB a record: 200 MB
     at 100,000 entries with the collector off)."""
-    database, folder, stem, previous, site, guess = json.loads(sys.argv[1])
+    importlib.import_module("openpyxl")
+    line = sys.stdin.buffer.readline()
+    if not line:
+        return
+    database, folder, stem, previous, site, guess = json.loads(line)
     try:
         edited = partial(_read_verdict, sys.stdin.buffer, Path(folder))
         write_downloads(database, Path(folder), stem, previous, Path(site), edited, guess)

@@ -334,6 +334,9 @@ def app_from_environment() -> Starlette:
     store = Store(os.environ[ENV_DB])
     store.require()
     built = os.environ.get(ENV_BUILT)
+    from precis.site.downloads import prepare
+
+    prepare()  # the downloads' child of this worker's first rebuild, made ahead (``precis.site.spare``)
     return create_app(
         store, Path(os.environ[ENV_SITE]), base_url=os.environ.get(ENV_BASE_URL) or None,
         built=load_built(Path(built)) if built else None,
