@@ -2,10 +2,12 @@
 the real archive, the resident process a newsroom runs (no process start per build).
 
 Run: PYTHONPATH=src:benchmarks .venv/bin/python benchmarks/edit_freshness.py [--runs 10] [PATH_TO_XLSX]
+     [--db URL]   (a store to use instead, e.g. a PostgreSQL copy of the real archive: it is edited)
 
-The store is the real archive in a temporary folder, served by ``precis serve --site`` in a process
-of its own (one worker). Each run appends a sentence with a word of its own to the summary of one
-published entry (a different entry each run, as a save in the newsroom does: one transaction).
+The store is the real archive imported into a new SQLite file in a temporary folder (or the store
+given with ``--db``), served by ``precis serve --site`` in a process of its own (one worker). Each
+run appends a sentence with a word of its own to the summary of one published entry (a different
+entry each run, as a save in the newsroom does: one transaction).
 From that commit, three readers poll at once (every 20 ms): the entry's page until it shows the
 word, its issue's page until it shows the word, and the search index's list of parts, which the
 server answers only once the whole rebuild (pages, downloads, Pagefind) has ended. The seconds to
@@ -53,15 +55,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("xlsx", nargs="?", type=Path, default=DEFAULT)
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--gap", type=float, default=0.5, help="seconds between a rebuild's end and the next save")
+    parser.add_argument("--db", help="a store holding the archive, edited by the runs (default: a new SQLite file)")
     args = parser.parse_args()
     print(f"start: {load()}")
     tmp = Path(tempfile.mkdtemp(prefix="precis-edit-freshness-"))
     server = None
     try:
-        db = tmp / "an.db"
-        store = Store(str(db))
-        store.init()
-        import_records(store, read_file(args.xlsx))
+        db = args.db or str(tmp / "an.db")
+        store = Store(db)
+        if args.db is None:
+            store.init()
+            import_records(store, read_file(args.xlsx))
         with store.session() as s:
             published = list(s.scalars(
                 select(Entry.id).where(Entry.public_level == "Yes", Entry.issue_id.is_not(None),
@@ -70,7 +75,7 @@ def main() -> None:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            [sys.executable, "-m", "precis", "--db", str(db), "serve", "--site", str(tmp / "site"),
+            [sys.executable, "-m", "precis", "--db", db, "serve", "--site", str(tmp / "site"),
              "--port", str(port)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -90,7 +95,7 @@ def main() -> None:
                 entry_page = "/" + paths[entry_id]
                 issue_page = "/" + re.findall(r'href="(?:\.\./)*(issues/[^"]+/)"', client.get(entry_page).text)[0]
                 word = f"zygomorphic{run}x{int(time.time())}"
-                time.sleep(0.5)  # the server idle, as between two saves
+                time.sleep(args.gap)  # the server idle, as between two saves
                 started = time.perf_counter()
                 edit(store, entry_id, word)
                 times: dict[str, float] = {}
