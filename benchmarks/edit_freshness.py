@@ -20,15 +20,13 @@ import argparse
 import re
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 import httpx
-from publish_freshness import DEFAULT, GIVE_UP, free_port, load, wait_until
+from publish_freshness import DEFAULT, GIVE_UP, load, served, wait_until
 from sqlalchemy import select
 
 from precis.model import Entry
@@ -60,7 +58,6 @@ def main() -> None:
     args = parser.parse_args()
     print(f"start: {load()}")
     tmp = Path(tempfile.mkdtemp(prefix="precis-edit-freshness-"))
-    server = None
     try:
         db = args.db or str(tmp / "an.db")
         store = Store(db)
@@ -72,22 +69,9 @@ def main() -> None:
                 select(Entry.id).where(Entry.public_level == "Yes", Entry.issue_id.is_not(None),
                                        Entry.summary.is_not(None)).order_by(Entry.id)
             ))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "precis", "--db", db, "serve", "--site", str(tmp / "site"),
-             "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
         rebuilt = "/pagefind/parts/index.json"
         figures: dict[str, list[float]] = {"entry page": [], "issue page": [], "whole rebuild": []}
-        with httpx.Client(base_url=base, timeout=GIVE_UP) as client:
-            while True:
-                try:
-                    if client.get("/").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.2)
+        with served(db, tmp / "site") as base, httpx.Client(base_url=base, timeout=GIVE_UP) as client:
             client.get(rebuilt)
             paths = {item.id: item.path for item in Archive.load(store, warn=lambda message: None).entries}
             for run in range(args.runs):
@@ -119,9 +103,6 @@ def main() -> None:
         for name, values in figures.items():
             print(f"{name}: median {statistics.median(values):.3f} s ({min(values):.3f}-{max(values):.3f})")
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"end: {load()}")
 

@@ -24,6 +24,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -86,26 +88,17 @@ def wait_until(client: httpx.Client, path: str, shows: list[str], since: float, 
         time.sleep(POLL)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("xlsx", nargs="?", type=Path, default=DEFAULT)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    print(f"start: {load()}")
-    tmp = Path(tempfile.mkdtemp(prefix="precis-freshness-"))
-    server = None
+@contextmanager
+def served(db: str, site: Path) -> Iterator[str]:
+    """``precis serve --site SITE`` on the store ``db`` in a process of its own (one worker, as a
+    newsroom runs it), once it answers: its base URL. The server is stopped when the block ends."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "precis", "--db", db, "serve", "--site", str(site), "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
     try:
-        db = tmp / "an.db"
-        store = Store(str(db))
-        store.init()
-        import_records(store, read_file(args.xlsx))
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            [sys.executable, "-m", "precis", "--db", str(db), "serve", "--site", str(tmp / "site"),
-             "--port", str(port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
         with httpx.Client(base_url=base, timeout=GIVE_UP) as client:
             while True:
                 try:
@@ -113,6 +106,25 @@ def main() -> None:
                         break
                 except httpx.TransportError:
                     time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("xlsx", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    print(f"start: {load()}")
+    tmp = Path(tempfile.mkdtemp(prefix="precis-freshness-"))
+    try:
+        db = tmp / "an.db"
+        store = Store(str(db))
+        store.init()
+        import_records(store, read_file(args.xlsx))
+        with served(str(db), tmp / "site") as base, httpx.Client(base_url=base, timeout=GIVE_UP) as client:
             for run in range(args.runs):
                 old, new = 139 - run, 173 + run
                 page = client.get(f"/issues/an-{old}/").text
@@ -149,9 +161,6 @@ def main() -> None:
                       f"all shown after {max(times.values()):.2f} s ({load()})", flush=True)
                 client.get("/downloads/")  # let the rebuild end before the next run
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"end: {load()}")
 
