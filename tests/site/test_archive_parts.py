@@ -176,9 +176,10 @@ def test_a_served_rebuild_after_an_edit_starts_pagefind_on_its_part_once_the_fir
     # part as soon as the pages that show the edit are written, not after the archive's other work.
     outdir = tmp_path / "site"
     build_site(sample_store, outdir)
-    edit(sample_store, "Curve Detectors", summary="Curve detectors respond to zygomorphic curves.")
     with sample_store.session() as s:
-        curve = s.scalars(select(Entry.id).where(Entry.title == "Curve Detectors")).one()
+        curve, summary = s.execute(select(Entry.id, Entry.summary).where(Entry.title == "Curve Detectors")).one()
+    # Words added, the cross-references kept: what other pages show of the entry is the same.
+    edit(sample_store, "Curve Detectors", summary=summary + "\n\nThey respond to zygomorphic curves.")
     guesses.clear()
     reports: list[BuildReport] = []
 
@@ -190,8 +191,26 @@ def test_a_served_rebuild_after_an_edit_starts_pagefind_on_its_part_once_the_fir
     worker.start()
     worker.join()
     assert guesses == [("archive read", None), ("ready", None), ("guess", ("pagefind/parts/2/", True)), ("ready", None)]
+    assert reports[0].pages < 10  # the edit's pages alone
     assert all(p.startswith("pagefind/parts/2/") for p in reports[0].written if p.startswith("pagefind/"))
     assert "zygomorphic" in indexed(outdir, "pagefind/parts/2/")
+    assert as_built_from_nothing(sample_store, outdir)
+
+
+def test_a_served_rebuild_after_a_change_other_pages_show_starts_no_early_pagefind_run(
+    sample_store, tmp_path, one_issue_per_part, guesses
+):
+    # A new title shows on lists and other entries' pages: the archive is built again, and no
+    # Pagefind run is started early on a guess the build would throw away (a publish is such a change).
+    outdir = tmp_path / "site"
+    build_site(sample_store, outdir)
+    edit(sample_store, "Curve Detectors", title="Curve Detectors, Renamed")
+    guesses.clear()
+    worker = threading.Thread(target=lambda: build_site(sample_store, outdir, ready=lambda files: None))
+    worker.start()
+    worker.join()
+    assert [what for what, _ in guesses] == ["archive read"]
+    assert "Curve Detectors, Renamed" in indexed(outdir, "pagefind/parts/2/")
     assert as_built_from_nothing(sample_store, outdir)
 
 

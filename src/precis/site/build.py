@@ -756,12 +756,14 @@ def _build(
             if ready is not None:
                 first = builder.first_pages(changed)
                 ready(first)
-                if not may_fork():  # nothing of this build forks (``precis serve``'s, in a thread)
-                    guessed = guess_search(store, writer, versions)
+                edited, facets = edited_entries(writer, versions, archive)
+                if edited and not may_fork():  # nothing of this build forks (``precis serve``'s, in a thread)
+                    guessed = guess_search(store, writer, edited)  # a sure guess: Pagefind starts now
                 ready(first + builder.first_feeds())  # 0.2 s more (each shows 20 issues whole)
                 downloads = start_downloads(store, writer, versions)
+            else:
+                edited, facets = edited_entries(writer, versions, archive)
             assert downloads is not None  # started first, or after the first pages
-            edited, facets = edited_entries(writer, versions, archive)
             # Before the build forks (its helper must not hold the pipe the decision goes through).
             downloads.process.decide(edited)
             if edited:
