@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -169,6 +169,18 @@ def test_after_an_edit_pagefind_indexes_the_edited_part_before_the_archive_is_re
     assert as_built_from_nothing(sample_store, outdir)
 
 
+def served_rebuild(store: Store, outdir: Path, changed: list[int], ready: Callable[[], None]) -> BuildReport:
+    """The rebuild ``precis serve`` makes after a change to the entries ``changed``: in a thread of
+    its own, with ``ready`` called each time its first files are written."""
+    reports: list[BuildReport] = []
+    worker = threading.Thread(
+        target=lambda: reports.append(build_site(store, outdir, changed=changed, ready=lambda files: ready()))
+    )
+    worker.start()
+    worker.join()
+    return reports[0]
+
+
 def test_a_served_rebuild_after_an_edit_starts_pagefind_on_its_part_once_the_first_pages_are_ready(
     sample_store, tmp_path, one_issue_per_part, guesses
 ):
@@ -181,18 +193,10 @@ def test_a_served_rebuild_after_an_edit_starts_pagefind_on_its_part_once_the_fir
     # Words added, the cross-references kept: what other pages show of the entry is the same.
     edit(sample_store, "Curve Detectors", summary=summary + "\n\nThey respond to zygomorphic curves.")
     guesses.clear()
-    reports: list[BuildReport] = []
-
-    def rebuild() -> None:
-        ready = lambda files: guesses.append(("ready", None))  # noqa: E731
-        reports.append(build_site(sample_store, outdir, changed=[curve], ready=ready))
-
-    worker = threading.Thread(target=rebuild)
-    worker.start()
-    worker.join()
+    report = served_rebuild(sample_store, outdir, [curve], lambda: guesses.append(("ready", None)))
     assert guesses == [("archive read", None), ("ready", None), ("guess", ("pagefind/parts/2/", True)), ("ready", None)]
-    assert reports[0].pages < 10  # the edit's pages alone
-    assert all(p.startswith("pagefind/parts/2/") for p in reports[0].written if p.startswith("pagefind/"))
+    assert report.pages < 10  # the edit's pages alone
+    assert all(p.startswith("pagefind/parts/2/") for p in report.written if p.startswith("pagefind/"))
     assert "zygomorphic" in indexed(outdir, "pagefind/parts/2/")
     assert as_built_from_nothing(sample_store, outdir)
 
@@ -206,9 +210,7 @@ def test_a_served_rebuild_after_a_change_other_pages_show_starts_no_early_pagefi
     build_site(sample_store, outdir)
     edit(sample_store, "Curve Detectors", title="Curve Detectors, Renamed")
     guesses.clear()
-    worker = threading.Thread(target=lambda: build_site(sample_store, outdir, ready=lambda files: None))
-    worker.start()
-    worker.join()
+    served_rebuild(sample_store, outdir, [], lambda: None)
     assert [what for what, _ in guesses] == ["archive read"]
     assert "Curve Detectors, Renamed" in indexed(outdir, "pagefind/parts/2/")
     assert as_built_from_nothing(sample_store, outdir)
