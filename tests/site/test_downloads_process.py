@@ -5,6 +5,7 @@ files either way, a failure said in one line, and a child stopped when the build
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import zipfile
 from pathlib import Path
@@ -12,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from precis.errors import PrecisError
-from precis.site import downloads, spare
+from precis.site import build_site, downloads, spare
+from precis.site.build import start_downloads
 from precis.site.downloads import DownloadsProcess, Made
+from precis.site.writer import SiteWriter
 from precis.store import Store
 from tests.helpers import load_sample
 
@@ -51,7 +54,7 @@ def test_a_forked_child_and_a_new_interpreter_write_the_same_downloads(store, tm
     made = child.wait()
     other = in_thread(lambda: DownloadsProcess(store.url, spawned, "x", {}, tmp_path / "site"))
     assert other.process is not None and other.child is None  # another thread: a new interpreter
-    assert other.wait() == made and isinstance(made, Made) and made.count > 0
+    assert in_thread(other.wait) == made and isinstance(made, Made) and made.count > 0
     assert files(forked) == files(spawned)
     assert child.child.pid == 0  # waited for: no child left behind
     # The next build in another thread takes the interpreter made ready when that one was done.
@@ -60,7 +63,7 @@ def test_a_forked_child_and_a_new_interpreter_write_the_same_downloads(store, tm
     again.mkdir()
     third = in_thread(lambda: DownloadsProcess(store.url, again, "x", {}, tmp_path / "site"))
     assert third.process is ready
-    assert third.wait() == made and files(again) == files(forked)
+    assert in_thread(third.wait) == made and files(again) == files(forked)
 
 
 def test_a_new_interpreter_says_why_it_failed_in_one_line(store, tmp_path):
@@ -72,12 +75,25 @@ def test_a_new_interpreter_says_why_it_failed_in_one_line(store, tmp_path):
 
 
 def test_a_build_in_another_thread_that_gives_up_stops_its_child(store, tmp_path):
-    folder = tmp_path / "out"
-    folder.mkdir()
-    child = in_thread(lambda: DownloadsProcess(store.url, folder, "x", {}, tmp_path / "site"))
-    assert child.process is not None
-    child.stop()
-    assert child.process.returncode is not None
+    # After a build, a child that can splice into its downloads waits for the builder's decision:
+    # a build that gives up before deciding kills it.
+    site = tmp_path / "site"
+    build_site(store, site)
+    pending = in_thread(lambda: start_downloads(store, SiteWriter(site), {1}))
+    child = pending.process.process
+    assert child is not None
+    pending.stop()
+    assert child.returncode == -signal.SIGKILL
+
+
+def test_a_command_that_could_not_fork_makes_no_child_ahead(store, tmp_path, monkeypatch):
+    # Its one build done, a command ends: a child made for a next build would be made for nothing.
+    spare._discard()
+    monkeypatch.setattr(downloads, "may_fork", lambda: False)
+    child = DownloadsProcess(store.url, tmp_path, "x", {}, tmp_path / "site")
+    assert child.process is not None and child.child is None
+    assert child.wait().count > 0
+    assert downloads.CHILD not in spare._ready
 
 
 def test_a_failing_child_says_why_in_one_line(store, tmp_path, monkeypatch):

@@ -22,6 +22,7 @@ import pickle
 import signal
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
@@ -499,7 +500,11 @@ class DownloadsProcess:
             assert self.process is not None
             errors = self.process.communicate()[1]
             code = self.process.returncode
-            spare.make_ready(CHILD)  # for the next build, now that this one's is done
+            if threading.current_thread() is not threading.main_thread():
+                # A process that builds beside other threads (``precis serve``, the job queue)
+                # builds again: its next child is made now that this one's work is done. A
+                # command (the main thread, where it could not fork) ends after its one build.
+                spare.make_ready(CHILD)
         if code != 0:
             lines = errors.strip().splitlines()
             raise PrecisError(f"writing the downloads failed: {lines[-1] if lines else code}")
