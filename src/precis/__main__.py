@@ -1,5 +1,5 @@
 """``python -m precis``: the same as the ``precis`` command."""
 
-from precis.cli import main
+from precis.program import main
 
 main()

@@ -46,6 +46,12 @@ class State:
             self._store.require()
         return self._store
 
+    def close(self) -> None:
+        """Close the store's connections, if a command opened it (SQLite folds its log back into
+        the file; PostgreSQL sees its clients leave)."""
+        if self._store is not None:
+            self._store.close()
+
 
 @app.callback()
 def options(
@@ -173,9 +179,17 @@ def fail(message: str, code: int = 1) -> None:
 
 def main() -> None:
     """Entry point: run the app, turning every error a user can cause into one line on stderr and
-    exit 1. Anything else is a bug and keeps its traceback."""
+    exit 1. Anything else is a bug and keeps its traceback. The store is closed on the way out,
+    whatever happened (``precis.program`` then leaves without tearing the interpreter down)."""
     current = State(DEFAULT_DB)
     sys.stdout = NamedOutput(sys.stdout)
+    try:
+        _run(current)
+    finally:
+        current.close()
+
+
+def _run(current: State) -> None:
     try:
         try:
             app(obj=current)
