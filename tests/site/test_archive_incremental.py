@@ -228,6 +228,7 @@ def test_a_build_reads_back_the_texts_it_parsed_last_time(sample_store, tmp_path
     with sample_store.session(by="test") as s:
         curve = s.scalars(select(Entry).where(Entry.title == "Curve Detectors")).one()
         curve.summary = "A summary written anew."
+        its_texts = {curve.summary, *(opinion.text for opinion in curve.opinions)}
     parsed: list[str] = []
     real = markup._parse.__wrapped__
 
@@ -237,7 +238,10 @@ def test_a_build_reads_back_the_texts_it_parsed_last_time(sample_store, tmp_path
 
     monkeypatch.setattr(markup, "_parse", counting)
     build_site(sample_store, tmp_path / "site")
-    assert parsed == ["A summary written anew."]
+    # Only the edited entry's texts are parsed: its search document, guessed before the kept trees
+    # are read so that Pagefind starts sooner, parses its few texts itself.
+    assert "A summary written anew." in parsed
+    assert set(parsed) <= its_texts
     # A first build into another folder starts from the trees of the folder built last.
     parsed.clear()
     build_site(sample_store, tmp_path / "other")

@@ -746,9 +746,11 @@ def _build(
     downloads = start_downloads(store, writer, versions) if ready is None else None
     guessed = None
     try:
+        # After the downloads' child is forked (no thread of Pagefind's may be copied into it), and
+        # before the parsed texts are read (a tenth of a second): the few texts the guess renders
+        # are parsed again anyway, being new.
+        guessed = guess_search(store, writer, versions) if ready is None else None
         with parsed_texts(outdir):
-            # After the downloads' child is forked (no thread of Pagefind's may be copied into it).
-            guessed = guess_search(store, writer, versions) if ready is None else None
             kept_source = KeptSource(store, outdir, inputs)
             source = kept_source.read()
             archive = Archive.load(store, source=source, memo=kept_source.memo, changed=kept_source.changed)
