@@ -5,9 +5,10 @@
 about a second of processor time importing Précis and openpyxl while the build waited for it
 (a build after one edit took 2.1 s, of which the downloads' child was the longest part). Such a
 child is made ahead instead: it imports what it needs and then waits for its work on standard
-input. Each child taken is replaced by another once the build that took it is done with it
-(``make_ready``), so that the next build finds one ready, and its imports never compete with a
-build for the processor. A child made ready is taken only while this process's environment
+input. In a process that builds in threads (a server), each child taken is replaced by another
+once the build that took it is done with it (``make_ready``, called by the downloads when they end
+off the main thread), so that the next build finds one ready, and its imports never compete with a
+build for the processor; a command, which builds once, makes none ahead. A child made ready is taken only while this process's environment
 variables and working folder are those it was made with (which say where the caches are, for
 one). A child left waiting ends when this process does: its standard input closes (and it is
 killed at exit besides).
