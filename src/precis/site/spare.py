@@ -8,10 +8,10 @@ child is made ahead instead: it imports what it needs and then waits for its wor
 input. In a process that builds in threads (a server), each child taken is replaced by another
 once the build that took it is done with it (``make_ready``, called by the downloads when they end
 off the main thread), so that the next build finds one ready, and its imports never compete with a
-build for the processor; a command, which builds once, makes none ahead. A child made ready is taken only while this process's environment
-variables and working folder are those it was made with (which say where the caches are, for
-one). A child left waiting ends when this process does: its standard input closes (and it is
-killed at exit besides).
+build for the processor; a command, which builds once, makes none ahead. A child made ready is
+taken only while this process's environment variables and working folder are those it was made
+with (which say where the caches are, for one). A child left waiting ends when this process does:
+its standard input closes (and it is killed at exit besides).
 """
 
 from __future__ import annotations
